@@ -1,0 +1,151 @@
+"""Loading clinic-editable TOML files with errors that name file, line, field and reason.
+
+Every resource a clinic may change (protocols, drug library, alarm profiles,
+scenarios) is read through `load_toml` and checked with `Fields`, so a broken
+file is refused with one clear sentence instead of a traceback or a silent default.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A resource file was refused: `file`, `field`, `reason` and, when known, `line`."""
+
+    def __init__(self, file: str, field: str, reason: str, line: int | None = None):
+        self.file = file
+        self.field = field
+        self.reason = reason
+        self.line = line
+        where = f"{file}, line {line}" if line else file
+        super().__init__(f"{where}: {field}: {reason}" if field else f"{where}: {reason}")
+
+
+def load_toml(path: Path) -> tuple[dict[str, Any], str]:
+    """Parse `path`; return (data, source text). Syntax errors become ConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), "", f"cannot read file ({exc.strerror})") from exc
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), "", "not a UTF-8 text file") from exc
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        # Python 3.11's TOMLDecodeError has no lineno attribute; the message has it.
+        match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
+        line = int(match.group(1)) if match else None
+        reason = re.sub(r"\s*\(at line .*\)$", "", str(exc))
+        raise ConfigError(str(path), "", f"not valid TOML ({reason})", line) from exc
+
+
+def find_line(text: str, dotted_field: str) -> int | None:
+    """Best-effort line number of the key that ends `dotted_field` (for error messages)."""
+    key = re.split(r"[.\[\]]", dotted_field.rstrip("]"))
+    key = [k for k in key if k and not k.isdigit()]
+    if not key:
+        return None
+    pattern = re.compile(rf"^\s*{re.escape(key[-1])}\s*=", re.MULTILINE)
+    match = pattern.search(text)
+    if match is None:
+        return None
+    return text.count("\n", 0, match.start()) + 1
+
+
+class Fields:
+    """Typed access to one TOML table; every problem raises ConfigError with its field path.
+
+    Unknown keys are refused (`finish()`), so a misspelt limit is never silently ignored.
+    """
+
+    def __init__(self, data: dict[str, Any], file: str, text: str, prefix: str = ""):
+        if not isinstance(data, dict):
+            raise ConfigError(file, prefix or "(top)", "expected a table", find_line(text, prefix))
+        self._data = data
+        self._file = file
+        self._text = text
+        self._prefix = prefix
+        self._used: set[str] = set()
+
+    def path(self, key: str) -> str:
+        return f"{self._prefix}.{key}" if self._prefix else key
+
+    def error(self, key: str, reason: str) -> ConfigError:
+        field = self.path(key)
+        return ConfigError(self._file, field, reason, find_line(self._text, field))
+
+    def has(self, key: str) -> bool:
+        return key in self._data
+
+    def raw(self, key: str, default: Any = ...) -> Any:
+        self._used.add(key)
+        if key not in self._data:
+            if default is ...:
+                raise self.error(key, "is required")
+            return default
+        return self._data[key]
+
+    def text(self, key: str, default: Any = ..., choices: tuple[str, ...] | None = None) -> str:
+        value = self.raw(key, default)
+        if value is default and default is not ...:
+            return value
+        if not isinstance(value, str) or not value.strip():
+            raise self.error(key, "must be a non-empty text")
+        if choices is not None and value not in choices:
+            raise self.error(key, f"must be one of {', '.join(choices)} (got {value!r})")
+        return value
+
+    def number(
+        self,
+        key: str,
+        default: Any = ...,
+        low: float | None = None,
+        high: float | None = None,
+        positive: bool = False,
+    ) -> float:
+        value = self.raw(key, default)
+        if value is default and default is not ...:
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.error(key, f"must be a number (got {value!r})")
+        value = float(value)
+        if positive and value <= 0:
+            raise self.error(key, f"must be greater than 0 (got {value:g})")
+        if low is not None and value < low:
+            raise self.error(key, f"must be at least {low:g} (got {value:g})")
+        if high is not None and value > high:
+            raise self.error(key, f"must be at most {high:g} (got {value:g})")
+        return value
+
+    def boolean(self, key: str, default: Any = ...) -> bool:
+        value = self.raw(key, default)
+        if not isinstance(value, bool):
+            raise self.error(key, f"must be true or false (got {value!r})")
+        return value
+
+    def table(self, key: str, default: Any = ...) -> Fields:
+        value = self.raw(key, default)
+        if value is default and default is not ...:
+            value = {}
+        return Fields(value, self._file, self._text, self.path(key))
+
+    def tables(self, key: str) -> list[Fields]:
+        value = self.raw(key)
+        if not isinstance(value, list) or not value:
+            raise self.error(key, "must be a non-empty list of tables ([[...]])")
+        return [
+            Fields(item, self._file, self._text, f"{self.path(key)}[{i}]")
+            for i, item in enumerate(value)
+        ]
+
+    def keys(self) -> list[str]:
+        return list(self._data)
+
+    def finish(self) -> None:
+        unknown = sorted(set(self._data) - self._used)
+        if unknown:
+            raise self.error(unknown[0], "unknown field (misspelt?)")

@@ -1,0 +1,338 @@
+"""The infusion state machine, driven by explicit session times (seconds).
+
+Nurse commands (start, pause, resume, stop, discharge) and automatic transitions
+(segment ends, observation starts, observation complete) are all events with
+their exact time, whatever the tick rate: `advance_to(t_s)` emits each automatic
+transition at the moment it happened, not at the moment it was noticed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+
+from ketamon.core.dosing import DosePlan
+
+
+class Phase(Enum):
+    """Where the session is. SETUP has no patient yet; BASELINE is set up, not started."""
+
+    SETUP = "Setup"
+    BASELINE = "Baseline"
+    INFUSING = "Infusing"
+    PAUSED = "Paused"
+    OBSERVATION = "Observation"
+    DISCHARGE_READY = "Ready for discharge"
+    DISCHARGED = "Discharged"
+
+
+class EventKind(Enum):
+    SETUP = "setup"
+    STARTED = "started"
+    SEGMENT_STARTED = "segment_started"
+    PAUSED = "paused"
+    RESUMED = "resumed"
+    STOPPED = "stopped_early"
+    INFUSION_COMPLETE = "infusion_complete"
+    OBSERVATION_STARTED = "observation_started"
+    DISCHARGE_READY = "discharge_ready"
+    DISCHARGED = "discharged"
+
+
+@dataclass(frozen=True)
+class InfusionEvent:
+    """A transition at session time `t_s`, with the nurse's reason where there is one."""
+
+    t_s: float
+    kind: EventKind
+    detail: str = ""
+    data: dict = field(default_factory=dict)
+
+
+class CommandError(RuntimeError):
+    """A nurse command that does not apply now (e.g. pause when not infusing)."""
+
+
+@dataclass(frozen=True)
+class InfusionStatus:
+    """Everything the infusion panel shows at session time `t_s`.
+
+    Times in seconds; `*_remaining_s` is None when it cannot be known (paused
+    indefinitely, or nothing left). Doses in mg, rates in mg/h and mL/h.
+    """
+
+    t_s: float
+    phase: Phase
+    segment_index: int | None
+    segment_name: str
+    phase_elapsed_s: float
+    phase_remaining_s: float | None
+    total_elapsed_s: float
+    total_remaining_s: float | None
+    rate_mg_per_h: float
+    rate_ml_per_h: float
+    delivered_mg: float
+    planned_mg: float
+
+    @property
+    def phase_label(self) -> str:
+        if self.phase in (Phase.INFUSING, Phase.PAUSED) and self.segment_name:
+            paused = " PAUSED" if self.phase is Phase.PAUSED else ""
+            return f"{self.segment_name}{paused}"
+        return self.phase.value
+
+
+class Infusion:
+    """State of one infusion from setup to discharge. Times are session seconds.
+
+    Running time is the time the pump actually runs: pauses deliver nothing and
+    push every later transition back by their length.
+    """
+
+    def __init__(self, plan: DosePlan, setup_t_s: float):
+        self.plan = plan
+        self._setup_t = setup_t_s
+        # Wall-time intervals during which the pump runs; the last may be open.
+        self._runs: list[list[float]] = []
+        self._stop_t: float | None = None
+        self._discharged_t: float | None = None
+        self._t = setup_t_s
+        self._bounds_s = _cumulative([s.duration_s for s in plan.segments])
+        self._emitted: set[tuple[EventKind, int]] = set()
+        self.events: list[InfusionEvent] = [
+            InfusionEvent(setup_t_s, EventKind.SETUP, plan.protocol.name)
+        ]
+
+    # ---- commands -----------------------------------------------------------------
+
+    def start(self, t_s: float) -> list[InfusionEvent]:
+        out = self.advance_to(t_s)
+        if self._runs:
+            raise CommandError("The infusion has already started.")
+        self._runs.append([t_s, math.inf])
+        out += self._emit(InfusionEvent(t_s, EventKind.STARTED, self.plan.protocol.name))
+        out += self.advance_to(t_s)
+        return out
+
+    def pause(self, t_s: float, reason: str) -> list[InfusionEvent]:
+        out = self.advance_to(t_s)
+        if self.phase(t_s) is not Phase.INFUSING:
+            raise CommandError("Only a running infusion can be paused.")
+        _require_reason(reason, "pause")
+        self._runs[-1][1] = t_s
+        out += self._emit(InfusionEvent(t_s, EventKind.PAUSED, reason.strip()))
+        return out
+
+    def resume(self, t_s: float) -> list[InfusionEvent]:
+        out = self.advance_to(t_s)
+        if self.phase(t_s) is not Phase.PAUSED:
+            raise CommandError("Only a paused infusion can be resumed.")
+        self._runs.append([t_s, math.inf])
+        out += self._emit(InfusionEvent(t_s, EventKind.RESUMED))
+        return out
+
+    def stop(self, t_s: float, reason: str) -> list[InfusionEvent]:
+        """End the infusion early; observation starts now."""
+        out = self.advance_to(t_s)
+        if self.phase(t_s) not in (Phase.INFUSING, Phase.PAUSED):
+            raise CommandError("Only a running or paused infusion can be stopped.")
+        _require_reason(reason, "stop")
+        if self._runs[-1][1] > t_s:
+            self._runs[-1][1] = t_s
+        self._stop_t = t_s
+        data = {"delivered_mg": round(self.delivered_mg(t_s), 3)}
+        out += self._emit(InfusionEvent(t_s, EventKind.STOPPED, reason.strip(), data))
+        out += self.advance_to(t_s)
+        return out
+
+    def discharge(self, t_s: float, checklist: str = "") -> list[InfusionEvent]:
+        out = self.advance_to(t_s)
+        if self.phase(t_s) is not Phase.DISCHARGE_READY:
+            raise CommandError("Discharge is possible once the observation time is complete.")
+        self._discharged_t = t_s
+        out += self._emit(InfusionEvent(t_s, EventKind.DISCHARGED, checklist))
+        return out
+
+    # ---- time -----------------------------------------------------------------------
+
+    def advance_to(self, t_s: float) -> list[InfusionEvent]:
+        """Emit, in order and at their exact times, the automatic transitions up to `t_s`."""
+        if t_s < self._t - 1e-9:
+            raise ValueError(f"time went backwards: {t_s} < {self._t}")
+        self._t = max(self._t, t_s)
+        out: list[InfusionEvent] = []
+        if not self._runs:
+            return out
+        for i, plan in enumerate(self.plan.segments):
+            seg_start = self._wall_at_run(self._bounds_s[i])
+            if seg_start is not None and seg_start <= t_s and self._not_cut(seg_start):
+                out += self._emit_once(
+                    (EventKind.SEGMENT_STARTED, i),
+                    InfusionEvent(seg_start, EventKind.SEGMENT_STARTED, plan.name, {"index": i}),
+                )
+        end_t = self.infusion_end_s()
+        if end_t is not None and end_t <= t_s:
+            if self._stop_t is None:
+                out += self._emit_once(
+                    (EventKind.INFUSION_COMPLETE, 0),
+                    InfusionEvent(
+                        end_t,
+                        EventKind.INFUSION_COMPLETE,
+                        data={"delivered_mg": round(self.delivered_mg(end_t), 3)},
+                    ),
+                )
+            out += self._emit_once(
+                (EventKind.OBSERVATION_STARTED, 0),
+                InfusionEvent(end_t, EventKind.OBSERVATION_STARTED),
+            )
+            ready_t = end_t + self.plan.observation_s
+            if ready_t <= t_s:
+                out += self._emit_once(
+                    (EventKind.DISCHARGE_READY, 0),
+                    InfusionEvent(ready_t, EventKind.DISCHARGE_READY),
+                )
+        return out
+
+    def phase(self, t_s: float) -> Phase:
+        if not self._runs or t_s < self._runs[0][0]:
+            return Phase.BASELINE
+        end_t = self.infusion_end_s()
+        if end_t is None or t_s < end_t:
+            return Phase.INFUSING if self._running_at(t_s) else Phase.PAUSED
+        if self._discharged_t is not None and t_s >= self._discharged_t:
+            return Phase.DISCHARGED
+        if t_s < end_t + self.plan.observation_s:
+            return Phase.OBSERVATION
+        return Phase.DISCHARGE_READY
+
+    def running_s(self, t_s: float) -> float:
+        """Pump running time up to `t_s`, in seconds."""
+        return sum(max(0.0, min(b, t_s) - a) for a, b in self._runs if a < t_s)
+
+    def delivered_mg(self, t_s: float) -> float:
+        """Integral of the rate over running time (CLINICAL.md §1); pauses deliver nothing."""
+        run_s = min(self.running_s(t_s), self.plan.infusion_s)
+        total = 0.0
+        for i, seg in enumerate(self.plan.segments):
+            overlap = min(run_s, self._bounds_s[i + 1]) - self._bounds_s[i]
+            if overlap > 0:
+                total += seg.rate_mg_per_h * overlap / 3600.0
+        return total
+
+    def rate_mg_per_h(self, t_s: float) -> float:
+        if self.phase(t_s) is not Phase.INFUSING:
+            return 0.0
+        index = self._segment_index(self.running_s(t_s))
+        return self.plan.segments[index].rate_mg_per_h
+
+    def started_s(self) -> float | None:
+        return self._runs[0][0] if self._runs else None
+
+    def infusion_end_s(self) -> float | None:
+        """When the pump stopped for good (natural end or early stop); None if not yet known."""
+        if self._stop_t is not None:
+            return self._stop_t
+        return self._wall_at_run(self.plan.infusion_s)
+
+    def observation_end_s(self) -> float | None:
+        end_t = self.infusion_end_s()
+        return None if end_t is None else end_t + self.plan.observation_s
+
+    def phase_start_s(self, t_s: float) -> float:
+        """When the current phase (for the NIBP program: baseline, infusion, observation) began."""
+        phase = self.phase(t_s)
+        if phase is Phase.BASELINE:
+            return self._setup_t
+        if phase in (Phase.INFUSING, Phase.PAUSED):
+            return self._runs[0][0]
+        return self.infusion_end_s()
+
+    def status(self, t_s: float) -> InfusionStatus:
+        phase = self.phase(t_s)
+        run_s = min(self.running_s(t_s), self.plan.infusion_s)
+        seg_index: int | None = None
+        seg_name = ""
+        phase_elapsed = 0.0
+        phase_remaining: float | None = None
+        total_elapsed = 0.0 if not self._runs else t_s - self._runs[0][0]
+        total_remaining: float | None = None
+        if phase is Phase.BASELINE:
+            phase_elapsed = t_s - self._setup_t
+            total_elapsed = 0.0
+            total_remaining = self.plan.infusion_s + self.plan.observation_s
+        elif phase in (Phase.INFUSING, Phase.PAUSED):
+            seg_index = self._segment_index(run_s)
+            seg_name = self.plan.segments[seg_index].name
+            phase_elapsed = run_s - self._bounds_s[seg_index]
+            phase_remaining = self._bounds_s[seg_index + 1] - run_s
+            total_remaining = self.plan.infusion_s - run_s + self.plan.observation_s
+        elif phase in (Phase.OBSERVATION, Phase.DISCHARGE_READY):
+            end_t = self.infusion_end_s()
+            phase_elapsed = t_s - end_t
+            phase_remaining = max(0.0, self.plan.observation_s - phase_elapsed)
+            total_remaining = phase_remaining
+        else:
+            total_elapsed = self._discharged_t - self._runs[0][0]
+            total_remaining = 0.0
+        rate = self.rate_mg_per_h(t_s)
+        return InfusionStatus(
+            t_s=t_s,
+            phase=phase,
+            segment_index=seg_index,
+            segment_name=seg_name,
+            phase_elapsed_s=phase_elapsed,
+            phase_remaining_s=phase_remaining,
+            total_elapsed_s=total_elapsed,
+            total_remaining_s=total_remaining,
+            rate_mg_per_h=rate,
+            rate_ml_per_h=rate / self.plan.concentration_mg_per_ml,
+            delivered_mg=self.delivered_mg(t_s),
+            planned_mg=self.plan.total_mg,
+        )
+
+    # ---- internals ------------------------------------------------------------------
+
+    def _running_at(self, t_s: float) -> bool:
+        return any(a <= t_s < b for a, b in self._runs)
+
+    def _segment_index(self, run_s: float) -> int:
+        for i in range(len(self.plan.segments)):
+            if run_s < self._bounds_s[i + 1]:
+                return i
+        return len(self.plan.segments) - 1
+
+    def _wall_at_run(self, run_target_s: float) -> float | None:
+        """Session time at which the pump has run `run_target_s`; None if not (yet) reached."""
+        done = 0.0
+        for a, b in self._runs:
+            span = b - a
+            if done + span >= run_target_s - 1e-9:
+                return a + (run_target_s - done)
+            done += span
+        return None
+
+    def _not_cut(self, t_s: float) -> bool:
+        return self._stop_t is None or t_s < self._stop_t
+
+    def _emit_once(self, key: tuple[EventKind, int], event: InfusionEvent) -> list[InfusionEvent]:
+        if key in self._emitted:
+            return []
+        self._emitted.add(key)
+        return self._emit(event)
+
+    def _emit(self, event: InfusionEvent) -> list[InfusionEvent]:
+        self.events.append(event)
+        return [event]
+
+
+def _cumulative(durations: list[float]) -> list[float]:
+    bounds = [0.0]
+    for d in durations:
+        bounds.append(bounds[-1] + d)
+    return bounds
+
+
+def _require_reason(reason: str, action: str) -> None:
+    if not reason or not reason.strip():
+        raise CommandError(f"A reason is required to {action} the infusion.")

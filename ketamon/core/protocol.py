@@ -1,0 +1,141 @@
+"""Treatment protocols: generic dose segments plus observation, loaded from TOML.
+
+A clinic adds a protocol by dropping a file in `resources/protocols/`; no code
+changes. See `resources/protocols/*.toml` for the format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import Enum
+from pathlib import Path
+
+from ketamon.core.config import ConfigError, Fields, load_toml
+
+
+class DoseBasis(Enum):
+    """How a segment's dose is expressed."""
+
+    MG_PER_KG = "mg_per_kg"  # total dose over the segment, per kg dosing weight
+    MG_PER_KG_PER_H = "mg_per_kg_per_h"  # constant rate per kg dosing weight
+    MG = "mg"  # fixed total dose, whatever the weight
+
+    @property
+    def unit(self) -> str:
+        return {"mg_per_kg": "mg/kg", "mg_per_kg_per_h": "mg/kg/h", "mg": "mg"}[self.value]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One constant-rate dosing segment of a protocol.
+
+    `dose` is in `basis.unit`; `duration_min` in minutes. `role` selects the
+    drug-library limits that apply ("loading", "maintenance", ...).
+    `max_duration_min` > `duration_min` means the nurse may choose the duration.
+    """
+
+    name: str
+    role: str
+    basis: DoseBasis
+    dose: float
+    duration_min: float
+    max_duration_min: float
+
+    @property
+    def duration_adjustable(self) -> bool:
+        return self.max_duration_min > self.duration_min
+
+
+@dataclass(frozen=True)
+class NibpProgram:
+    """Cuff interval program (CLINICAL.md §2), in minutes."""
+
+    baseline_interval_min: float = 5.0
+    infusion_interval_min: float = 10.0
+    observation_interval_min: float = 15.0
+    baseline_readings: int = 2
+    stale_grace_min: float = 2.0
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """A named treatment: dose segments run back to back, then observation (minutes)."""
+
+    id: str
+    name: str
+    drug: str
+    segments: tuple[Segment, ...]
+    observation_min: float
+    nibp: NibpProgram
+    default: bool = False
+
+    def with_segment(self, index: int, **changes) -> Protocol:
+        """A copy with segment `index` changed (the nurse's prescription edits)."""
+        segments = list(self.segments)
+        segments[index] = replace(segments[index], **changes)
+        return replace(self, segments=tuple(segments))
+
+
+def load_protocol(path: Path) -> Protocol:
+    """Read and validate one protocol file; raise ConfigError naming file, field and reason."""
+    data, text = load_toml(path)
+    top = Fields(data, str(path), text)
+    segments = tuple(_segment(f) for f in top.tables("segments"))
+    obs = top.table("observation")
+    nibp_fields = top.table("nibp", default={})
+    nibp = NibpProgram(
+        baseline_interval_min=nibp_fields.number("baseline_interval_min", 5.0, low=1, high=60),
+        infusion_interval_min=nibp_fields.number("infusion_interval_min", 10.0, low=1, high=60),
+        observation_interval_min=nibp_fields.number(
+            "observation_interval_min", 15.0, low=1, high=120
+        ),
+        baseline_readings=int(nibp_fields.number("baseline_readings", 2, low=1, high=10)),
+        stale_grace_min=nibp_fields.number("stale_grace_min", 2.0, low=0, high=30),
+    )
+    nibp_fields.finish()
+    protocol = Protocol(
+        id=top.text("id"),
+        name=top.text("name"),
+        drug=top.text("drug"),
+        segments=segments,
+        observation_min=obs.number("duration_min", low=0, high=24 * 60),
+        nibp=nibp,
+        default=top.boolean("default", False),
+    )
+    obs.finish()
+    top.finish()
+    return protocol
+
+
+def _segment(f: Fields) -> Segment:
+    bases = [b for b in DoseBasis if f.has(f"dose_{b.value}")]
+    if len(bases) != 1:
+        names = ", ".join(f"dose_{b.value}" for b in DoseBasis)
+        raise f.error("dose", f"give exactly one of {names}")
+    basis = bases[0]
+    duration_min = f.number("duration_min", positive=True, high=24 * 60)
+    segment = Segment(
+        name=f.text("name"),
+        role=f.text("role"),
+        basis=basis,
+        dose=f.number(f"dose_{basis.value}", positive=True),
+        duration_min=duration_min,
+        max_duration_min=f.number("max_duration_min", duration_min, low=duration_min),
+    )
+    f.finish()
+    return segment
+
+
+def load_protocols(directory: Path) -> list[Protocol]:
+    """All protocols in `directory`, default first. Raises ConfigError on the first bad file."""
+    protocols = [load_protocol(p) for p in sorted(directory.glob("*.toml"))]
+    if not protocols:
+        raise ConfigError(str(directory), "", "no protocol files (*.toml)")
+    ids = [p.id for p in protocols]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise ConfigError(str(directory), "id", f"used by more than one file: {sorted(duplicates)}")
+    defaults = [p for p in protocols if p.default]
+    if len(defaults) > 1:
+        raise ConfigError(str(directory), "default", "more than one protocol is the default")
+    return sorted(protocols, key=lambda p: (not p.default, p.name))

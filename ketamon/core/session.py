@@ -1,0 +1,307 @@
+"""One treatment session: feeds samples to the infusion, baseline (and alarm) logic.
+
+Data flows one way: a source produces timestamped samples, the session judges
+them and publishes samples and events; the UI, the recorder and the headless
+runner subscribe. The session never reads a clock: the caller says what time it is.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Protocol as TypingProtocol
+
+from ketamon.core.baseline import Baseline, measured_baseline
+from ketamon.core.dosing import DosePlan, check_limits
+from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, InfusionStatus, Phase
+from ketamon.core.limits import DrugLibrary, LimitFinding, LimitLevel
+from ketamon.core.nibp import is_stale, next_due_s
+from ketamon.core.publisher import Publisher
+from ketamon.core.vitals import NibpReading, Sample, Vital, estimated_map
+
+MAX_STEP_S = 1.0  # the session judges time in steps no longer than one sample period
+
+
+class PolledSource(TypingProtocol):
+    """A source the session pulls from (the simulator, a replay)."""
+
+    def poll(self, t_s: float) -> list[Sample]: ...
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """Anything that happened, at session time `t_s`: `kind` like 'infusion.started'."""
+
+    t_s: float
+    kind: str
+    message: str = ""
+    data: dict = field(default_factory=dict)
+
+
+class LimitsNotCleared(CommandError):
+    """Setup refused: a hard limit is broken or a soft one is not acknowledged."""
+
+    def __init__(self, findings: list[LimitFinding]):
+        self.findings = findings
+        super().__init__("; ".join(f.message for f in findings))
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the dashboard shows at `t_s`: infusion status, latest vitals, baseline, NIBP timing."""
+
+    t_s: float
+    phase: Phase
+    status: InfusionStatus | None
+    latest: dict[Vital, Sample]
+    baseline: Baseline | None
+    nibp_due_s: float | None
+    nibp_stale: bool
+
+
+class Session:
+    """The one object every source feeds and every view reads. Times in session seconds."""
+
+    def __init__(self, library: DrugLibrary, simulated: bool):
+        self.library = library
+        self.simulated = simulated
+        self.plan: DosePlan | None = None
+        self.infusion: Infusion | None = None
+        self.source: PolledSource | None = None
+        self.baseline: Baseline | None = None
+        self.acknowledged: list[LimitFinding] = []
+        self.events: list[SessionEvent] = []
+        self.latest: dict[Vital, Sample] = {}
+        self.on_samples: Publisher[list[Sample]] = Publisher()
+        self.on_event: Publisher[SessionEvent] = Publisher()
+        self._t = 0.0
+        self._nibp_readings: list[NibpReading] = []
+        self._baseline_hr: list[float] = []
+        self._baseline_spo2: list[float] = []
+        self._pending_nibp: dict[float, dict[Vital, float]] = {}
+        self._requested_nibp_s: float | None = None
+
+    @property
+    def t_s(self) -> float:
+        return self._t
+
+    # ---- setup ----------------------------------------------------------------------
+
+    def configure(self, plan: DosePlan, acknowledged: list[LimitFinding], t_s: float) -> None:
+        """Accept the prescription. Hard limits refuse; every soft finding must be acknowledged."""
+        if self.infusion is not None and self.infusion.started_s() is not None:
+            raise CommandError("The infusion has started: the prescription cannot change.")
+        findings = check_limits(plan, self.library)
+        hard = [f for f in findings if f.level is LimitLevel.HARD]
+        acked_keys = {(f.key, f.value) for f in acknowledged}
+        missing = [f for f in findings if f not in hard and (f.key, f.value) not in acked_keys]
+        if hard or missing:
+            raise LimitsNotCleared(hard + missing)
+        self._t = max(self._t, t_s)
+        self.plan = plan
+        self.acknowledged = [f for f in findings if f.level is LimitLevel.SOFT]
+        self.infusion = Infusion(plan, t_s)
+        segments = [
+            {
+                "name": s.name,
+                "dose_mg": round(s.dose_mg, 3),
+                "rate_mg_per_h": round(s.rate_mg_per_h, 3),
+                "rate_ml_per_h": round(s.rate_ml_per_h, 3),
+                "duration_s": s.duration_s,
+            }
+            for s in plan.segments
+        ]
+        self._event(
+            SessionEvent(
+                t_s,
+                "setup.confirmed",
+                plan.protocol.name,
+                {
+                    "patient_id": plan.patient.patient_id,
+                    "weight_kg": plan.patient.weight_kg,
+                    "dosing_weight_kg": round(plan.dosing_weight_kg, 2),
+                    "basis": plan.patient.basis.value,
+                    "concentration_mg_per_ml": plan.concentration_mg_per_ml,
+                    "protocol_id": plan.protocol.id,
+                    "segments": segments,
+                    "total_mg": round(plan.total_mg, 3),
+                },
+            )
+        )
+        for finding in self.acknowledged:
+            self._event(
+                SessionEvent(t_s, "limit.acknowledged", finding.message, {"key": finding.key})
+            )
+
+    def enter_baseline(self, t_s: float, baseline: Baseline) -> None:
+        """The nurse types the baseline instead of (or over) the measured one."""
+        self.baseline = baseline
+        self._event(
+            SessionEvent(
+                t_s,
+                "baseline.entered",
+                f"{baseline.sbp_mmhg:.0f}/{baseline.dbp_mmhg:.0f}",
+                {"sbp": baseline.sbp_mmhg, "dbp": baseline.dbp_mmhg, "hr": baseline.hr_bpm},
+            )
+        )
+
+    # ---- nurse commands ---------------------------------------------------------------
+
+    def start(self, t_s: float, review_acknowledged: bool = False) -> None:
+        infusion = self._require_infusion()
+        self.advance_to(t_s)
+        if self.baseline is None:
+            raise CommandError(
+                "No baseline yet: take 2 NIBP readings at least 5 min apart, or enter one."
+            )
+        if self.baseline.needs_review and not review_acknowledged:
+            raise CommandError(self.baseline.review_message())
+        if self.baseline.needs_review:
+            self._event(SessionEvent(t_s, "baseline.review_acknowledged", "BP above 140/90"))
+        self._forward(infusion.start(t_s))
+
+    def pause(self, t_s: float, reason: str) -> None:
+        self.advance_to(t_s)
+        self._forward(self._require_infusion().pause(t_s, reason))
+
+    def resume(self, t_s: float) -> None:
+        self.advance_to(t_s)
+        self._forward(self._require_infusion().resume(t_s))
+
+    def stop(self, t_s: float, reason: str) -> None:
+        self.advance_to(t_s)
+        self._forward(self._require_infusion().stop(t_s, reason))
+
+    def discharge(self, t_s: float, checklist: str = "") -> None:
+        self.advance_to(t_s)
+        self._forward(self._require_infusion().discharge(t_s, checklist))
+
+    # ---- time and data ------------------------------------------------------------------
+
+    def advance_to(self, t_s: float) -> None:
+        """Move the session clock to `t_s`, in steps of at most one second."""
+        if t_s < self._t - 1e-9:
+            raise ValueError(f"time went backwards: {t_s} < {self._t}")
+        while self._t < t_s:
+            step_t = min(t_s, self._t + MAX_STEP_S)
+            if self.infusion is not None:
+                self._forward(self.infusion.advance_to(step_t))
+            self._request_nibp_if_due(step_t)
+            self._t = step_t
+            if self.source is not None:
+                samples = self.source.poll(step_t)
+                if samples:
+                    self.ingest(samples)
+
+    def ingest(self, samples: list[Sample]) -> None:
+        """Take a batch of samples from any source (polled or pushed by a device thread).
+
+        A cuff reading (SBP, DBP and optionally MAP at one time) arrives within one batch.
+        """
+        for sample in samples:
+            self.latest[sample.vital] = sample
+            if sample.vital.is_nibp:
+                self._pending_nibp.setdefault(sample.t_s, {})[sample.vital] = sample.value
+            elif self.phase() is Phase.BASELINE:
+                if sample.vital is Vital.HR:
+                    self._baseline_hr.append(sample.value)
+                elif sample.vital is Vital.SPO2:
+                    self._baseline_spo2.append(sample.value)
+        self._complete_nibp_readings()
+        self.on_samples.emit(samples)
+
+    def phase(self, t_s: float | None = None) -> Phase:
+        if self.infusion is None:
+            return Phase.SETUP
+        return self.infusion.phase(self._t if t_s is None else t_s)
+
+    def nibp_due_s(self, t_s: float | None = None) -> float | None:
+        """When the next cuff reading is due, judged by the phase at `t_s` (default: now)."""
+        if self.infusion is None or self.plan is None:
+            return None
+        t_s = self._t if t_s is None else t_s
+        last = self._nibp_readings[-1].t_s if self._nibp_readings else None
+        return next_due_s(
+            self.plan.protocol.nibp, self.phase(t_s), self.infusion.phase_start_s(t_s), last
+        )
+
+    def snapshot(self) -> Snapshot:
+        status = self.infusion.status(self._t) if self.infusion else None
+        stale = False
+        if self.plan is not None and self._nibp_readings:
+            stale = is_stale(
+                self.plan.protocol.nibp, self.phase(), self._nibp_readings[-1].t_s, self._t
+            )
+        return Snapshot(
+            t_s=self._t,
+            phase=self.phase(),
+            status=status,
+            latest=dict(self.latest),
+            baseline=self.baseline,
+            nibp_due_s=self.nibp_due_s(),
+            nibp_stale=stale,
+        )
+
+    @property
+    def nibp_readings(self) -> list[NibpReading]:
+        return list(self._nibp_readings)
+
+    # ---- internals ------------------------------------------------------------------
+
+    def _request_nibp_if_due(self, step_t: float) -> None:
+        request = getattr(self.source, "request_nibp", None)
+        due = self.nibp_due_s(step_t)
+        if request is None or due is None or due > step_t:
+            return
+        if self._requested_nibp_s is not None and math.isclose(self._requested_nibp_s, due):
+            return
+        self._requested_nibp_s = due
+        request(max(due, self._t))
+
+    def _complete_nibp_readings(self) -> None:
+        for t_s in sorted(self._pending_nibp):
+            parts = self._pending_nibp.pop(t_s)
+            if Vital.SBP not in parts or Vital.DBP not in parts:
+                continue  # half a reading is no reading
+            sbp, dbp = parts[Vital.SBP], parts[Vital.DBP]
+            reading = NibpReading(t_s, sbp, dbp, parts.get(Vital.MAP, estimated_map(sbp, dbp)))
+            self._nibp_readings.append(reading)
+            if self.phase(t_s) is Phase.BASELINE:
+                self._update_measured_baseline()
+
+    def _update_measured_baseline(self) -> None:
+        if self.baseline is not None and self.baseline.source == "entered":
+            return
+        pre_start = [r for r in self._nibp_readings if self.phase(r.t_s) is Phase.BASELINE]
+        min_readings = self.plan.protocol.nibp.baseline_readings if self.plan else 2
+        baseline = measured_baseline(
+            pre_start, self._baseline_hr, self._baseline_spo2, min_readings
+        )
+        if baseline is not None:
+            self.baseline = baseline
+            self._event(
+                SessionEvent(
+                    pre_start[-1].t_s,
+                    "baseline.measured",
+                    f"{baseline.sbp_mmhg:.0f}/{baseline.dbp_mmhg:.0f}",
+                    {
+                        "sbp": round(baseline.sbp_mmhg, 1),
+                        "dbp": round(baseline.dbp_mmhg, 1),
+                        "hr": None if baseline.hr_bpm is None else round(baseline.hr_bpm, 1),
+                        "n": baseline.n_readings,
+                    },
+                )
+            )
+
+    def _require_infusion(self) -> Infusion:
+        if self.infusion is None:
+            raise CommandError("Set up the patient and prescription first.")
+        return self.infusion
+
+    def _forward(self, events: list[InfusionEvent]) -> None:
+        for e in events:
+            self._event(SessionEvent(e.t_s, f"infusion.{e.kind.value}", e.detail, dict(e.data)))
+
+    def _event(self, event: SessionEvent) -> None:
+        self.events.append(event)
+        self.on_event.emit(event)

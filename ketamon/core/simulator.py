@@ -1,0 +1,185 @@
+"""A seeded, deterministic virtual patient and simulated monitor (CLINICAL.md §6, §7).
+
+The monitor produces HR, SpO2 and RR once a second of session time and an NIBP
+reading whenever one is requested, all as `Sample`s. Values depend only on the
+seed, the session times and the dose actually delivered, never on how often or
+how fast the caller polls, so a session at 1000x equals one at 1x.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ketamon.core.pk import CLEMENTS_1981, PkModel, PkState
+from ketamon.core.vitals import NibpReading, Sample, Vital, estimated_map
+
+# CLINICAL.md §7: BioGears ketamine Emax model, Δ% = Emax·Ce / (EC50 + Ce), Ce in µg/mL.
+EMAX = {Vital.HR: 0.25, Vital.SBP: 0.4, Vital.DBP: 0.1, Vital.RR: -0.1}
+EC50_UG_PER_ML = {Vital.HR: 0.75, Vital.SBP: 0.75, Vital.DBP: 0.75, Vital.RR: 0.5}
+# Design choice (not in CLINICAL.md): effect-site equilibration, ~1.4 min half-time,
+# so the response follows plasma closely and peaks at the end of loading.
+KE0_PER_MIN = 0.5
+
+
+@dataclass(frozen=True)
+class PatientProfile:
+    """A virtual patient: weight (kg), age (years), resting vitals and response strength.
+
+    `response_scale` multiplies the Emax effects (1 typical; 2-3 a hypertensive
+    responder, CLINICAL.md §7).
+    """
+
+    weight_kg: float = 70.0
+    age_y: float = 40.0
+    hr_bpm: float = 72.0
+    sbp_mmhg: float = 122.0
+    dbp_mmhg: float = 76.0
+    spo2_pct: float = 98.0
+    rr_per_min: float = 14.0
+    response_scale: float = 1.0
+
+
+@dataclass
+class Overrides:
+    """Offsets and fixed values a scenario or instructor applies on top of physiology."""
+
+    offset: dict[Vital, float]
+    fixed: dict[Vital, float]
+
+    @classmethod
+    def none(cls) -> Overrides:
+        return cls({}, {})
+
+
+class SimulatedMonitor:
+    """Virtual patient plus monitor: call `poll(t_s)` for every sample up to `t_s`.
+
+    `delivered_mg(t_s)` tells the cumulative dose actually given (from the infusion
+    state machine); the PK model sees exactly that, pauses included.
+    """
+
+    SAMPLE_PERIOD_S = 1.0
+
+    def __init__(
+        self,
+        profile: PatientProfile,
+        seed: int,
+        delivered_mg: Callable[[float], float],
+        start_t_s: float = 0.0,
+        pk_model: PkModel = CLEMENTS_1981,
+    ):
+        self.profile = profile
+        self.seed = seed
+        self._delivered_mg = delivered_mg
+        streams = np.random.SeedSequence(seed).spawn(2)
+        self._rng_cont = np.random.default_rng(streams[0])
+        self._rng_nibp = np.random.default_rng(streams[1])
+        self._pk = PkState(pk_model, profile.weight_kg, KE0_PER_MIN)
+        self._t = start_t_s
+        # Integer tick counter: deriving ticks from a float clock skips samples.
+        self._next_tick = math.floor(start_t_s / self.SAMPLE_PERIOD_S) + 1
+        self._last_delivered = delivered_mg(start_t_s)
+        self._hr_drift = 0.0
+        self._spo2_walk = 0.0
+        self._pending_nibp: list[float] = []
+        self.overrides = Overrides.none()
+        self.connected = True
+
+    @property
+    def t_s(self) -> float:
+        return self._t
+
+    @property
+    def cp_ng_per_ml(self) -> float:
+        return self._pk.cp_ng_per_ml
+
+    def request_nibp(self, t_s: float) -> None:
+        """Schedule a cuff reading completing at `t_s` (the monitor's interval program)."""
+        if t_s not in self._pending_nibp:
+            self._pending_nibp.append(t_s)
+            self._pending_nibp.sort()
+
+    def poll(self, t_s: float) -> list[Sample]:
+        """All samples with time in (last poll, t_s], in time order."""
+        out: list[Sample] = []
+        while True:
+            tick_t = self._next_tick * self.SAMPLE_PERIOD_S
+            due_nibp = self._pending_nibp[0] if self._pending_nibp else math.inf
+            step_to = min(tick_t, due_nibp)
+            if step_to > t_s:
+                break
+            self._advance_pk(step_to)
+            if due_nibp <= step_to:
+                self._pending_nibp.pop(0)
+                reading = self._nibp(step_to)
+                if reading is not None:
+                    out.extend(reading.samples())
+            if tick_t <= step_to:
+                self._next_tick += 1
+                out.extend(self._continuous(step_to))
+        # Physiology advances only to sample times, so results never depend on
+        # when or how often the caller polls.
+        return out
+
+    # ---- physiology -----------------------------------------------------------------
+
+    def _advance_pk(self, t_s: float) -> None:
+        dt_s = t_s - self._t
+        if dt_s <= 0:
+            return
+        delivered = self._delivered_mg(t_s)
+        rate_mg_per_min = (delivered - self._last_delivered) / (dt_s / 60.0)
+        self._pk.step(max(0.0, rate_mg_per_min), dt_s / 60.0)
+        self._last_delivered = delivered
+        self._t = t_s
+
+    def effect_fraction(self, vital: Vital) -> float:
+        """Drug effect on `vital` now, as a fraction of its resting value."""
+        emax = EMAX.get(vital)
+        if emax is None:
+            return 0.0
+        ce = self._pk.ce_ug_per_ml
+        return self.profile.response_scale * emax * ce / (EC50_UG_PER_ML[vital] + ce)
+
+    def _value(self, vital: Vital, resting: float) -> float:
+        if vital in self.overrides.fixed:
+            return self.overrides.fixed[vital]
+        return resting * (1.0 + self.effect_fraction(vital)) + self.overrides.offset.get(vital, 0)
+
+    def _continuous(self, t_s: float) -> list[Sample]:
+        if not self.connected:
+            return []
+        rng = self._rng_cont
+        p = self.profile
+        # CLINICAL.md §7: HR SD 1-3 bpm plus slow drift (Ornstein-Uhlenbeck, tau 5 min).
+        self._hr_drift += -self._hr_drift / 300.0 + rng.normal(0.0, 2.5 * math.sqrt(2 / 300.0))
+        hr = self._value(Vital.HR, p.hr_bpm) + self._hr_drift + rng.normal(0.0, 1.0)
+        # SpO2 integer, +-1 (CLINICAL.md §7): a slow bounded walk.
+        self._spo2_walk = min(1.0, max(-1.0, self._spo2_walk + rng.normal(0.0, 0.05)))
+        spo2 = min(100.0, round(self._value(Vital.SPO2, p.spo2_pct) + self._spo2_walk))
+        rr = round(self._value(Vital.RR, p.rr_per_min) + rng.normal(0.0, 1.0))
+        return [
+            Sample(t_s, Vital.HR, round(hr)),
+            Sample(t_s, Vital.SPO2, spo2),
+            Sample(t_s, Vital.RR, max(0.0, rr)),
+        ]
+
+    def _nibp(self, t_s: float) -> NibpReading | None:
+        if not self.connected:
+            return None
+        rng = self._rng_nibp
+        p = self.profile
+        # CLINICAL.md §7: SBP SD 4-6, DBP 3-4 mmHg per reading, ~10% outliers > 10 mmHg.
+        sbp_err = rng.normal(0.0, 5.0)
+        dbp_err = rng.normal(0.0, 3.5)
+        if rng.random() < 0.10:
+            outlier = rng.uniform(10.0, 18.0) * rng.choice((-1.0, 1.0))
+            sbp_err += outlier
+            dbp_err += outlier * 0.5
+        sbp = round(self._value(Vital.SBP, p.sbp_mmhg) + sbp_err)
+        dbp = round(self._value(Vital.DBP, p.dbp_mmhg) + dbp_err)
+        return NibpReading(t_s, sbp, dbp, round(estimated_map(sbp, dbp)))

@@ -1,0 +1,50 @@
+"""Shared fixtures: the bundled resources, and a guard that fails tests leaving threads running."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from ketamon.core.dosing import Patient, make_plan
+from ketamon.core.limits import load_drug_library
+from ketamon.core.protocol import load_protocols
+from ketamon.resources import drug_library_path, protocols_dir
+
+
+@pytest.fixture(autouse=True)
+def no_leftover_threads():
+    before = set(threading.enumerate())
+    yield
+    leftover = [
+        t for t in threading.enumerate() if t not in before and t.is_alive() and not t.daemon
+    ]
+    for t in leftover:
+        t.join(timeout=2.0)
+    still = [t.name for t in leftover if t.is_alive()]
+    assert not still, f"test left threads running: {still}"
+
+
+@pytest.fixture(scope="session")
+def library():
+    return load_drug_library(drug_library_path())
+
+
+@pytest.fixture(scope="session")
+def protocols():
+    return {p.id: p for p in load_protocols(protocols_dir())}
+
+
+@pytest.fixture
+def loading_protocol(protocols):
+    return protocols["ketamine-loading"]
+
+
+@pytest.fixture
+def maintenance_protocol(protocols):
+    return protocols["ketamine-loading-maintenance"]
+
+
+@pytest.fixture
+def plan_70kg(loading_protocol):
+    return make_plan(loading_protocol, Patient(70.0), 1.0)

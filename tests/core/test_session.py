@@ -1,0 +1,139 @@
+import pytest
+
+from ketamon.core.baseline import Baseline
+from ketamon.core.dosing import Patient, check_limits, make_plan
+from ketamon.core.infusion import CommandError, Phase
+from ketamon.core.session import LimitsNotCleared, Session
+from ketamon.core.simulator import PatientProfile, SimulatedMonitor
+from ketamon.core.vitals import NibpReading, Vital
+
+MIN = 60.0
+
+
+def simulated_session(library, plan, seed=1, profile=None):
+    session = Session(library, simulated=True)
+    session.configure(plan, [], 0.0)
+    session.source = SimulatedMonitor(
+        profile or PatientProfile(), seed, lambda t: session.infusion.delivered_mg(t)
+    )
+    return session
+
+
+def test_ten_fold_slips_never_reach_a_running_infusion(library, loading_protocol):
+    session = Session(library, simulated=True)
+    for plan in (
+        make_plan(loading_protocol, Patient(700.0), 1.0),
+        make_plan(loading_protocol.with_segment(0, dose=5.0), Patient(70.0), 1.0),
+    ):
+        findings = check_limits(plan, library)
+        with pytest.raises(LimitsNotCleared):
+            session.configure(plan, findings, 0.0)  # even "acknowledged", a hard limit refuses
+    assert session.infusion is None
+    with pytest.raises(CommandError, match="Set up the patient"):
+        session.start(1.0)
+
+
+def test_soft_limit_needs_acknowledgement_which_is_kept(library, loading_protocol):
+    session = Session(library, simulated=True)
+    plan = make_plan(loading_protocol.with_segment(0, dose=0.8), Patient(70.0), 1.0)
+    with pytest.raises(LimitsNotCleared, match="needs confirmation"):
+        session.configure(plan, [], 0.0)
+    session.configure(plan, check_limits(plan, library), 0.0)
+    acks = [e for e in session.events if e.kind == "limit.acknowledged"]
+    assert len(acks) == 1
+    assert "0.8 mg/kg" in acks[0].message
+
+
+def test_baseline_from_two_readings_five_minutes_apart(library, plan_70kg):
+    session = simulated_session(library, plan_70kg)
+    session.advance_to(4 * MIN)
+    assert session.baseline is None  # only the reading at t=0
+    assert session.nibp_due_s() == 5 * MIN
+    session.advance_to(5 * MIN)
+    readings = session.nibp_readings
+    assert [r.t_s for r in readings] == [0.0, 5 * MIN]
+    mean_sbp = (readings[0].sbp_mmhg + readings[1].sbp_mmhg) / 2
+    assert session.baseline.sbp_mmhg == pytest.approx(mean_sbp)
+    assert session.baseline.source == "measured"
+    assert session.baseline.hr_bpm == pytest.approx(72, abs=6)
+
+
+def test_start_needs_a_baseline(library, plan_70kg):
+    session = Session(library, simulated=False)
+    session.configure(plan_70kg, [], 0.0)
+    with pytest.raises(CommandError, match="No baseline yet"):
+        session.start(10.0)
+    session.enter_baseline(20.0, Baseline(120, 80, 70, 98, "entered"))
+    session.start(30.0)
+    assert session.phase() is Phase.INFUSING
+
+
+def test_high_resting_bp_is_flagged_for_review_before_start(library, plan_70kg):
+    session = Session(library, simulated=False)
+    session.configure(plan_70kg, [], 0.0)
+    session.ingest(NibpReading(10.0, 150, 95, 113).samples())
+    session.ingest(NibpReading(400.0, 146, 93, 111).samples())
+    assert session.baseline.needs_review
+    with pytest.raises(CommandError, match="148/94 is above 140/90"):
+        session.start(500.0)
+    session.start(500.0, review_acknowledged=True)
+    assert any(e.kind == "baseline.review_acknowledged" for e in session.events)
+
+
+def test_nibp_schedule_follows_the_phase(library, plan_70kg):
+    session = simulated_session(library, plan_70kg)
+    session.advance_to(6 * MIN)
+    session.start(6 * MIN)
+    session.advance_to(7 * MIN)
+    times = [r.t_s for r in session.nibp_readings]
+    assert times[-1] == 6 * MIN  # a reading when the infusion starts
+    session.advance_to(6 * MIN + 40 * MIN + 31 * MIN)
+    after = [r.t_s - 6 * MIN for r in session.nibp_readings if r.t_s > 6 * MIN]
+    # every 10 min while infusing, then every 15 min from the end of loading
+    assert after == [10 * MIN, 20 * MIN, 30 * MIN, 40 * MIN, 55 * MIN, 70 * MIN]
+
+
+def _scripted_run(library, plan, tick_s):
+    session = simulated_session(library, plan, seed=11)
+    events = []
+    session.on_event.connect(events.append)
+    t = 0.0
+
+    def run_until(t_end):
+        nonlocal t
+        while t < t_end:
+            t = min(t_end, t + tick_s)
+            session.advance_to(t)
+
+    run_until(6 * MIN)
+    session.start(6 * MIN)
+    run_until(20 * MIN)
+    session.pause(20 * MIN, "patient to bathroom")
+    run_until(25 * MIN)
+    session.resume(25 * MIN)
+    run_until(130 * MIN)
+    snap = session.snapshot()
+    return events, session.nibp_readings, snap
+
+
+@pytest.mark.parametrize("speed", [1, 10, 60, 1000])
+def test_session_time_at_1x_to_1000x_gives_the_same_session(library, plan_70kg, speed):
+    """A GUI tick of 100 ms wall time covers `speed` x 0.1 s of session time."""
+    reference = _scripted_run(library, plan_70kg, tick_s=0.1)
+    events, readings, snap = _scripted_run(library, plan_70kg, tick_s=0.1 * speed)
+    assert [(e.t_s, e.kind) for e in events] == [(e.t_s, e.kind) for e in reference[0]]
+    assert readings == reference[1]
+    assert snap.latest == reference[2].latest
+    assert snap.status.delivered_mg == pytest.approx(35.0)
+    assert snap.phase is Phase.DISCHARGE_READY  # 40 + 5 paused + 60 min after 6 min
+
+
+def test_snapshot_marks_stale_nibp(library, plan_70kg):
+    session = Session(library, simulated=False)
+    session.configure(plan_70kg, [], 0.0)
+    session.ingest(NibpReading(0.0, 120, 80, 93).samples())
+    session.advance_to(6 * MIN)
+    assert not session.snapshot().nibp_stale  # 5 min interval + 2 min grace
+    session.advance_to(8 * MIN)
+    assert session.snapshot().nibp_stale
+    assert session.snapshot().latest[Vital.SBP].value == 120

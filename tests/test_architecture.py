@@ -1,0 +1,69 @@
+"""Layering rules (DEVELOPERS.md): core is pure and clock-free; io has no Qt."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parent.parent / "ketamon"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def _files(layer: str) -> list[Path]:
+    return sorted((PACKAGE / layer).rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _files("core"), ids=lambda p: p.name)
+def test_core_imports_no_qt_plot_or_serial_library(path):
+    forbidden = {"PySide6", "pyqtgraph", "serial", "ketamon.ui", "ketamon.io"}
+    bad = {n for n in _imports(path) if n.split(".")[0] in forbidden or n in forbidden}
+    bad |= {n for n in _imports(path) if n.startswith(("ketamon.ui", "ketamon.io"))}
+    assert not bad, f"{path.name} imports {sorted(bad)}"
+
+
+@pytest.mark.parametrize("path", _files("core"), ids=lambda p: p.name)
+def test_core_never_reads_the_wall_clock(path):
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in {
+            "time",
+            "monotonic",
+            "perf_counter",
+            "now",
+            "utcnow",
+            "today",
+        }:
+            base = node.value
+            if isinstance(base, ast.Name) and base.id in {"time", "datetime", "date"}:
+                pytest.fail(f"{path.name}:{node.lineno} reads the wall clock")
+    assert "import time" not in text
+
+
+@pytest.mark.parametrize("path", _files("io"), ids=lambda p: p.name)
+def test_io_imports_no_qt(path):
+    bad = {n for n in _imports(path) if n.split(".")[0] in {"PySide6", "pyqtgraph"}}
+    assert not bad, f"{path.name} imports {sorted(bad)}"
+
+
+def test_architecture_scan_sees_the_core():
+    assert len(_files("core")) >= 8
+
+
+def test_no_print_for_diagnostics_in_library_code():
+    for path in PACKAGE.rglob("*.py"):
+        if path.name in {"cli.py", "headless.py"}:
+            continue  # a command's own output on stdout is fine
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
+                pytest.fail(f"{path.relative_to(PACKAGE)}:{node.lineno} uses print()")
