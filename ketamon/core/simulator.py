@@ -85,6 +85,7 @@ class SimulatedMonitor:
         self._last_delivered = delivered_mg(start_t_s)
         self._hr_drift = 0.0
         self._spo2_walk = 0.0
+        self._rr_drift = 0.0
         self._pending_nibp: list[float] = []
         self.overrides = Overrides.none()
         self.connected = True
@@ -161,7 +162,9 @@ class SimulatedMonitor:
         # SpO2 integer, +-1 (CLINICAL.md §7): a slow bounded walk.
         self._spo2_walk = min(1.0, max(-1.0, self._spo2_walk + rng.normal(0.0, 0.05)))
         spo2 = min(100.0, round(self._value(Vital.SPO2, p.spo2_pct) + self._spo2_walk))
-        rr = round(self._value(Vital.RR, p.rr_per_min) + rng.normal(0.0, 1.0))
+        # RR +-1-2 /min (CLINICAL.md §7), drifting over a minute as a monitor's RR does.
+        self._rr_drift += -self._rr_drift / 60.0 + rng.normal(0.0, 1.2 * math.sqrt(2 / 60.0))
+        rr = round(self._value(Vital.RR, p.rr_per_min) + self._rr_drift)
         return [
             Sample(t_s, Vital.HR, round(hr)),
             Sample(t_s, Vital.SPO2, spo2),

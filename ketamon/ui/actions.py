@@ -1,0 +1,185 @@
+"""Turns the nurse's button presses into confirmed session commands, stamped with session time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+from ketamon.core.infusion import CommandError, Phase
+from ketamon.core.limits import DrugLibrary
+from ketamon.core.protocol import Protocol
+from ketamon.ui.dialogs import BaselineDialog, ConfirmDialog
+from ketamon.ui.session_model import SessionModel
+from ketamon.ui.setup_dialog import SetupDialog
+
+log = logging.getLogger(__name__)
+
+PAUSE_REASONS = ["Patient request", "Nausea / vomiting", "BP rise", "Line or pump problem"]
+STOP_REASONS = ["Patient request", "Adverse effect", "BP rise", "Prescriber decision"]
+DISCHARGE_CHECKLIST = [
+    "Alert and oriented",
+    "Dissociation resolved",
+    "BP and HR back near baseline",
+    "Escort present",
+]
+
+
+class NurseActions(QObject):
+    """Opens the right dialog for each request and applies it to the current session.
+
+    Dialogs open without blocking (the session clock keeps running); the open one is
+    `self.dialog`, so tests and keyboard users reach it the same way.
+    """
+
+    session_needed = Signal()  # a new patient after discharge needs a fresh session
+
+    def __init__(
+        self,
+        model_getter: Callable[[], SessionModel],
+        protocols: list[Protocol],
+        library: DrugLibrary,
+        window: QWidget,
+    ):
+        super().__init__(window)
+        self._model = model_getter
+        self._protocols = protocols
+        self._library = library
+        self._window = window
+        self.dialog = None
+
+    # ---- requests -------------------------------------------------------------------
+
+    def request_setup(self) -> None:
+        dialog = SetupDialog(self._protocols, self._library, self._window)
+        dialog.accepted.connect(lambda: self._on_setup_accepted(dialog))
+        self._show(dialog)
+
+    def request_baseline(self) -> None:
+        dialog = BaselineDialog(self._window)
+        dialog.accepted.connect(
+            lambda: self._apply(
+                lambda m: m.session.enter_baseline(m.clock.now_s(), dialog.baseline)
+            )
+        )
+        self._show(dialog)
+
+    def request_start(self) -> None:
+        model = self._model()
+        plan = model.session.plan
+        if plan is None:
+            return
+        first = plan.segments[0]
+        message = (
+            f"Start {plan.protocol.name}.\n\nSet the pump to {first.rate_ml_per_h:.1f} mL/h "
+            f"({first.rate_mg_per_h:.1f} mg/h) for {first.duration_s / 60:g} min, "
+            f"then start it together with this timer."
+        )
+        baseline = model.session.baseline
+        checklist = []
+        if baseline is not None and baseline.needs_review:
+            checklist = [f"Reviewed: {baseline.review_message()}"]
+        dialog = ConfirmDialog(
+            "Start infusion", message, "Start infusion", checklist=checklist, parent=self._window
+        )
+        dialog.accepted.connect(
+            lambda: self._apply(
+                lambda m: m.session.start(m.clock.now_s(), review_acknowledged=bool(checklist))
+            )
+        )
+        self._show(dialog)
+
+    def request_pause(self) -> None:
+        dialog = ConfirmDialog(
+            "Pause infusion",
+            "Pause the pump now. The timer and dose stop until you resume.",
+            "Pause infusion",
+            reasons=PAUSE_REASONS,
+            parent=self._window,
+        )
+        dialog.accepted.connect(
+            lambda: self._apply(lambda m: m.session.pause(m.clock.now_s(), dialog.reason_text()))
+        )
+        self._show(dialog)
+
+    def request_resume(self) -> None:
+        model = self._model()
+        status = model.session.snapshot().status
+        plan = model.session.plan
+        rate_text = ""
+        if status is not None and status.segment_index is not None and plan is not None:
+            seg = plan.segments[status.segment_index]
+            rate_text = f" at {seg.rate_ml_per_h:.1f} mL/h ({seg.rate_mg_per_h:.1f} mg/h)"
+        dialog = ConfirmDialog(
+            "Resume infusion",
+            f"Restart the pump{rate_text} now.",
+            "Resume infusion",
+            parent=self._window,
+        )
+        dialog.accepted.connect(lambda: self._apply(lambda m: m.session.resume(m.clock.now_s())))
+        self._show(dialog)
+
+    def request_stop(self) -> None:
+        dialog = ConfirmDialog(
+            "Stop infusion",
+            "Stop the infusion for good. Observation starts now.",
+            "Stop infusion",
+            reasons=STOP_REASONS,
+            parent=self._window,
+        )
+        dialog.accepted.connect(
+            lambda: self._apply(lambda m: m.session.stop(m.clock.now_s(), dialog.reason_text()))
+        )
+        self._show(dialog)
+
+    def request_discharge(self) -> None:
+        dialog = ConfirmDialog(
+            "Discharge",
+            "Confirm the discharge checklist.",
+            "Discharge",
+            checklist=DISCHARGE_CHECKLIST,
+            parent=self._window,
+        )
+        dialog.accepted.connect(
+            lambda: self._apply(
+                lambda m: m.session.discharge(m.clock.now_s(), dialog.checklist_text())
+            )
+        )
+        self._show(dialog)
+
+    # ---- internals ------------------------------------------------------------------
+
+    def _on_setup_accepted(self, dialog: SetupDialog) -> None:
+        if self._model().session.phase() is Phase.DISCHARGED:
+            self.session_needed.emit()
+        self._apply(
+            lambda m: m.session.configure(dialog.plan, dialog.acknowledged, m.clock.now_s())
+        )
+
+    def _apply(self, command: Callable[[SessionModel], None]) -> None:
+        model = self._model()
+        try:
+            command(model)
+        except CommandError as exc:
+            log.warning("command refused: %s", exc)
+            self.show_error(str(exc))
+        model.refresh()
+
+    def show_error(self, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, "ketamon", text, parent=self._window)
+        box.setObjectName("errorBox")
+        self._show(box)
+
+    def _show(self, dialog) -> None:
+        if self.dialog is not None:
+            self.dialog.close()
+        self.dialog = dialog
+        dialog.finished.connect(lambda *_: self._forget(dialog))
+        dialog.open()
+
+    def _forget(self, dialog) -> None:
+        if self.dialog is dialog:
+            self.dialog = None
+        dialog.deleteLater()

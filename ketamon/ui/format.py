@@ -1,0 +1,30 @@
+"""Text for the screen: times and numbers formatted the same way everywhere."""
+
+from __future__ import annotations
+
+import math
+
+
+def mmss(seconds: float | None) -> str:
+    """'12:05', or 'h:mm:ss' past an hour; '--:--' when unknown."""
+    if seconds is None or not math.isfinite(seconds):
+        return "--:--"
+    total = max(0, int(math.ceil(seconds - 1e-9)))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes:02d}:{secs:02d}"
+
+
+def age(seconds: float) -> str:
+    """How long ago, for a reading's age: '45 s ago', '3 min ago'."""
+    if seconds < 60:
+        return f"{max(0, int(seconds))} s ago"
+    return f"{int(seconds // 60)} min ago"
+
+
+def number(value: float | None, decimals: int = 0) -> str:
+    if value is None or not math.isfinite(value):
+        return "---"
+    return f"{value:.{decimals}f}"

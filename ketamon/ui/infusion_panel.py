@@ -1,0 +1,201 @@
+"""The infusion panel: phase, time left, progress, rate, dose, next NIBP and the controls."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketamon.core.infusion import Phase
+from ketamon.core.session import Snapshot
+from ketamon.ui.format import mmss
+from ketamon.ui.session_model import SessionModel
+
+
+class InfusionPanel(QFrame):
+    """Shows the infusion status from `model`; buttons only emit requests (no clinical logic)."""
+
+    setup_requested = Signal()
+    baseline_requested = Signal()
+    start_requested = Signal()
+    pause_requested = Signal()
+    resume_requested = Signal()
+    stop_requested = Signal()
+    discharge_requested = Signal()
+
+    def __init__(self, model: SessionModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self.phase = QLabel("SETUP", objectName="phase")
+        self.phase.setProperty("phase", Phase.SETUP.value)
+        self.remaining_caption = QLabel("Remaining", objectName="caption")
+        self.remaining = QLabel("--:--", objectName="remaining")
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.elapsed = QLabel("", objectName="caption")
+        self.total_remaining = QLabel("", objectName="caption")
+        self.rate = QLabel("--", objectName="big")
+        self.dose = QLabel("--", objectName="big")
+        self.nibp_due = QLabel("--", objectName="big")
+        self.baseline = QLabel("", objectName="baselineInfo")
+        self.baseline.setWordWrap(True)
+        self.patient = QLabel("No patient set up", objectName="caption")
+        self.patient.setWordWrap(True)
+
+        self.setup_button = self._button("&New patient…", "setupButton", self.setup_requested)
+        self.baseline_button = self._button(
+            "Enter &baseline…", "baselineButton", self.baseline_requested
+        )
+        self.start_button = self._button("&Start", "startButton", self.start_requested)
+        self.pause_button = self._button("&Pause", "pauseButton", self.pause_requested)
+        self.resume_button = self._button("&Resume", "resumeButton", self.resume_requested)
+        self.stop_button = self._button("S&top", "stopButton", self.stop_requested)
+        self.discharge_button = self._button(
+            "&Discharge…", "dischargeButton", self.discharge_requested
+        )
+
+        facts = QGridLayout()
+        for row, (caption, widget) in enumerate(
+            (("Rate", self.rate), ("Delivered / planned", self.dose), ("Next NIBP", self.nibp_due))
+        ):
+            facts.addWidget(QLabel(caption, objectName="caption"), row, 0)
+            facts.addWidget(widget, row, 1)
+        facts.setColumnStretch(1, 1)
+
+        times = QHBoxLayout()
+        times.addWidget(self.elapsed)
+        times.addStretch(1)
+        times.addWidget(self.total_remaining)
+
+        controls = QGridLayout()
+        controls.addWidget(self.start_button, 0, 0)
+        controls.addWidget(self.pause_button, 0, 1)
+        controls.addWidget(self.resume_button, 1, 0)
+        controls.addWidget(self.stop_button, 1, 1)
+        controls.addWidget(self.setup_button, 2, 0)
+        controls.addWidget(self.baseline_button, 2, 1)
+        controls.addWidget(self.discharge_button, 3, 0, 1, 2)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(12, 10, 12, 10)
+        layout.setSpacing(6)
+        layout.addWidget(self.phase)
+        layout.addWidget(self.remaining_caption)
+        layout.addWidget(self.remaining)
+        layout.addWidget(self.progress)
+        layout.addLayout(times)
+        layout.addLayout(facts)
+        layout.addWidget(self.baseline)
+        layout.addStretch(1)
+        layout.addWidget(self.patient)
+        layout.addLayout(controls)
+        model.snapshot_changed.connect(self._on_snapshot_changed)
+        self._model = model
+        self._on_snapshot_changed(model.snapshot())
+
+    def _button(self, text: str, name: str, signal) -> QPushButton:
+        button = QPushButton(text, objectName=name)
+        button.clicked.connect(signal.emit)
+        return button
+
+    def _on_snapshot_changed(self, snap: Snapshot) -> None:
+        status = snap.status
+        phase = snap.phase
+        self.phase.setText((status.phase_label if status else phase.value).upper())
+        if self.phase.property("phase") != phase.value:
+            self.phase.setProperty("phase", phase.value)
+            self.phase.style().unpolish(self.phase)
+            self.phase.style().polish(self.phase)
+        self._show_times(snap)
+        self._show_facts(snap)
+        self._show_buttons(phase, snap)
+
+    def _show_times(self, snap: Snapshot) -> None:
+        status = snap.status
+        if status is None:
+            self.remaining_caption.setText("Set up a patient to begin")
+            self.remaining.setText("--:--")
+            self.progress.setValue(0)
+            self.elapsed.setText("")
+            self.total_remaining.setText("")
+            return
+        if status.phase is Phase.BASELINE:
+            self.remaining_caption.setText("Baseline, elapsed")
+            self.remaining.setText(mmss(status.phase_elapsed_s))
+            self.progress.setValue(0)
+            self.elapsed.setText("Infusion not started")
+        else:
+            caption = {
+                Phase.INFUSING: f"{status.segment_name} remaining",
+                Phase.PAUSED: f"{status.segment_name} remaining (paused)",
+                Phase.OBSERVATION: "Observation remaining",
+                Phase.DISCHARGE_READY: "Observation complete",
+                Phase.DISCHARGED: "Session ended",
+            }[status.phase]
+            self.remaining_caption.setText(caption)
+            self.remaining.setText(mmss(status.phase_remaining_s))
+            span = status.phase_elapsed_s + (status.phase_remaining_s or 0.0)
+            fraction = 1.0 if span <= 0 else status.phase_elapsed_s / span
+            self.progress.setValue(round(1000 * fraction))
+            self.elapsed.setText(f"Since start {mmss(status.total_elapsed_s)}")
+        self.total_remaining.setText(f"Session left {mmss(status.total_remaining_s)}")
+
+    def _show_facts(self, snap: Snapshot) -> None:
+        status = snap.status
+        plan = self._model.session.plan
+        if status is None or plan is None:
+            for label in (self.rate, self.dose, self.nibp_due):
+                label.setText("--")
+            self.patient.setText("No patient set up")
+            self.baseline.setText("")
+            return
+        self.rate.setText(f"{status.rate_mg_per_h:.1f} mg/h  {status.rate_ml_per_h:.1f} mL/h")
+        self.dose.setText(f"{status.delivered_mg:.1f} / {status.planned_mg:.1f} mg")
+        if snap.nibp_due_s is None:
+            self.nibp_due.setText("--")
+        elif snap.nibp_due_s <= snap.t_s:
+            self.nibp_due.setText("now")
+        else:
+            self.nibp_due.setText(f"in {mmss(snap.nibp_due_s - snap.t_s)}")
+        patient = plan.patient
+        who = patient.patient_id or "(no ID)"
+        self.patient.setText(
+            f"{who}, {patient.weight_kg:g} kg, {plan.concentration_mg_per_ml:g} mg/mL. "
+            f"{plan.protocol.name}"
+        )
+        self.baseline.setText(self._baseline_text(snap))
+
+    def _baseline_text(self, snap: Snapshot) -> str:
+        b = snap.baseline
+        if b is None:
+            needed = self._model.session.plan.protocol.nibp.baseline_readings
+            have = len(self._model.session.nibp_readings)
+            return (
+                f"Baseline: waiting for {needed} NIBP readings 5 min apart "
+                f"({min(have, needed)} of {needed}), or enter it."
+            )
+        text = f"Baseline {b.sbp_mmhg:.0f}/{b.dbp_mmhg:.0f} mmHg"
+        if b.hr_bpm is not None:
+            text += f", HR {b.hr_bpm:.0f}"
+        text += f" ({b.source})"
+        if b.needs_review:
+            text += "\n⚠ " + b.review_message()
+        return text
+
+    def _show_buttons(self, phase: Phase, snap: Snapshot) -> None:
+        self.setup_button.setEnabled(phase in (Phase.SETUP, Phase.BASELINE, Phase.DISCHARGED))
+        self.baseline_button.setEnabled(phase is Phase.BASELINE)
+        self.start_button.setEnabled(phase is Phase.BASELINE and snap.baseline is not None)
+        self.pause_button.setEnabled(phase is Phase.INFUSING)
+        self.resume_button.setEnabled(phase is Phase.PAUSED)
+        self.stop_button.setEnabled(phase in (Phase.INFUSING, Phase.PAUSED))
+        self.discharge_button.setEnabled(phase is Phase.DISCHARGE_READY)

@@ -1,0 +1,163 @@
+"""The bedside window: banner, infusion panel, trends and numerics, all fed by one SessionModel."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+
+import ketamon
+from ketamon.core.infusion import Phase
+from ketamon.core.limits import DrugLibrary
+from ketamon.core.protocol import Protocol
+from ketamon.core.session import Snapshot
+from ketamon.ui.actions import NurseActions
+from ketamon.ui.format import mmss
+from ketamon.ui.infusion_panel import InfusionPanel
+from ketamon.ui.numerics import NumericsPanel
+from ketamon.ui.session_model import SessionModel
+from ketamon.ui.trends import TrendPlots
+
+NOT_A_DEVICE = (
+    "ketamon supports monitoring and training. It is not a certified medical device: "
+    "the patient monitor and the infusion pump remain the reference."
+)
+
+
+class Dashboard(QWidget):
+    """The three columns for one session: infusion panel | trends | numerics."""
+
+    def __init__(self, model: SessionModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.infusion = InfusionPanel(model)
+        self.trends = TrendPlots(model)
+        self.numerics = NumericsPanel(model)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        layout.addWidget(self.infusion, 30)
+        layout.addWidget(self.trends, 46)
+        layout.addWidget(self.numerics, 24)
+
+
+class MainWindow(QMainWindow):
+    """Top-level window; `model_factory` makes a fresh SessionModel for each patient."""
+
+    def __init__(
+        self,
+        model_factory: Callable[[], SessionModel],
+        protocols: list[Protocol],
+        library: DrugLibrary,
+        source_text: str,
+    ):
+        super().__init__()
+        self._factory = model_factory
+        self.model: SessionModel | None = None
+        self.dashboard: Dashboard | None = None
+        self.force_close = False
+        self.actions = NurseActions(lambda: self.model, protocols, library, self)
+        self.actions.session_needed.connect(self._on_session_needed)
+
+        self.sim_banner = QLabel(
+            "SIMULATION: simulated patient, not real data", objectName="simBanner"
+        )
+        self.sim_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._central = QWidget()
+        self._layout = QVBoxLayout(self._central)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)
+        self._layout.addWidget(self.sim_banner)
+        self.setCentralWidget(self._central)
+
+        self.clock_label = QLabel("")
+        self.source_label = QLabel(source_text)
+        self.alarm_label = QLabel("")
+        self.statusBar().addWidget(self.clock_label)
+        self.statusBar().addWidget(self.source_label)
+        self.statusBar().addPermanentWidget(self.alarm_label)
+        self._make_menu()
+        self.load(model_factory())
+
+    def load(self, model: SessionModel) -> None:
+        """Show `model` (a new patient): rebuild the dashboard around it."""
+        if self.model is not None:
+            self.model.clock.stop()
+        if self.dashboard is not None:
+            self.dashboard.trends.redraw_timer.stop()
+            self._layout.removeWidget(self.dashboard)
+            self.dashboard.deleteLater()
+        self.model = model
+        self.dashboard = Dashboard(model)
+        self._layout.addWidget(self.dashboard, 1)
+        panel = self.dashboard.infusion
+        panel.setup_requested.connect(self.actions.request_setup)
+        panel.baseline_requested.connect(self.actions.request_baseline)
+        panel.start_requested.connect(self.actions.request_start)
+        panel.pause_requested.connect(self.actions.request_pause)
+        panel.resume_requested.connect(self.actions.request_resume)
+        panel.stop_requested.connect(self.actions.request_stop)
+        panel.discharge_requested.connect(self.actions.request_discharge)
+        model.snapshot_changed.connect(self._on_snapshot_changed)
+        simulated = model.session.simulated
+        self.sim_banner.setVisible(simulated)
+        self.setWindowTitle("ketamon — SIMULATION" if simulated else "ketamon")
+        model.refresh()
+
+    def _make_menu(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        new = QAction("&New patient…", self)
+        new.setShortcut(QKeySequence.StandardKey.New)
+        new.triggered.connect(self._on_new_patient)
+        file_menu.addAction(new)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(quit_action)
+        help_menu = self.menuBar().addMenu("&Help")
+        about = QAction("&About ketamon", self)
+        about.triggered.connect(self._on_about)
+        help_menu.addAction(about)
+
+    def _on_new_patient(self) -> None:
+        if self.dashboard.infusion.setup_button.isEnabled():
+            self.actions.request_setup()
+
+    def _on_session_needed(self) -> None:
+        model = self._factory()
+        self.load(model)
+        model.clock.start()
+
+    def _on_snapshot_changed(self, snap: Snapshot) -> None:
+        speed = self.model.clock.speed
+        speed_text = f"  ×{speed:g}" if speed != 1 else ""
+        self.clock_label.setText(f"Session time {mmss(snap.t_s)}{speed_text}")
+
+    def _on_about(self) -> None:
+        box = QMessageBox(
+            QMessageBox.Icon.Information,
+            "About ketamon",
+            f"ketamon {ketamon.__version__}\n\n{NOT_A_DEVICE}",
+            parent=self,
+        )
+        box.setObjectName("aboutBox")
+        box.open()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        phase = self.model.session.phase() if self.model else Phase.SETUP
+        active = phase in (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION)
+        if active and not self.force_close:
+            answer = QMessageBox.question(
+                self,
+                "Quit ketamon?",
+                f"The session is in {phase.value.lower()}. Quit anyway?",
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        if self.model is not None:
+            self.model.clock.stop()
+        if self.dashboard is not None:
+            self.dashboard.trends.redraw_timer.stop()
+        super().closeEvent(event)

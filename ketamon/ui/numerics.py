@@ -1,0 +1,116 @@
+"""Large vital-sign numerics, readable from across the room, each with its baseline."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ketamon.core.session import Snapshot
+from ketamon.core.vitals import Vital
+from ketamon.ui.format import age, number
+from ketamon.ui.session_model import SessionModel
+from ketamon.ui.theme import VITAL_COLOURS
+
+# A continuous value older than this is no longer shown as current (CLINICAL.md §4:
+# no HR/SpO2 data for 10 s is a technical condition).
+CONTINUOUS_STALE_S = 10.0
+
+
+class VitalTile(QFrame):
+    """One numeric: title and unit, a big value, and small lines for baseline and age."""
+
+    def __init__(self, title: str, unit: str, colour: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self.colour = colour
+        self.title = QLabel(title, objectName="tileLabel")
+        self.unit = QLabel(unit, objectName="tileSmall")
+        self.value = QLabel("---", objectName="tileValue")
+        self.baseline = QLabel("", objectName="tileSmall")
+        self.detail = QLabel("", objectName="tileSmall")
+        self.stale = QLabel("", objectName="tileStale")
+        self.stale.hide()
+        for label in (self.title, self.value):
+            label.setStyleSheet(f"color: {colour};")
+        top = QHBoxLayout()
+        top.setSpacing(8)
+        top.addWidget(self.title)
+        top.addWidget(self.unit)
+        top.addStretch(1)
+        top.addWidget(self.stale)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.baseline)
+        bottom.addStretch(1)
+        bottom.addWidget(self.detail)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 4, 10, 4)
+        layout.setSpacing(0)
+        layout.addLayout(top)
+        layout.addWidget(self.value)
+        layout.addLayout(bottom)
+
+    def show_value(self, text: str, current: bool, stale_text: str = "") -> None:
+        self.value.setText(text)
+        colour = self.colour if current else "#707070"
+        self.value.setStyleSheet(f"color: {colour};")
+        self.stale.setText(stale_text)
+        self.stale.setVisible(bool(stale_text))
+
+
+class NumericsPanel(QWidget):
+    """HR, SpO2, NIBP and RR tiles; updated from each snapshot of `model`."""
+
+    def __init__(self, model: SessionModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.tiles = {
+            Vital.HR: VitalTile("HR", "bpm", VITAL_COLOURS[Vital.HR]),
+            Vital.SPO2: VitalTile("SpO2", "%", VITAL_COLOURS[Vital.SPO2]),
+            Vital.SBP: VitalTile("NIBP", "mmHg", VITAL_COLOURS[Vital.SBP]),
+            Vital.RR: VitalTile("RR", "/min", VITAL_COLOURS[Vital.RR]),
+        }
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        for vital, tile in self.tiles.items():
+            layout.addWidget(tile, 3 if vital is Vital.SBP else 2)
+        model.snapshot_changed.connect(self._on_snapshot_changed)
+
+    def _on_snapshot_changed(self, snap: Snapshot) -> None:
+        for vital in (Vital.HR, Vital.SPO2, Vital.RR):
+            sample = snap.latest.get(vital)
+            tile = self.tiles[vital]
+            if sample is None:
+                tile.show_value("---", False)
+                continue
+            current = snap.t_s - sample.t_s <= CONTINUOUS_STALE_S
+            tile.show_value(
+                number(sample.value) if current else "---",
+                current,
+                "" if current else "NO DATA",
+            )
+        self._show_nibp(snap)
+        self._show_baselines(snap)
+
+    def _show_nibp(self, snap: Snapshot) -> None:
+        tile = self.tiles[Vital.SBP]
+        sbp, dbp, map_ = (snap.latest.get(v) for v in (Vital.SBP, Vital.DBP, Vital.MAP))
+        if sbp is None or dbp is None:
+            tile.show_value("---/---", False)
+            tile.detail.setText("no reading yet")
+            return
+        text = f"{number(sbp.value)}/{number(dbp.value)}"
+        tile.show_value(text, not snap.nibp_stale, "STALE" if snap.nibp_stale else "")
+        detail = age(snap.t_s - sbp.t_s)
+        if map_ is not None and map_.t_s == sbp.t_s:
+            detail = f"MAP {number(map_.value)}   {detail}"
+        tile.detail.setText(detail)
+
+    def _show_baselines(self, snap: Snapshot) -> None:
+        b = snap.baseline
+        if b is None:
+            for tile in self.tiles.values():
+                tile.baseline.setText("baseline pending")
+            return
+        self.tiles[Vital.SBP].baseline.setText(f"BL {b.sbp_mmhg:.0f}/{b.dbp_mmhg:.0f}")
+        self.tiles[Vital.HR].baseline.setText(f"BL {number(b.hr_bpm)}")
+        self.tiles[Vital.SPO2].baseline.setText(f"BL {number(b.spo2_pct)}")
+        self.tiles[Vital.RR].baseline.setText("")

@@ -1,0 +1,40 @@
+"""Qt edge of the session: re-publishes core callbacks as signals, one snapshot per tick."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+
+from ketamon.core.session import Session, SessionEvent, Snapshot
+from ketamon.ui.clock import SessionClock
+
+
+class SessionModel(QObject):
+    """What every widget subscribes to. Widgets never compute clinical logic: they show this."""
+
+    snapshot_changed = Signal(object)  # Snapshot, once per clock tick or command
+    event_added = Signal(object)  # SessionEvent
+    samples_added = Signal(object)  # list[Sample]
+    session_replaced = Signal(object)  # Session, after a new patient setup
+
+    def __init__(self, session: Session, clock: SessionClock, parent=None):
+        super().__init__(parent)
+        self.session = session
+        self.clock = clock
+        self._connect(session)
+        clock.advanced.connect(self._on_advanced)
+
+    def _connect(self, session: Session) -> None:
+        session.on_event.connect(self.event_added.emit)
+        session.on_samples.connect(self.samples_added.emit)
+
+    def snapshot(self) -> Snapshot:
+        return self.session.snapshot()
+
+    def refresh(self) -> None:
+        self.snapshot_changed.emit(self.session.snapshot())
+
+    def _on_advanced(self, _t_s: float) -> None:
+        self.refresh()
+
+    def emit_event(self, event: SessionEvent) -> None:
+        self.event_added.emit(event)

@@ -1,0 +1,242 @@
+"""Trend plots of the whole session: BP, HR, SpO2, RR with phase bands and baseline lines.
+
+Samples go into preallocated buffers as they arrive; one PreciseTimer redraws at
+25 Hz whatever the data rate, and only the curves whose data changed. The x
+window is fixed to the planned session, with peak downsampling and clip-to-view,
+so the cost of a redraw stays flat as the session grows.
+"""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ketamon.core.session import SessionEvent, Snapshot
+from ketamon.core.vitals import Sample, Vital
+from ketamon.ui.session_model import SessionModel
+from ketamon.ui.theme import BASELINE_COLOUR, PHASE_BAND_COLOURS, VITAL_COLOURS
+from ketamon.ui.trend_buffer import TrendBuffer, bin_width_s
+
+REDRAW_HZ = 25
+# Fixed y ranges: a nurse compares shapes against a scale that never jumps.
+Y_RANGES = {"bp": (40, 220), "hr": (30, 170), "spo2": (80, 101), "rr": (0, 40)}
+CONTINUOUS_GAP_MIN = 10 / 60  # 10 s without data breaks the line
+# Opaque guide lines instead of pyqtgraph's grid: its grid is drawn by the axes with
+# alpha blending over the whole plot, which made every redraw repaint the axes.
+GUIDES = {"bp": (60, 90, 140, 180), "hr": (50, 100, 150), "spo2": (90, 95), "rr": (10, 20, 30)}
+GUIDE_COLOUR = "#2a3038"
+
+
+class RelativeMinutesAxis(pg.AxisItem):
+    """Bottom axis labelled in minutes from infusion start (session minutes before it)."""
+
+    def __init__(self) -> None:
+        super().__init__("bottom")
+        self.origin_min = 0.0
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph API)
+        # Place ticks at round minutes from infusion start (0, 20, 40), not session minutes.
+        levels = super().tickValues(minVal - self.origin_min, maxVal - self.origin_min, size)
+        return [(spacing, [v + self.origin_min for v in values]) for spacing, values in levels]
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
+        return [f"{v - self.origin_min:g}" for v in values]
+
+
+class TrendPlots(QWidget):
+    """Stacked, x-linked plots of the session in `model`; x is session minutes."""
+
+    def __init__(self, model: SessionModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._model = model
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground("#000000")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.graphics)
+
+        self.axes: list[RelativeMinutesAxis] = []
+        self.plots = {
+            key: self._make_plot(row, key, title)
+            for row, (key, title) in enumerate(
+                (("bp", "NIBP mmHg"), ("hr", "HR bpm"), ("spo2", "SpO2 %"), ("rr", "RR /min"))
+            )
+        }
+        for key in ("hr", "spo2", "rr"):
+            self.plots[key].setXLink(self.plots["bp"])
+        self.graphics.ci.layout.setRowStretchFactor(0, 3)
+        self.graphics.ci.layout.setRowStretchFactor(1, 2)
+
+        self.buffers = {
+            Vital.SBP: TrendBuffer(),
+            Vital.DBP: TrendBuffer(),
+            Vital.HR: TrendBuffer(gap_min=CONTINUOUS_GAP_MIN),
+            Vital.SPO2: TrendBuffer(gap_min=CONTINUOUS_GAP_MIN),
+            Vital.RR: TrendBuffer(gap_min=CONTINUOUS_GAP_MIN),
+        }
+        plot_of = {Vital.SBP: "bp", Vital.DBP: "bp", Vital.HR: "hr", Vital.SPO2: "spo2"}
+        plot_of[Vital.RR] = "rr"
+        self.curves: dict[Vital, pg.PlotDataItem] = {}
+        for vital, key in plot_of.items():
+            pen = pg.mkPen(VITAL_COLOURS[vital], width=1)
+            nibp = vital in (Vital.SBP, Vital.DBP)
+            curve = self.plots[key].plot(
+                pen=pen,
+                symbol="o" if nibp else None,
+                symbolSize=7,
+                symbolBrush=VITAL_COLOURS[vital],
+                symbolPen=None,
+                connect="finite",
+                name=vital.label,
+            )
+            curve.setDownsampling(auto=True, method="peak")
+            curve.setClipToView(True)
+            self.curves[vital] = curve
+        self._drawn_versions = {vital: -1 for vital in self.buffers}
+
+        dash = pg.mkPen(BASELINE_COLOUR, width=1, style=Qt.PenStyle.DashLine)
+        self.baseline_lines = {
+            Vital.SBP: pg.InfiniteLine(angle=0, pen=dash, movable=False),
+            Vital.DBP: pg.InfiniteLine(angle=0, pen=dash, movable=False),
+            Vital.HR: pg.InfiniteLine(angle=0, pen=dash, movable=False),
+        }
+        for vital, line in self.baseline_lines.items():
+            self.plots[plot_of[vital]].addItem(line)
+            line.hide()
+        self.now_lines = []
+        for plot in self.plots.values():
+            line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffffff", width=1), movable=False)
+            plot.addItem(line)
+            self.now_lines.append(line)
+        self._bands: list[tuple[list[pg.LinearRegionItem], float, float | None]] = []
+        self._x_window = (0.0, 0.0)
+        self._now_min = 0.0
+
+        self.redraw_timer = QTimer(self)
+        self.redraw_timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.redraw_timer.setInterval(1000 // REDRAW_HZ)
+        self.redraw_timer.timeout.connect(self.redraw)
+        self.redraw_timer.start()
+
+        model.samples_added.connect(self._on_samples_added)
+        model.event_added.connect(self._on_event_added)
+        model.snapshot_changed.connect(self._on_snapshot_changed)
+
+    def _make_plot(self, row: int, key: str, title: str) -> pg.PlotItem:
+        axis = RelativeMinutesAxis()
+        self.axes.append(axis)
+        plot = self.graphics.addPlot(row=row, col=0, axisItems={"bottom": axis})
+        plot.setLabel("left", title, color="#d0d0d0", size="13pt")
+        plot.setMenuEnabled(False)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.showGrid(x=False, y=False)
+        for y in GUIDES[key]:
+            guide = pg.InfiniteLine(y, angle=0, pen=pg.mkPen(GUIDE_COLOUR, width=1), movable=False)
+            guide.setZValue(-20)
+            plot.addItem(guide)
+        plot.enableAutoRange(x=False, y=False)
+        plot.setYRange(*Y_RANGES[key], padding=0)
+        font = pg.QtGui.QFont()
+        font.setPixelSize(14)
+        for name in ("left", "bottom"):
+            plot.getAxis(name).setTickFont(font)
+            plot.getAxis(name).setTextPen("#d0d0d0")
+        if key != "rr":
+            plot.getAxis("bottom").setStyle(showValues=False)
+        return plot
+
+    # ---- data in --------------------------------------------------------------------
+
+    def _on_samples_added(self, samples: list[Sample]) -> None:
+        for s in samples:
+            buffer = self.buffers.get(s.vital)
+            if buffer is not None:
+                buffer.append(s.t_s / 60.0, s.value)
+
+    def _on_event_added(self, event: SessionEvent) -> None:
+        t_min = event.t_s / 60.0
+        kind = event.kind
+        if kind == "infusion.started":
+            for axis in self.axes:
+                axis.origin_min = t_min
+                axis.picture = None
+            self.plots["rr"].setLabel("bottom", "minutes from infusion start", color="#d0d0d0")
+            self._open_band("infusion", t_min)
+        elif kind == "infusion.paused":
+            self._close_band(t_min)
+            self._open_band("paused", t_min)
+        elif kind == "infusion.resumed":
+            self._close_band(t_min)
+            self._open_band("infusion", t_min)
+        elif kind == "infusion.observation_started":
+            self._close_band(t_min)
+            self._open_band("observation", t_min)
+        elif kind == "infusion.discharged":
+            self._close_band(t_min)
+
+    def _open_band(self, kind: str, t_min: float) -> None:
+        brush = pg.mkBrush(PHASE_BAND_COLOURS[kind])
+        items = []
+        for plot in self.plots.values():
+            region = pg.LinearRegionItem(
+                (t_min, t_min), movable=False, brush=brush, pen=pg.mkPen(None)
+            )
+            region.setZValue(-10)
+            plot.addItem(region)
+            items.append(region)
+        self._bands.append((items, t_min, None))
+
+    def _close_band(self, t_min: float) -> None:
+        if self._bands and self._bands[-1][2] is None:
+            items, start, _ = self._bands[-1]
+            for item in items:
+                item.setRegion((start, t_min))
+            self._bands[-1] = (items, start, t_min)
+
+    def _on_snapshot_changed(self, snap: Snapshot) -> None:
+        self._now_min = snap.t_s / 60.0
+        b = snap.baseline
+        for vital, value in (
+            (Vital.SBP, b.sbp_mmhg if b else None),
+            (Vital.DBP, b.dbp_mmhg if b else None),
+            (Vital.HR, b.hr_bpm if b else None),
+        ):
+            line = self.baseline_lines[vital]
+            line.setVisible(value is not None)
+            if value is not None:
+                line.setValue(value)
+        self._update_window(snap)
+
+    def _update_window(self, snap: Snapshot) -> None:
+        """Fixed window: session start to planned end (now + what core says is left)."""
+        left_s = snap.status.total_remaining_s if snap.status else None
+        planned_min = (snap.t_s + (left_s or 0.0)) / 60.0
+        window = (0.0, max(planned_min + 2.0, 30.0))
+        if abs(window[1] - self._x_window[1]) > 0.5:
+            self._x_window = window
+            self.plots["bp"].setXRange(*window, padding=0)
+            bin_min = bin_width_s((window[1] - window[0]) * 60.0) / 60.0
+            for buffer in self.buffers.values():
+                buffer.set_bin_width(bin_min)
+
+    # ---- drawing --------------------------------------------------------------------
+
+    def redraw(self) -> None:
+        """Push changed buffers to their curves and move the open band and 'now' line."""
+        for vital, buffer in self.buffers.items():
+            if buffer.version != self._drawn_versions[vital]:
+                x, y = buffer.view()
+                self.curves[vital].setData(x, y, connect="finite")
+                self._drawn_versions[vital] = buffer.version
+        if self._bands and self._bands[-1][2] is None:
+            items, start, _ = self._bands[-1]
+            for item in items:
+                item.setRegion((start, self._now_min))
+        for line in self.now_lines:
+            line.setValue(self._now_min)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        self.redraw_timer.stop()
+        super().closeEvent(event)

@@ -1,0 +1,33 @@
+"""UI fixtures: a window on a simulated session whose clock the test moves by hand."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketamon.core.simulation import simulated_session
+from ketamon.ui.clock import SessionClock
+from ketamon.ui.main_window import MainWindow
+from ketamon.ui.session_model import SessionModel
+from ketamon.ui.theme import apply_theme
+
+
+@pytest.fixture
+def make_model(library):
+    def factory() -> SessionModel:
+        session = simulated_session(library, seed=3)
+        return SessionModel(session, SessionClock(session, speed=1.0))
+
+    return factory
+
+
+@pytest.fixture
+def window(qtbot, qapp, make_model, protocols, library):
+    apply_theme(qapp)
+    ordered = sorted(protocols.values(), key=lambda p: not p.default)
+    win = MainWindow(make_model, ordered, library, "Source: simulator (seed 3)")
+    win.force_close = True
+    qtbot.addWidget(win)
+    win.resize(1600, 900)
+    win.show()
+    yield win
+    win.model.clock.stop()

@@ -1,0 +1,86 @@
+import math
+
+import numpy as np
+
+from ketamon.ui.trend_buffer import MAX_BINS, TrendBuffer, bin_width_s
+
+
+def fill(buffer, n, period_min=1 / 60, start=0.0, rng=None):
+    rng = rng or np.random.default_rng(0)
+    values = 70 + rng.normal(0, 5, n)
+    for i, v in enumerate(values):
+        buffer.append(start + i * period_min, float(v))
+    return values
+
+
+def test_short_windows_keep_every_sample():
+    buffer = TrendBuffer()
+    values = fill(buffer, 100)
+    x, y = buffer.view()
+    assert len(x) == 100
+    np.testing.assert_array_equal(y, values)
+
+
+def test_plotted_points_stay_bounded_over_eight_hours():
+    window_s = 8 * 3600.0
+    buffer = TrendBuffer(gap_min=10 / 60)
+    buffer.set_bin_width(bin_width_s(window_s) / 60.0)
+    values = fill(buffer, int(window_s))
+    x, y = buffer.view()
+    assert len(buffer) == int(window_s)
+    assert len(x) <= 2 * MAX_BINS
+    # Peak decimation keeps every extreme: the alarmable peaks are never smoothed away.
+    assert np.nanmax(y) == values.max()
+    assert np.nanmin(y) == values.min()
+
+
+def test_bins_keep_min_and_max_in_time_order():
+    buffer = TrendBuffer()
+    buffer.set_bin_width(1.0)  # one-minute bins
+    for x, y in [(0.1, 5.0), (0.2, 9.0), (0.3, 1.0), (0.4, 4.0)]:
+        buffer.append(x, y)
+    x, y = buffer.view()
+    assert list(x) == [0.2, 0.3]
+    assert list(y) == [9.0, 1.0]
+
+
+def test_a_silence_breaks_the_line_with_nan():
+    buffer = TrendBuffer(gap_min=10 / 60)
+    fill(buffer, 30)
+    fill(buffer, 30, start=5.0)  # five minutes later: cable was out
+    x, y = buffer.view()
+    gaps = np.flatnonzero(np.isnan(y))
+    assert len(gaps) == 1
+    assert x[gaps[0] - 1] < 1.0 and x[gaps[0] + 1] == 5.0
+
+
+def test_rebinning_equals_binning_from_the_start():
+    samples = [(i / 60, 70 + (i * 37 % 23)) for i in range(600)]
+    samples += [(20 + i / 60, 60 + (i * 11 % 17)) for i in range(600)]  # after a gap
+    rebinned, binned = TrendBuffer(gap_min=0.5), TrendBuffer(gap_min=0.5)
+    binned.set_bin_width(4 / 60)
+    for x, y in samples:
+        rebinned.append(x, y)
+        binned.append(x, y)
+    rebinned.set_bin_width(4 / 60)
+    np.testing.assert_array_equal(rebinned.view()[0], binned.view()[0])
+    np.testing.assert_array_equal(rebinned.view()[1], binned.view()[1])
+    assert len(rebinned.view()[0]) < len(samples)
+
+
+def test_bin_width_is_a_power_of_two_seconds_and_bounds_the_bins():
+    assert bin_width_s(100.0) == 0.0
+    for window_s in (3600.0, 6 * 3600.0, 8 * 3600.0, 30 * 3600.0):
+        width = bin_width_s(window_s)
+        assert math.log2(width).is_integer()
+        assert window_s / width <= MAX_BINS
+        assert window_s / (width / 2) > MAX_BINS
+
+
+def test_version_bumps_on_change_only():
+    buffer = TrendBuffer()
+    v0 = buffer.version
+    buffer.append(0.0, 1.0)
+    assert buffer.version == v0 + 1
+    buffer.set_bin_width(0.0)  # same width: nothing to do
+    assert buffer.version == v0 + 1
