@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
 import ketamon
+from ketamon.core.config import ConfigError
+from ketamon.resources_loading import load_clinical_resources
+
+log = logging.getLogger("ketamon")
 
 DESCRIPTION = (
     "ketamon: bedside dashboard for IV ketamine infusions (timer, dose schedule, vital "
@@ -14,7 +19,9 @@ DESCRIPTION = (
 )
 
 
-def _speed(text: str) -> float:
+def _speed(text: str) -> float | None:
+    if text == "max":
+        return None  # as fast as the machine goes (headless)
     try:
         value = float(text)
     except ValueError:
@@ -47,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--speed",
         type=_speed,
         default=1.0,
-        help="session-time speed in simulation, e.g. 60 runs an hour in a minute (default 1)",
+        help="session-time speed in simulation, e.g. 60 runs an hour in a minute "
+        "(default 1); 'max' runs as fast as possible (headless only)",
     )
     parser.add_argument(
         "--seed", type=int, default=1, help="seed of the simulated patient (default 1)"
@@ -71,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="exit cleanly after S wall-clock seconds",
     )
     parser.add_argument(
+        "--headless",
+        action="store_true",
+        help="no window: run the session and print one JSON object per alarm event",
+    )
+    parser.add_argument(
+        "--alarm-profile",
+        metavar="FILE",
+        help="alarm profile TOML to use instead of resources/alarm_profiles/default.toml",
+    )
+    parser.add_argument(
         "--screenshot",
         metavar="PNG",
         help="save the main window to PNG just before exit (with --quit-after)",
@@ -79,13 +97,34 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    args = build_parser().parse_args(argv)
+    # Diagnostics go to stderr; stdout is the command's own output (JSON in --headless).
+    logging.basicConfig(
+        level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    parser = build_parser()
+    args = parser.parse_args(argv)
     if args.screenshot and args.quit_after is None:
-        build_parser().error("--screenshot needs --quit-after")
+        parser.error("--screenshot needs --quit-after")
+    if args.speed is None and not args.headless:
+        parser.error("--speed max needs --headless")
+    try:
+        resources = load_clinical_resources(
+            Path(args.alarm_profile) if args.alarm_profile else None
+        )
+    except ConfigError as exc:
+        log.error("cannot start: %s", exc)
+        if not args.headless:
+            from ketamon.ui.app import show_startup_error
+
+            show_startup_error(str(exc))
+        return 2
+    if args.headless:
+        from ketamon.headless import run_headless
+
+        return run_headless(args, resources)
     from ketamon.ui.app import run_gui
 
-    return run_gui(args)
+    return run_gui(args, resources)
 
 
 if __name__ == "__main__":

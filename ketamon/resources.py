@@ -23,3 +23,7 @@ def drug_library_path() -> Path:
 
 def styles_dir() -> Path:
     return resources_dir() / "styles"
+
+
+def alarm_profiles_dir() -> Path:
+    return resources_dir() / "alarm_profiles"

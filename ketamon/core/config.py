@@ -133,6 +133,10 @@ class Fields:
             value = {}
         return Fields(value, self._file, self._text, self.path(key))
 
+    def child(self, value: Any, suffix: str) -> Fields:
+        """Fields for a nested value (e.g. a list item) reported as `<this path><suffix>`."""
+        return Fields(value, self._file, self._text, f"{self._prefix}{suffix}")
+
     def tables(self, key: str) -> list[Fields]:
         value = self.raw(key)
         if not isinstance(value, list) or not value:

@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Protocol as TypingProtocol
 
+from ketamon.core.alarm_profile import AlarmProfile
+from ketamon.core.alarms import AlarmEngine, AlarmEvent
 from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.dosing import DosePlan, check_limits
 from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, InfusionStatus, Phase
@@ -20,6 +22,8 @@ from ketamon.core.publisher import Publisher
 from ketamon.core.vitals import NibpReading, Sample, Vital, estimated_map
 
 MAX_STEP_S = 1.0  # the session judges time in steps no longer than one sample period
+# CLINICAL.md §4: physiological alarms are armed from infusion start until discharge.
+ARMED_PHASES = (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION, Phase.DISCHARGE_READY)
 
 
 class PolledSource(TypingProtocol):
@@ -62,9 +66,12 @@ class Snapshot:
 class Session:
     """The one object every source feeds and every view reads. Times in session seconds."""
 
-    def __init__(self, library: DrugLibrary, simulated: bool):
+    def __init__(
+        self, library: DrugLibrary, simulated: bool, alarm_profile: AlarmProfile | None = None
+    ):
         self.library = library
         self.simulated = simulated
+        self.alarms = AlarmEngine(alarm_profile) if alarm_profile is not None else None
         self.plan: DosePlan | None = None
         self.infusion: Infusion | None = None
         self.source: PolledSource | None = None
@@ -176,6 +183,23 @@ class Session:
         self.advance_to(t_s)
         self._forward(self._require_infusion().discharge(t_s, checklist))
 
+    def acknowledge_alarms(self, t_s: float) -> None:
+        self.advance_to(t_s)
+        if self.alarms is not None:
+            self._alarm_events(self.alarms.acknowledge(t_s))
+
+    def pause_audio(self, t_s: float) -> None:
+        self.advance_to(t_s)
+        if self.alarms is None or not self.alarms.armed:
+            raise CommandError("Alarms are not armed: there is no audio to pause.")
+        self._alarm_events(self.alarms.pause_audio(t_s))
+
+    def report_technical(self, t_s: float, condition: str, present: bool, detail: str = "") -> None:
+        """A source reports an equipment condition (source_lost, sensor_off, artefact)."""
+        self.advance_to(t_s)
+        if self.alarms is not None:
+            self._alarm_events(self.alarms.report_technical(t_s, condition, present, detail))
+
     # ---- time and data ------------------------------------------------------------------
 
     def advance_to(self, t_s: float) -> None:
@@ -192,6 +216,8 @@ class Session:
                 samples = self.source.poll(step_t)
                 if samples:
                     self.ingest(samples)
+            if self.alarms is not None:
+                self._alarm_events(self.alarms.tick(step_t, self.nibp_due_s()))
 
     def ingest(self, samples: list[Sample]) -> None:
         """Take a batch of samples from any source (polled or pushed by a device thread).
@@ -208,6 +234,8 @@ class Session:
                 elif sample.vital is Vital.SPO2:
                     self._baseline_spo2.append(sample.value)
         self._complete_nibp_readings()
+        if self.alarms is not None:
+            self._alarm_events(self.alarms.on_samples(samples, self.baseline))
         self.on_samples.emit(samples)
 
     def phase(self, t_s: float | None = None) -> Phase:
@@ -301,6 +329,28 @@ class Session:
     def _forward(self, events: list[InfusionEvent]) -> None:
         for e in events:
             self._event(SessionEvent(e.t_s, f"infusion.{e.kind.value}", e.detail, dict(e.data)))
+        if events and self.alarms is not None and self.infusion is not None:
+            t_s = events[-1].t_s
+            armed = self.infusion.phase(t_s) in ARMED_PHASES
+            self._alarm_events(self.alarms.set_armed(t_s, armed))
+
+    def _alarm_events(self, events: list[AlarmEvent]) -> None:
+        for e in events:
+            self._event(
+                SessionEvent(
+                    e.t_s,
+                    f"alarm.{e.action}",
+                    e.condition,
+                    {
+                        "alarm_id": e.alarm_id,
+                        "priority": e.priority.label if e.priority else None,
+                        "kind": e.kind.value if e.kind else None,
+                        "value": e.value,
+                        "limit": e.limit,
+                        "detail": e.detail,
+                    },
+                )
+            )
 
     def _event(self, event: SessionEvent) -> None:
         self.events.append(event)

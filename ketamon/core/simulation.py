@@ -2,19 +2,43 @@
 
 from __future__ import annotations
 
+from ketamon.core.alarm_profile import AlarmProfile
+from ketamon.core.dosing import Patient, make_plan
 from ketamon.core.limits import DrugLibrary
+from ketamon.core.protocol import Protocol
 from ketamon.core.session import Session
-from ketamon.core.simulator import PatientProfile, SimulatedMonitor
+from ketamon.core.simulator import PatientProfile, SimulatedMonitor, typical_patient
 
 
 def simulated_session(
-    library: DrugLibrary, seed: int, profile: PatientProfile | None = None
+    library: DrugLibrary,
+    seed: int,
+    profile: PatientProfile | None = None,
+    alarm_profile: AlarmProfile | None = None,
 ) -> Session:
-    """A Session flagged simulated whose source is a virtual patient given the real dose."""
-    session = Session(library, simulated=True)
+    """A Session flagged simulated whose source is a virtual patient given the real dose.
+
+    Without `profile`, the seed also picks the patient (`typical_patient`).
+    """
+    session = Session(library, simulated=True, alarm_profile=alarm_profile)
 
     def delivered_mg(t_s: float) -> float:
         return session.infusion.delivered_mg(t_s) if session.infusion else 0.0
 
-    session.source = SimulatedMonitor(profile or PatientProfile(), seed, delivered_mg)
+    patient = profile if profile is not None else typical_patient(seed)
+    session.source = SimulatedMonitor(patient, seed, delivered_mg)
     return session
+
+
+def autostart_demo(session: Session, protocol: Protocol, weight_kg: float) -> None:
+    """Set up `protocol` for a DEMO patient, run the baseline readings at once, and start.
+
+    For demos, checks and training: the simulated cuff takes its baseline readings
+    (5 min apart) in no wall time, then the infusion starts at that session time.
+    """
+    plan = make_plan(protocol, Patient(weight_kg, patient_id="DEMO"), 1.0)
+    session.configure(plan, [], session.t_s)
+    nibp = protocol.nibp
+    span_s = nibp.baseline_interval_min * 60.0 * (nibp.baseline_readings - 1)
+    session.advance_to(session.t_s + span_s)
+    session.start(session.t_s, review_acknowledged=True)

@@ -43,6 +43,32 @@ class PatientProfile:
     response_scale: float = 1.0
 
 
+def typical_patient(seed: int, weight_kg: float = 70.0) -> PatientProfile:
+    """A seeded adult with resting vitals below the 140/90 review threshold and a typical
+    response (scale ~1, CLINICAL.md §7): the population of an uneventful session."""
+    rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
+    return PatientProfile(
+        weight_kg=weight_kg,
+        age_y=float(np.clip(rng.normal(42, 12), 18, 75)),
+        hr_bpm=float(np.clip(rng.normal(72, 8), 55, 95)),
+        sbp_mmhg=float(np.clip(rng.normal(121, 8), 100, 135)),
+        dbp_mmhg=float(np.clip(rng.normal(76, 5), 62, 86)),
+        spo2_pct=float(np.clip(rng.normal(98, 0.7), 96, 99.5)),
+        rr_per_min=float(np.clip(rng.normal(14, 1.5), 11, 18)),
+        response_scale=float(np.clip(rng.lognormal(0.0, 0.25), 0.6, 1.6)),
+    )
+
+
+def strong_bp_responder(weight_kg: float = 70.0) -> PatientProfile:
+    """A normotensive patient whose BP rises ~40 mmHg by the end of loading.
+
+    Response 4.5x the BioGears effect: beyond the 2-3x of a typical hypertensive
+    responder (CLINICAL.md §7), the tail the esketamine label reports (8-19% with an
+    SBP rise >= 40 mmHg, CLINICAL.md §3).
+    """
+    return PatientProfile(weight_kg=weight_kg, sbp_mmhg=118.0, dbp_mmhg=75.0, response_scale=4.5)
+
+
 @dataclass
 class Overrides:
     """Offsets and fixed values a scenario or instructor applies on top of physiology."""

@@ -24,7 +24,7 @@ class SessionClock(QObject):
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(tick_ms)
-        self._timer.timeout.connect(self._on_tick)
+        self._timer.timeout.connect(self.tick)
 
     @property
     def speed(self) -> float:
@@ -60,7 +60,8 @@ class SessionClock(QObject):
             self._elapsed.restart()
         self.advanced.emit(t_s)
 
-    def _on_tick(self) -> None:
+    def tick(self) -> None:
+        """Advance the session to now (the timer does this every tick_ms)."""
         t_s = self.now_s()
         self.session.advance_to(t_s)
         self.advanced.emit(t_s)

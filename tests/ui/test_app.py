@@ -1,10 +1,11 @@
-from ketamon.ui.app import autostart
+from ketamon.core.simulation import autostart_demo
 
 MIN = 60.0
 
 
 def test_autostart_gives_observation_after_forty_minutes_and_35_mg(window, protocols):
-    autostart(window.model, protocols["ketamine-loading"], 70.0)
+    autostart_demo(window.model.session, protocols["ketamine-loading"], 70.0)
+    window.model.refresh()
     session = window.model.session
     started = session.infusion.started_s()
     assert started == 5 * MIN  # the two baseline readings were taken, 5 min apart

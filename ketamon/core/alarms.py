@@ -1,0 +1,419 @@
+"""The alarm engine: rules judged on samples and time, one alarm per condition (CLINICAL.md §4, §5).
+
+Physiological rules come from the clinic's AlarmProfile. Rules in one group are
+one condition: its alarm shows the highest-priority rule met, so one event never
+raises two alarms. Continuous vitals must violate a rule for its condition delay;
+NIBP rules judge each new reading once. Technical conditions (no data, source
+lost, sensor off, NIBP overdue, artefacts) follow the profile's `technical` table.
+
+Every change is an AlarmEvent with its session time, value and limit. Time is
+always an argument: the engine never reads a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ketamon.core.alarm_profile import AlarmKind, AlarmProfile, AlarmRule, Criterion, Priority
+from ketamon.core.baseline import Baseline
+from ketamon.core.vitals import Sample, Vital
+
+NO_DATA_VITALS = (Vital.HR, Vital.SPO2)
+NIBP = frozenset({Vital.SBP, Vital.DBP, Vital.MAP})
+
+TECHNICAL_LABELS = {
+    "no_data": "No HR/SpO2 data",
+    "source_lost": "Data source lost",
+    "sensor_off": "Sensor off",
+    "nibp_overdue": "NIBP overdue",
+    "artefact": "Malformed data",
+}
+
+
+@dataclass(frozen=True)
+class AlarmEvent:
+    """One alarm happening at `t_s`, value and limit in the vital's unit.
+
+    `action`: armed, disarmed, start, change, escalated, condition_ended,
+    condition_returned, end, acknowledged, audio_paused or audio_resumed.
+    """
+
+    t_s: float
+    action: str
+    alarm_id: str
+    priority: Priority | None = None
+    kind: AlarmKind | None = None
+    condition: str = ""
+    value: float | None = None
+    limit: float | None = None
+    detail: str = ""
+
+
+@dataclass
+class Alarm:
+    """A condition being signalled: shown until it ends (or, if latching, until acknowledged)."""
+
+    id: str
+    kind: AlarmKind
+    priority: Priority
+    label: str
+    message: str
+    vitals: frozenset[Vital]
+    value: float | None
+    limit: float | None
+    started_s: float
+    priority_since_s: float
+    rule_id: str = ""
+    present: bool = True
+    acknowledged: bool = False
+    latching: bool = False
+    escalated: bool = False
+
+
+@dataclass
+class _RuleState:
+    pending_since_s: float | None = None
+    met: bool = False
+    value: float | None = None
+    limit: float | None = None
+    message: str = ""
+
+
+@dataclass
+class _Finding:
+    """What the judged rules say about one group (or technical condition) right now."""
+
+    priority: Priority
+    label: str
+    message: str
+    vitals: frozenset[Vital]
+    value: float | None
+    limit: float | None
+    latching: bool
+    rule_id: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+class AlarmEngine:
+    """Judges samples and time against `profile`; returns AlarmEvents from every call."""
+
+    def __init__(self, profile: AlarmProfile):
+        self.profile = profile
+        self.armed = False
+        self.alarms: dict[str, Alarm] = {}
+        self.audio_paused_until_s: float | None = None
+        self._pause_ceiling: int = 0
+        self._rules = {r.id: _RuleState() for r in profile.rules}
+        self._latest: dict[Vital, Sample] = {}
+        self._last_seen_s: dict[Vital, float] = {}
+        self._armed_s = 0.0
+        self._technical: dict[str, _Finding] = {}
+        self._t = 0.0
+
+    # ---- arming -------------------------------------------------------------------
+
+    def set_armed(self, t_s: float, armed: bool) -> list[AlarmEvent]:
+        if armed == self.armed:
+            return []
+        self.armed = armed
+        self._t = max(self._t, t_s)
+        if armed:
+            self._armed_s = t_s
+            return [AlarmEvent(t_s, "armed", "alarms", detail=self.profile.name)]
+        events = [
+            AlarmEvent(t_s, "end", a.id, a.priority, a.kind, a.label, detail="alarms disarmed")
+            for a in self.alarms.values()
+        ]
+        self.alarms.clear()
+        self._technical.clear()
+        self._rules = {r.id: _RuleState() for r in self.profile.rules}
+        self.audio_paused_until_s = None
+        return [*events, AlarmEvent(t_s, "disarmed", "alarms")]
+
+    # ---- inputs ---------------------------------------------------------------------
+
+    def on_samples(self, samples: list[Sample], baseline: Baseline | None) -> list[AlarmEvent]:
+        """Judge a batch of samples (in time order)."""
+        events: list[AlarmEvent] = []
+        for i, sample in enumerate(samples):
+            self._latest[sample.vital] = sample
+            self._last_seen_s[sample.vital] = sample.t_s
+            if not self.armed:
+                continue
+            if sample.vital.is_nibp and _reading_continues(samples, i):
+                continue  # judge a cuff reading once, when all its parts are in
+            self._t = max(self._t, sample.t_s)
+            for rule in self.profile.rules:
+                if sample.vital in rule.vitals or (sample.vital.is_nibp and rule.vitals & NIBP):
+                    self._judge(rule, sample, baseline)
+            events += self._resolve(sample.t_s)
+        return events
+
+    def tick(self, t_s: float, nibp_due_s: float | None) -> list[AlarmEvent]:
+        """Time-driven conditions: missing data, NIBP overdue, escalation, audio pause end."""
+        if not self.armed:
+            return []
+        self._t = max(self._t, t_s)
+        tech = self.profile.technical
+        silent = []
+        for vital in NO_DATA_VITALS:
+            seen = max(self._last_seen_s.get(vital, self._armed_s), self._armed_s)
+            if t_s - seen >= tech.no_data_s:
+                silent.append(f"{vital.label} {t_s - seen:.0f} s")
+        self._set_technical(
+            "no_data", tech.no_data_priority, bool(silent), "No data: " + ", ".join(silent)
+        )
+        overdue = nibp_due_s is not None and t_s - nibp_due_s >= tech.nibp_overdue_s
+        detail = "" if not overdue else f"NIBP overdue by {(t_s - nibp_due_s) / 60:.0f} min"
+        self._set_technical("nibp_overdue", tech.nibp_overdue_priority, overdue, detail)
+        events = self._resolve(t_s)
+        events += self._escalate(t_s)
+        if self.audio_paused_until_s is not None and t_s >= self.audio_paused_until_s:
+            ended_s = self.audio_paused_until_s
+            self.audio_paused_until_s = None
+            events.append(AlarmEvent(ended_s, "audio_resumed", "audio", detail="pause ended"))
+        return events
+
+    def report_technical(
+        self, t_s: float, condition: str, present: bool, detail: str = ""
+    ) -> list[AlarmEvent]:
+        """A source says: `source_lost`, `sensor_off` or `artefact` is present or gone."""
+        if condition not in ("source_lost", "sensor_off", "artefact"):
+            raise ValueError(f"unknown technical condition {condition!r}")
+        if not self.armed:
+            return []
+        tech = self.profile.technical
+        priority = {
+            "source_lost": tech.source_lost_priority,
+            "sensor_off": tech.sensor_off_priority,
+            "artefact": tech.artefact_priority,
+        }[condition]
+        self._set_technical(condition, priority, present, detail)
+        return self._resolve(t_s)
+
+    # ---- nurse actions ----------------------------------------------------------------
+
+    def acknowledge(self, t_s: float) -> list[AlarmEvent]:
+        """Acknowledge every alarm: silences present ones, clears latched ones that ended."""
+        events = []
+        for alarm in list(self.alarms.values()):
+            if not alarm.present:
+                del self.alarms[alarm.id]
+                events.append(self._event(t_s, "end", alarm, "acknowledged after it ended"))
+            elif not alarm.acknowledged:
+                alarm.acknowledged = True
+                events.append(self._event(t_s, "acknowledged", alarm))
+        return events
+
+    def pause_audio(self, t_s: float) -> list[AlarmEvent]:
+        """AUDIO PAUSED for the profile's time; a higher-priority new condition breaks through."""
+        self.audio_paused_until_s = t_s + self.profile.audio_pause_s
+        self._pause_ceiling = max((a.priority for a in self.alarms.values()), default=0)
+        return [
+            AlarmEvent(
+                t_s,
+                "audio_paused",
+                "audio",
+                detail=f"until {self.audio_paused_until_s:.0f} s",
+            )
+        ]
+
+    # ---- what to show and sound ----------------------------------------------------------
+
+    def active(self) -> list[Alarm]:
+        """Alarms to show, most urgent first (priority, then oldest)."""
+        return sorted(self.alarms.values(), key=lambda a: (-a.priority, a.started_s))
+
+    def audio_priority(self, t_s: float) -> Priority | None:
+        """The tone to sound now: highest unacknowledged alarm, unless audio is paused."""
+        if self.audio_paused_until_s is not None and t_s < self.audio_paused_until_s:
+            return None
+        audible = [a.priority for a in self.alarms.values() if not a.acknowledged]
+        return max(audible, default=None)
+
+    def audio_pause_left_s(self, t_s: float) -> float | None:
+        if self.audio_paused_until_s is None or t_s >= self.audio_paused_until_s:
+            return None
+        return self.audio_paused_until_s - t_s
+
+    # ---- internals ------------------------------------------------------------------
+
+    def _judge(self, rule: AlarmRule, sample: Sample, baseline: Baseline | None) -> None:
+        state = self._rules[rule.id]
+        hits = []
+        for criterion in rule.criteria:
+            latest = self._latest.get(criterion.vital)
+            if latest is None:
+                continue
+            if criterion.vital.is_nibp and latest.t_s != sample.t_s:
+                continue  # NIBP: judge only the reading that just arrived
+            base = _baseline_for(criterion, baseline)
+            hysteresis = self.profile.hysteresis_for(criterion.vital) if state.met else 0.0
+            if criterion.holds(latest.value, base, hysteresis):
+                hits.append((criterion, latest.value, base))
+        if not hits:
+            state.pending_since_s = None
+            state.met = False
+            return
+        criterion, value, base = hits[0]
+        if state.pending_since_s is None:
+            state.pending_since_s = sample.t_s
+        state.value = value
+        state.limit = criterion.threshold(base)
+        state.message = "; ".join(c.describe(v, b) for c, v, b in hits)
+        if sample.t_s - state.pending_since_s >= rule.delay_s - 1e-9:
+            state.met = True
+
+    def _findings(self) -> dict[str, _Finding]:
+        found: dict[str, _Finding] = {}
+        for rule in self.profile.rules:  # file order breaks ties between equal priorities
+            state = self._rules[rule.id]
+            if not state.met:
+                continue
+            current = found.get(rule.group)
+            if current is None or rule.priority > current.priority:
+                found[rule.group] = _Finding(
+                    rule.priority,
+                    rule.label,
+                    state.message,
+                    frozenset(rule.vitals),
+                    state.value,
+                    state.limit,
+                    rule.latching,
+                    rule.id,
+                )
+        found.update(self._technical)
+        return found
+
+    def _resolve(self, t_s: float) -> list[AlarmEvent]:
+        events: list[AlarmEvent] = []
+        findings = self._findings()
+        for alarm_id, finding in findings.items():
+            alarm = self.alarms.get(alarm_id)
+            kind = AlarmKind.TECHNICAL if alarm_id in TECHNICAL_LABELS else AlarmKind.PHYSIOLOGICAL
+            if alarm is None:
+                alarm = Alarm(
+                    id=alarm_id,
+                    kind=kind,
+                    priority=finding.priority,
+                    label=finding.label,
+                    message=finding.message,
+                    vitals=finding.vitals,
+                    value=finding.value,
+                    limit=finding.limit,
+                    started_s=t_s,
+                    priority_since_s=t_s,
+                    rule_id=finding.rule_id,
+                    latching=finding.latching,
+                )
+                self.alarms[alarm_id] = alarm
+                events.append(self._event(t_s, "start", alarm))
+                events += self._breakthrough(t_s, alarm.priority)
+                continue
+            alarm.message, alarm.value, alarm.limit = finding.message, finding.value, finding.limit
+            if not alarm.present:
+                alarm.present = True
+                events.append(self._event(t_s, "condition_returned", alarm))
+            # A latching alarm keeps its highest priority until the nurse acknowledges it.
+            holding = alarm.latching and not alarm.acknowledged
+            shown = max(finding.priority, alarm.priority) if holding else finding.priority
+            if alarm.escalated:
+                shown = max(shown, Priority.HIGH)
+            if shown != alarm.priority or finding.rule_id != alarm.rule_id:
+                raised = shown > alarm.priority
+                alarm.priority, alarm.label, alarm.rule_id = shown, finding.label, finding.rule_id
+                alarm.latching = alarm.latching or finding.latching
+                alarm.priority_since_s = t_s
+                if raised:
+                    alarm.acknowledged = False  # a worse condition is a new one for the nurse
+                events.append(self._event(t_s, "change", alarm))
+                if raised:
+                    events += self._breakthrough(t_s, alarm.priority)
+        for alarm_id in [a for a in self.alarms if a not in findings]:
+            alarm = self.alarms[alarm_id]
+            if not alarm.present:
+                continue
+            if alarm.latching and not alarm.acknowledged:
+                alarm.present = False
+                events.append(
+                    self._event(t_s, "condition_ended", alarm, "latched until acknowledged")
+                )
+            else:
+                del self.alarms[alarm_id]
+                events.append(self._event(t_s, "end", alarm))
+        return events
+
+    def _escalate(self, t_s: float) -> list[AlarmEvent]:
+        after_s = self.profile.escalate_medium_after_s
+        if after_s <= 0:
+            return []
+        events = []
+        for alarm in self.alarms.values():
+            if (
+                alarm.kind is AlarmKind.PHYSIOLOGICAL
+                and alarm.priority is Priority.MEDIUM
+                and alarm.present
+                and not alarm.acknowledged
+                and t_s - alarm.priority_since_s >= after_s
+            ):
+                alarm.priority = Priority.HIGH
+                alarm.escalated = True
+                alarm.priority_since_s = t_s
+                events.append(
+                    self._event(t_s, "escalated", alarm, f"unresolved for {after_s:.0f} s")
+                )
+                events += self._breakthrough(t_s, alarm.priority)
+        return events
+
+    def _breakthrough(self, t_s: float, priority: Priority) -> list[AlarmEvent]:
+        if self.audio_paused_until_s is None or priority <= self._pause_ceiling:
+            return []
+        self.audio_paused_until_s = None
+        return [AlarmEvent(t_s, "audio_resumed", "audio", detail="higher-priority alarm")]
+
+    def _set_technical(self, condition: str, priority: Priority, present: bool, detail: str):
+        if not present:
+            self._technical.pop(condition, None)
+            return
+        self._technical[condition] = _Finding(
+            priority,
+            TECHNICAL_LABELS[condition],
+            detail or TECHNICAL_LABELS[condition],
+            frozenset(NO_DATA_VITALS) if condition == "no_data" else frozenset(),
+            None,
+            None,
+            self.profile.technical.latching,
+        )
+
+    def _event(self, t_s: float, action: str, alarm: Alarm, detail: str = "") -> AlarmEvent:
+        return AlarmEvent(
+            t_s,
+            action,
+            alarm.id,
+            alarm.priority,
+            alarm.kind,
+            alarm.label,
+            alarm.value,
+            alarm.limit,
+            detail or alarm.message,
+        )
+
+
+def _reading_continues(samples: list[Sample], i: int) -> bool:
+    """True if the next sample is another part of the same cuff reading."""
+    return (
+        i + 1 < len(samples)
+        and samples[i + 1].vital.is_nibp
+        and samples[i + 1].t_s == samples[i].t_s
+    )
+
+
+def _baseline_for(criterion: Criterion, baseline: Baseline | None) -> float | None:
+    if baseline is None:
+        return None
+    return {
+        Vital.SBP: baseline.sbp_mmhg,
+        Vital.DBP: baseline.dbp_mmhg,
+        Vital.HR: baseline.hr_bpm,
+        Vital.SPO2: baseline.spo2_pct,
+    }.get(criterion.vital)

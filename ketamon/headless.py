@@ -1,0 +1,93 @@
+"""`ketamon --headless`: the same session pipeline with no window, alarm events as JSON lines.
+
+For checks, benchmarks and training scripts. Reads the wall clock only to pace
+`--speed X`; at `--speed max` the simulation runs as fast as it can until the
+observation is complete or `--quit-after` wall seconds have passed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from argparse import Namespace
+from typing import TextIO
+
+from ketamon.core.infusion import Phase
+from ketamon.core.session import Session, SessionEvent
+from ketamon.core.simulation import autostart_demo, simulated_session
+from ketamon.core.simulator import PatientProfile
+from ketamon.resources_loading import ClinicalResources
+
+log = logging.getLogger(__name__)
+
+MAX_SPEED_STEP_S = 60.0
+PACED_TICK_S = 0.05
+
+
+def alarm_json(event: SessionEvent) -> str:
+    """One alarm event as a JSON object: session time, event, priority, condition, value, limit."""
+    data = event.data
+    return json.dumps(
+        {
+            "t_s": round(event.t_s, 3),
+            "event": event.kind.removeprefix("alarm."),
+            "priority": data.get("priority"),
+            "condition": event.message,
+            "value": data.get("value"),
+            "limit": None if data.get("limit") is None else round(data["limit"], 1),
+            "alarm_id": data.get("alarm_id"),
+            "kind": data.get("kind"),
+            "detail": data.get("detail"),
+        }
+    )
+
+
+def start_demo_session(
+    resources: ClinicalResources, seed: int, weight_kg: float, profile: PatientProfile | None
+) -> Session:
+    """A simulated session with the default protocol, baseline taken, infusion started."""
+    session = simulated_session(
+        resources.library, seed, profile=profile, alarm_profile=resources.alarm_profile
+    )
+    autostart_demo(session, resources.protocols[0], weight_kg)
+    return session
+
+
+def run_session(session: Session, speed: float | None, quit_after_s: float | None) -> None:
+    """Advance until observation is complete (or the wall-clock limit); speed None = max."""
+    wall_start = time.monotonic()
+    t0 = session.t_s
+    while session.phase() not in (Phase.DISCHARGE_READY, Phase.DISCHARGED):
+        elapsed = time.monotonic() - wall_start
+        if quit_after_s is not None and elapsed >= quit_after_s:
+            return
+        if speed is None:
+            session.advance_to(session.t_s + MAX_SPEED_STEP_S)
+        else:
+            session.advance_to(t0 + elapsed * speed)
+            time.sleep(PACED_TICK_S)
+
+
+def run_headless(
+    args: Namespace,
+    resources: ClinicalResources,
+    out: TextIO = sys.stdout,
+    profile: PatientProfile | None = None,
+) -> int:
+    if not args.autostart:
+        log.error("--headless needs --autostart: there is no nurse to set up the session")
+        return 2
+    session = start_demo_session(resources, args.seed, args.weight, profile)
+
+    def on_event(event: SessionEvent) -> None:
+        if event.kind.startswith("alarm."):
+            out.write(alarm_json(event) + "\n")
+            out.flush()
+
+    for event in session.events:
+        on_event(event)
+    session.on_event.connect(on_event)
+    run_session(session, args.speed, args.quit_after)
+    return 0

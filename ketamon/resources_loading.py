@@ -1,0 +1,30 @@
+"""Loading every clinic-editable resource at start-up, for the GUI and headless alike."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from ketamon.core.alarm_profile import AlarmProfile, load_alarm_profile
+from ketamon.core.limits import DrugLibrary, load_drug_library
+from ketamon.core.protocol import Protocol, load_protocols
+from ketamon.resources import alarm_profiles_dir, drug_library_path, protocols_dir
+
+
+@dataclass(frozen=True)
+class ClinicalResources:
+    """Protocols (default first), drug library and the alarm profile in force."""
+
+    protocols: list[Protocol]
+    library: DrugLibrary
+    alarm_profile: AlarmProfile
+
+
+def load_clinical_resources(alarm_profile_path: Path | None = None) -> ClinicalResources:
+    """Raise ConfigError (file, line, field, reason) if any file is broken: never run unarmed."""
+    path = alarm_profile_path or alarm_profiles_dir() / "default.toml"
+    return ClinicalResources(
+        protocols=load_protocols(protocols_dir()),
+        library=load_drug_library(drug_library_path()),
+        alarm_profile=load_alarm_profile(path),
+    )
