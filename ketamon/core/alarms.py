@@ -104,6 +104,15 @@ class AlarmEngine:
         self.audio_paused_until_s: float | None = None
         self._pause_ceiling: int = 0
         self._rules = {r.id: _RuleState() for r in profile.rules}
+        # Which rules a sample of each vital can change; a cuff reading (judged when
+        # its last part arrives, whichever that is) concerns every NIBP rule.
+        nibp_rules = tuple(r for r in profile.rules if r.vitals & NIBP)
+        self._rules_for = {
+            vital: nibp_rules
+            if vital.is_nibp
+            else tuple(r for r in profile.rules if vital in r.vitals)
+            for vital in Vital
+        }
         self._latest: dict[Vital, Sample] = {}
         self._last_seen_s: dict[Vital, float] = {}
         self._armed_s = 0.0
@@ -142,11 +151,15 @@ class AlarmEngine:
                 continue
             if sample.vital.is_nibp and _reading_continues(samples, i):
                 continue  # judge a cuff reading once, when all its parts are in
+            rules = self._rules_for[sample.vital]
+            if not rules:
+                continue
             self._t = max(self._t, sample.t_s)
-            for rule in self.profile.rules:
-                if sample.vital in rule.vitals or (sample.vital.is_nibp and rule.vitals & NIBP):
-                    self._judge(rule, sample, baseline)
-            events += self._resolve(sample.t_s)
+            touched = False
+            for rule in rules:
+                touched |= self._judge(rule, sample, baseline)
+            if touched or self.alarms:
+                events += self._resolve(sample.t_s)
         return events
 
     def tick(self, t_s: float, nibp_due_s: float | None) -> list[AlarmEvent]:
@@ -238,8 +251,10 @@ class AlarmEngine:
 
     # ---- internals ------------------------------------------------------------------
 
-    def _judge(self, rule: AlarmRule, sample: Sample, baseline: Baseline | None) -> None:
+    def _judge(self, rule: AlarmRule, sample: Sample, baseline: Baseline | None) -> bool:
+        """Update the rule's state from the latest values; True if it is or was met."""
         state = self._rules[rule.id]
+        was_met = state.met
         hits = []
         for criterion in rule.criteria:
             latest = self._latest.get(criterion.vital)
@@ -254,7 +269,7 @@ class AlarmEngine:
         if not hits:
             state.pending_since_s = None
             state.met = False
-            return
+            return was_met
         criterion, value, base = hits[0]
         if state.pending_since_s is None:
             state.pending_since_s = sample.t_s
@@ -263,6 +278,7 @@ class AlarmEngine:
         state.message = "; ".join(c.describe(v, b) for c, v, b in hits)
         if sample.t_s - state.pending_since_s >= rule.delay_s - 1e-9:
             state.met = True
+        return state.met or was_met
 
     def _findings(self) -> dict[str, _Finding]:
         found: dict[str, _Finding] = {}
@@ -409,11 +425,15 @@ def _reading_continues(samples: list[Sample], i: int) -> bool:
 
 
 def _baseline_for(criterion: Criterion, baseline: Baseline | None) -> float | None:
-    if baseline is None:
+    if baseline is None or not criterion.is_rise:
         return None
-    return {
-        Vital.SBP: baseline.sbp_mmhg,
-        Vital.DBP: baseline.dbp_mmhg,
-        Vital.HR: baseline.hr_bpm,
-        Vital.SPO2: baseline.spo2_pct,
-    }.get(criterion.vital)
+    vital = criterion.vital
+    if vital is Vital.SBP:
+        return baseline.sbp_mmhg
+    if vital is Vital.DBP:
+        return baseline.dbp_mmhg
+    if vital is Vital.HR:
+        return baseline.hr_bpm
+    if vital is Vital.SPO2:
+        return baseline.spo2_pct
+    return None

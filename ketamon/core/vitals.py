@@ -27,7 +27,8 @@ class Vital(Enum):
 
     @property
     def is_nibp(self) -> bool:
-        return self in (Vital.SBP, Vital.DBP, Vital.MAP)
+        # Identity tests: this runs for every sample, and Enum hashing is slow.
+        return self is Vital.SBP or self is Vital.DBP or self is Vital.MAP
 
 
 _UNITS = {

@@ -1,0 +1,93 @@
+"""Headless mode: the same pipeline without a window, alarm events as JSON lines."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from ketamon.cli import build_parser
+from ketamon.core.simulator import strong_bp_responder
+from ketamon.headless import run_headless
+from ketamon.nuisance import nuisance_rate
+from ketamon.resources_loading import load_clinical_resources
+
+MIN = 60.0
+
+
+@pytest.fixture(scope="module")
+def resources():
+    return load_clinical_resources()
+
+
+def headless_events(resources, argv, profile=None):
+    args = build_parser().parse_args(argv)
+    out = io.StringIO()
+    assert run_headless(args, resources, out=out, profile=profile) == 0
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def test_strong_bp_responder_raises_the_rise_alarm_near_the_end_of_loading(resources):
+    events = headless_events(
+        resources,
+        ["--simulate", "--headless", "--speed", "max", "--seed", "5", "--autostart"],
+        profile=strong_bp_responder(),
+    )
+    armed = next(e for e in events if e["event"] == "armed")
+    rise = [
+        e
+        for e in events
+        if e["event"] in ("start", "change") and e["condition"] == "BP rise over baseline"
+    ]
+    assert rise, events
+    minutes_after_start = (rise[0]["t_s"] - armed["t_s"]) / MIN
+    assert 30 <= minutes_after_start <= 50
+    assert rise[0]["priority"] == "medium"
+    assert rise[0]["value"] - rise[0]["limit"] >= 0
+    for key in ("t_s", "event", "priority", "condition", "value", "limit"):
+        assert key in rise[0]
+
+
+def test_uneventful_sessions_rarely_alarm(resources):
+    """Loading plus 60 min observation, 100 seeds, maximum speed: <= 5 with any alarm."""
+    result = nuisance_rate(resources, range(1, 101))
+    assert result.sessions == 100
+    assert result.with_alarm <= 5, [e.message for e in result.alarms]
+
+
+def test_same_seed_same_alarms(resources):
+    argv = ["--headless", "--speed", "max", "--seed", "9", "--autostart"]
+    profile = strong_bp_responder()
+    assert headless_events(resources, argv, profile) == headless_events(resources, argv, profile)
+
+
+def test_headless_command_prints_json_lines(tmp_path):
+    env = dict(os.environ)
+    cmd = [sys.executable, "-m", "ketamon", "--simulate", "--headless", "--speed", "max"]
+    cmd += ["--seed", "2", "--autostart", "--quit-after", "30"]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[0]["event"] == "armed"
+
+
+def test_broken_alarm_profile_refuses_to_start(tmp_path):
+    bad = tmp_path / "broken.toml"
+    bad.write_text('name = "x"\n[[rules]]\nid = "a"\n')
+    cmd = [sys.executable, "-m", "ketamon", "--headless", "--speed", "max", "--autostart"]
+    cmd += ["--alarm-profile", str(bad)]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "broken.toml" in result.stderr
+    assert "rules[0].criteria: is required" in result.stderr
+    assert result.stdout == ""
+
+
+def test_speed_max_needs_headless(capsys):
+    from ketamon.cli import main
+
+    with pytest.raises(SystemExit):
+        main(["--speed", "max"])
+    assert "--speed max needs --headless" in capsys.readouterr().err
