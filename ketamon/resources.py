@@ -27,3 +27,7 @@ def styles_dir() -> Path:
 
 def alarm_profiles_dir() -> Path:
     return resources_dir() / "alarm_profiles"
+
+
+def sounds_dir() -> Path:
+    return resources_dir() / "sounds"

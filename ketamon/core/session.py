@@ -8,11 +8,11 @@ runner subscribe. The session never reads a clock: the caller says what time it 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol as TypingProtocol
 
-from ketamon.core.alarm_profile import AlarmProfile
-from ketamon.core.alarms import AlarmEngine, AlarmEvent
+from ketamon.core.alarm_profile import AlarmProfile, Priority
+from ketamon.core.alarms import Alarm, AlarmEngine, AlarmEvent
 from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.dosing import DosePlan, check_limits
 from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, InfusionStatus, Phase
@@ -61,6 +61,11 @@ class Snapshot:
     baseline: Baseline | None
     nibp_due_s: float | None
     nibp_stale: bool
+    alarms: tuple[Alarm, ...] = ()  # copies, most urgent first
+    alarms_armed: bool = False
+    alarm_profile: str | None = None  # None: this session has no alarm engine
+    audio_priority: Priority | None = None
+    audio_pause_left_s: float | None = None
 
 
 class Session:
@@ -260,6 +265,7 @@ class Session:
             stale = is_stale(
                 self.plan.protocol.nibp, self.phase(), self._nibp_readings[-1].t_s, self._t
             )
+        engine = self.alarms
         return Snapshot(
             t_s=self._t,
             phase=self.phase(),
@@ -268,6 +274,11 @@ class Session:
             baseline=self.baseline,
             nibp_due_s=self.nibp_due_s(),
             nibp_stale=stale,
+            alarms=tuple(replace(a) for a in engine.active()) if engine else (),
+            alarms_armed=bool(engine and engine.armed),
+            alarm_profile=engine.profile.name if engine else None,
+            audio_priority=engine.audio_priority(self._t) if engine else None,
+            audio_pause_left_s=engine.audio_pause_left_s(self._t) if engine else None,
         )
 
     @property

@@ -149,6 +149,13 @@ class NurseActions(QObject):
         )
         self._show(dialog)
 
+    def request_acknowledge(self) -> None:
+        """Immediate, no dialog: at the bedside acknowledging must be one press."""
+        self._apply(lambda m: m.session.acknowledge_alarms(m.clock.now_s()))
+
+    def request_pause_audio(self) -> None:
+        self._apply(lambda m: m.session.pause_audio(m.clock.now_s()))
+
     # ---- internals ------------------------------------------------------------------
 
     def _on_setup_accepted(self, dialog: SetupDialog) -> None:

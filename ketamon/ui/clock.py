@@ -33,10 +33,9 @@ class SessionClock(QObject):
     def now_s(self) -> float:
         """Current session time (what a nurse command is stamped with)."""
         if not self._elapsed.isValid():
-            return self._offset_s
-        return max(
-            self.session.t_s, self._offset_s + self._elapsed.elapsed() / 1000.0 * self._speed
-        )
+            return max(self._offset_s, self.session.t_s)
+        running_s = self._offset_s + self._elapsed.elapsed() / 1000.0 * self._speed
+        return max(self.session.t_s, running_s)
 
     def start(self) -> None:
         self._offset_s = self.session.t_s

@@ -76,14 +76,21 @@ class InfusionPanel(QFrame):
         times.addStretch(1)
         times.addWidget(self.total_remaining)
 
-        controls = QGridLayout()
-        controls.addWidget(self.start_button, 0, 0)
-        controls.addWidget(self.pause_button, 0, 1)
-        controls.addWidget(self.resume_button, 1, 0)
-        controls.addWidget(self.stop_button, 1, 1)
-        controls.addWidget(self.setup_button, 2, 0)
-        controls.addWidget(self.baseline_button, 2, 1)
-        controls.addWidget(self.discharge_button, 3, 0, 1, 2)
+        # The controls form one row along the bottom of the window (the Dashboard
+        # places it), like a monitor's soft keys: same place, whatever the phase.
+        self.controls = QWidget(objectName="controls")
+        controls = QHBoxLayout(self.controls)
+        controls.setContentsMargins(6, 0, 6, 6)
+        for button in (
+            self.start_button,
+            self.pause_button,
+            self.resume_button,
+            self.stop_button,
+        ):
+            controls.addWidget(button, 2)
+        controls.addSpacing(24)
+        for button in (self.setup_button, self.baseline_button, self.discharge_button):
+            controls.addWidget(button, 2)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
@@ -95,9 +102,7 @@ class InfusionPanel(QFrame):
         layout.addLayout(times)
         layout.addLayout(facts)
         layout.addWidget(self.baseline)
-        layout.addStretch(1)
         layout.addWidget(self.patient)
-        layout.addLayout(controls)
         model.snapshot_changed.connect(self._on_snapshot_changed)
         self._model = model
         self._on_snapshot_changed(model.snapshot())

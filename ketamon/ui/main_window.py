@@ -14,10 +14,13 @@ from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
 from ketamon.core.session import Snapshot
 from ketamon.ui.actions import NurseActions
+from ketamon.ui.alarm_banner import AlarmBanner, Flasher
+from ketamon.ui.alarm_log import AlarmLog
 from ketamon.ui.format import mmss
 from ketamon.ui.infusion_panel import InfusionPanel
 from ketamon.ui.numerics import NumericsPanel
 from ketamon.ui.session_model import SessionModel
+from ketamon.ui.sound import AlarmSound
 from ketamon.ui.trends import TrendPlots
 
 NOT_A_DEVICE = (
@@ -27,19 +30,39 @@ NOT_A_DEVICE = (
 
 
 class Dashboard(QWidget):
-    """The three columns for one session: infusion panel | trends | numerics."""
+    """One session's screen: alarm banner over three columns, infusion | trends | numerics."""
 
     def __init__(self, model: SessionModel, parent: QWidget | None = None):
         super().__init__(parent)
+        self.flasher = Flasher(self)
+        self.sound = AlarmSound(model, self)
+        self.alarm_banner = AlarmBanner(model, self.flasher)
+        self.alarm_banner.sound_notice = "" if self.sound.available else "NO SOUND"
+        self.alarm_banner.setToolTip(self.sound.notice)
         self.infusion = InfusionPanel(model)
+        self.alarm_log = AlarmLog(model)
         self.trends = TrendPlots(model)
-        self.numerics = NumericsPanel(model)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.setSpacing(6)
-        layout.addWidget(self.infusion, 30)
-        layout.addWidget(self.trends, 46)
-        layout.addWidget(self.numerics, 24)
+        self.numerics = NumericsPanel(model, self.flasher)
+        left = QVBoxLayout()
+        left.setSpacing(6)
+        left.addWidget(self.infusion)
+        left.addWidget(self.alarm_log, 1)
+        columns = QHBoxLayout()
+        columns.setContentsMargins(6, 6, 6, 6)
+        columns.setSpacing(6)
+        columns.addLayout(left, 30)
+        columns.addWidget(self.trends, 46)
+        columns.addWidget(self.numerics, 24)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.alarm_banner)
+        layout.addLayout(columns, 1)
+        layout.addWidget(self.infusion.controls)
+
+    def stop(self) -> None:
+        self.trends.redraw_timer.stop()
+        self.flasher.stop()
 
 
 class MainWindow(QMainWindow):
@@ -85,7 +108,7 @@ class MainWindow(QMainWindow):
         if self.model is not None:
             self.model.clock.stop()
         if self.dashboard is not None:
-            self.dashboard.trends.redraw_timer.stop()
+            self.dashboard.stop()
             self._layout.removeWidget(self.dashboard)
             self.dashboard.deleteLater()
         self.model = model
@@ -99,6 +122,9 @@ class MainWindow(QMainWindow):
         panel.resume_requested.connect(self.actions.request_resume)
         panel.stop_requested.connect(self.actions.request_stop)
         panel.discharge_requested.connect(self.actions.request_discharge)
+        banner = self.dashboard.alarm_banner
+        banner.acknowledge_requested.connect(self.actions.request_acknowledge)
+        banner.pause_audio_requested.connect(self.actions.request_pause_audio)
         model.snapshot_changed.connect(self._on_snapshot_changed)
         simulated = model.session.simulated
         self.sim_banner.setVisible(simulated)
@@ -115,6 +141,15 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         file_menu.addAction(quit_action)
+        alarm_menu = self.menuBar().addMenu("&Alarms")
+        for text, key, slot in (
+            ("&Acknowledge", "F2", self._on_acknowledge_key),
+            ("&Pause audio 2 min", "F3", self._on_pause_audio_key),
+        ):
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.triggered.connect(slot)
+            alarm_menu.addAction(action)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About ketamon", self)
         about.triggered.connect(self._on_about)
@@ -123,6 +158,14 @@ class MainWindow(QMainWindow):
     def _on_new_patient(self) -> None:
         if self.dashboard.infusion.setup_button.isEnabled():
             self.actions.request_setup()
+
+    def _on_acknowledge_key(self) -> None:
+        if self.dashboard.alarm_banner.ack_button.isEnabled():
+            self.actions.request_acknowledge()
+
+    def _on_pause_audio_key(self) -> None:
+        if self.dashboard.alarm_banner.pause_button.isEnabled():
+            self.actions.request_pause_audio()
 
     def _on_session_needed(self) -> None:
         model = self._factory()
@@ -159,5 +202,5 @@ class MainWindow(QMainWindow):
         if self.model is not None:
             self.model.clock.stop()
         if self.dashboard is not None:
-            self.dashboard.trends.redraw_timer.stop()
+            self.dashboard.stop()
         super().closeEvent(event)

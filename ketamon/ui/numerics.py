@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ketamon.core.alarm_profile import Priority
 from ketamon.core.session import Snapshot
 from ketamon.core.vitals import Vital
+from ketamon.ui.alarm_banner import Flasher
 from ketamon.ui.format import age, number
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.theme import VITAL_COLOURS
+
+TILE_VITALS = {
+    Vital.HR: {Vital.HR},
+    Vital.SPO2: {Vital.SPO2},
+    Vital.SBP: {Vital.SBP, Vital.DBP, Vital.MAP},
+    Vital.RR: {Vital.RR},
+}
 
 # A continuous value older than this is no longer shown as current (CLINICAL.md §4:
 # no HR/SpO2 data for 10 s is a technical condition).
@@ -22,6 +31,8 @@ class VitalTile(QFrame):
         super().__init__(parent)
         self.setObjectName("panel")
         self.colour = colour
+        self.alarm: Priority | None = None
+        self._border = ""
         self.title = QLabel(title, objectName="tileLabel")
         self.unit = QLabel(unit, objectName="tileSmall")
         self.value = QLabel("---", objectName="tileValue")
@@ -37,16 +48,31 @@ class VitalTile(QFrame):
         top.addWidget(self.unit)
         top.addStretch(1)
         top.addWidget(self.stale)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.baseline)
-        bottom.addStretch(1)
-        bottom.addWidget(self.detail)
+        top.addWidget(self.baseline)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 4, 10, 4)
+        layout.setContentsMargins(10, 2, 10, 2)
         layout.setSpacing(0)
         layout.addLayout(top)
         layout.addWidget(self.value)
-        layout.addLayout(bottom)
+        layout.addWidget(self.detail)
+        self.detail.hide()  # only the NIBP tile has a detail line (MAP and age)
+
+    def show_alarm(self, priority: Priority | None, flasher: Flasher) -> None:
+        """Border in the alarm's colour, flashing at its rate; the digits stay readable."""
+        self.alarm = priority
+        border = ""
+        if priority is not None:
+            background, _ = flasher.colours(priority)
+            border = f"QFrame#panel {{ border: 6px solid {background}; }}"
+        if border != self._border:
+            self._border = border
+            self.setStyleSheet(border)
+
+    @property
+    def border_colour(self) -> str | None:
+        if not self._border:
+            return None
+        return self._border.split("solid ")[1].split(";")[0]
 
     def show_value(self, text: str, current: bool, stale_text: str = "") -> None:
         self.value.setText(text)
@@ -59,8 +85,10 @@ class VitalTile(QFrame):
 class NumericsPanel(QWidget):
     """HR, SpO2, NIBP and RR tiles; updated from each snapshot of `model`."""
 
-    def __init__(self, model: SessionModel, parent: QWidget | None = None):
+    def __init__(self, model: SessionModel, flasher: Flasher, parent: QWidget | None = None):
         super().__init__(parent)
+        self._flasher = flasher
+        self._alarm_priorities: dict[Vital, Priority | None] = {}
         self.tiles = {
             Vital.HR: VitalTile("HR", "bpm", VITAL_COLOURS[Vital.HR]),
             Vital.SPO2: VitalTile("SpO2", "%", VITAL_COLOURS[Vital.SPO2]),
@@ -73,8 +101,17 @@ class NumericsPanel(QWidget):
         for vital, tile in self.tiles.items():
             layout.addWidget(tile, 3 if vital is Vital.SBP else 2)
         model.snapshot_changed.connect(self._on_snapshot_changed)
+        flasher.toggled.connect(self._on_flash)
+
+    def _on_flash(self) -> None:
+        for vital, tile in self.tiles.items():
+            tile.show_alarm(self._alarm_priorities.get(vital), self._flasher)
 
     def _on_snapshot_changed(self, snap: Snapshot) -> None:
+        for vital in self.tiles:
+            concerned = [a.priority for a in snap.alarms if a.vitals & TILE_VITALS[vital]]
+            self._alarm_priorities[vital] = max(concerned, default=None)
+        self._on_flash()
         for vital in (Vital.HR, Vital.SPO2, Vital.RR):
             sample = snap.latest.get(vital)
             tile = self.tiles[vital]
@@ -103,6 +140,7 @@ class NumericsPanel(QWidget):
         if map_ is not None and map_.t_s == sbp.t_s:
             detail = f"MAP {number(map_.value)}   {detail}"
         tile.detail.setText(detail)
+        tile.detail.show()
 
     def _show_baselines(self, snap: Snapshot) -> None:
         b = snap.baseline

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtWidgets import QApplication
 
 from ketamon.core.vitals import Vital
@@ -25,5 +27,22 @@ PHASE_BAND_COLOURS = {
 }
 
 
-def apply_theme(app: QApplication, name: str = "dark") -> None:
-    app.setStyleSheet((styles_dir() / f"{name}.qss").read_text(encoding="utf-8"))
+DESIGN_HEIGHT_PX = 900  # the stylesheet's sizes are for a screen at least this tall
+
+
+def scaled_stylesheet(text: str, scale: float) -> str:
+    """Every `Npx` in the stylesheet times `scale` (never below 1 px)."""
+    return re.sub(r"(\d+)px", lambda m: f"{max(1, round(int(m.group(1)) * scale))}px", text)
+
+
+def screen_scale(app: QApplication) -> float:
+    """Shrink sizes on short screens (a 768-px laptop), never grow them."""
+    screen = app.primaryScreen()
+    if screen is None or app.platformName() == "offscreen":
+        return 1.0  # no real screen: keep the design sizes (screenshots, tests)
+    return min(1.0, max(0.6, screen.availableGeometry().height() / DESIGN_HEIGHT_PX))
+
+
+def apply_theme(app: QApplication, name: str = "dark", scale: float | None = None) -> None:
+    text = (styles_dir() / f"{name}.qss").read_text(encoding="utf-8")
+    app.setStyleSheet(scaled_stylesheet(text, screen_scale(app) if scale is None else scale))

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ketamon.core.session import SessionEvent, Snapshot
 from ketamon.core.vitals import Sample, Vital
+from ketamon.ui.alarm_banner import PRIORITY_COLOURS
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.theme import BASELINE_COLOUR, PHASE_BAND_COLOURS, VITAL_COLOURS
 from ketamon.ui.trend_buffer import TrendBuffer, bin_width_s
@@ -109,8 +110,11 @@ class TrendPlots(QWidget):
             line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffffff", width=1), movable=False)
             plot.addItem(line)
             self.now_lines.append(line)
+        self.limit_lines: list[tuple[pg.InfiniteLine, object]] = []
+        self._add_limit_lines(plot_of)
         self._bands: list[tuple[list[pg.LinearRegionItem], float, float | None]] = []
         self._x_window = (0.0, 0.0)
+        self._shown_baseline = None
         self._now_min = 0.0
 
         self.redraw_timer = QTimer(self)
@@ -146,6 +150,40 @@ class TrendPlots(QWidget):
         if key != "rr":
             plot.getAxis("bottom").setStyle(showValues=False)
         return plot
+
+    def _add_limit_lines(self, plot_of: dict[Vital, str]) -> None:
+        """A dotted line per alarm limit, in its priority colour; rise limits follow baseline."""
+        engine = self._model.session.alarms
+        if engine is None:
+            return
+        for rule in engine.profile.rules:
+            for criterion in rule.criteria:
+                key = plot_of.get(criterion.vital)
+                if key is None:
+                    continue
+                pen = pg.mkPen(
+                    PRIORITY_COLOURS[rule.priority][0], width=1, style=Qt.PenStyle.DotLine
+                )
+                line = pg.InfiniteLine(angle=0, pen=pen, movable=False)
+                line.setZValue(-5)
+                self.plots[key].addItem(line)
+                threshold = criterion.threshold(None)
+                line.setVisible(threshold is not None)
+                if threshold is not None:
+                    line.setValue(threshold)
+                self.limit_lines.append((line, criterion))
+
+    def _update_rise_lines(self, snap: Snapshot) -> None:
+        b = snap.baseline
+        base = (
+            {} if b is None else {Vital.SBP: b.sbp_mmhg, Vital.DBP: b.dbp_mmhg, Vital.HR: b.hr_bpm}
+        )
+        for line, criterion in self.limit_lines:
+            if criterion.is_rise:
+                threshold = criterion.threshold(base.get(criterion.vital))
+                line.setVisible(threshold is not None)
+                if threshold is not None:
+                    line.setValue(threshold)
 
     # ---- data in --------------------------------------------------------------------
 
@@ -207,6 +245,9 @@ class TrendPlots(QWidget):
             line.setVisible(value is not None)
             if value is not None:
                 line.setValue(value)
+        if b is not self._shown_baseline:
+            self._shown_baseline = b
+            self._update_rise_lines(snap)
         self._update_window(snap)
 
     def _update_window(self, snap: Snapshot) -> None:

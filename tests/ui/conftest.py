@@ -4,17 +4,24 @@ from __future__ import annotations
 
 import pytest
 
+from ketamon.core.alarm_profile import load_alarm_profile
 from ketamon.core.simulation import simulated_session
+from ketamon.resources import alarm_profiles_dir
 from ketamon.ui.clock import SessionClock
 from ketamon.ui.main_window import MainWindow
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.theme import apply_theme
 
 
+@pytest.fixture(scope="session")
+def alarm_profile():
+    return load_alarm_profile(alarm_profiles_dir() / "default.toml")
+
+
 @pytest.fixture
-def make_model(library):
+def make_model(library, alarm_profile):
     def factory() -> SessionModel:
-        session = simulated_session(library, seed=3)
+        session = simulated_session(library, seed=3, alarm_profile=alarm_profile)
         return SessionModel(session, SessionClock(session, speed=1.0))
 
     return factory

@@ -1,0 +1,79 @@
+"""The alarm list: one row per alarm, newest first, with start time and what became of it."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
+
+from ketamon.core.alarm_profile import Priority
+from ketamon.core.session import SessionEvent
+from ketamon.ui.alarm_banner import PRIORITY_COLOURS
+from ketamon.ui.format import mmss
+from ketamon.ui.session_model import SessionModel
+
+MAX_ROWS = 200
+STATES = {
+    "start": "active",
+    "change": "active",
+    "escalated": "escalated",
+    "condition_returned": "active",
+    "acknowledged": "acknowledged",
+    "condition_ended": "ended, latched",
+    "end": "ended",
+}
+
+
+class AlarmLog(QTableWidget):
+    """Active and past alarms of `model`'s session: time, priority, condition, value, state."""
+
+    def __init__(self, model: SessionModel, parent=None):
+        super().__init__(0, 4, parent)
+        self.setObjectName("alarmLog")
+        self.setHorizontalHeaderLabels(["Time", "Alarm", "Value", "State"])
+        self.verticalHeader().hide()
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        header = self.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column in (0, 2, 3):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self._rows: dict[str, list[QTableWidgetItem]] = {}  # current occurrence per alarm id
+        model.event_added.connect(self._on_event_added)
+
+    def rows(self) -> list[list[str]]:
+        """What the nurse reads, top to bottom."""
+        return [
+            [self.item(r, c).text() for c in range(self.columnCount())]
+            for r in range(self.rowCount())
+        ]
+
+    def _on_event_added(self, event: SessionEvent) -> None:
+        action = event.kind.removeprefix("alarm.")
+        if not event.kind.startswith("alarm.") or action not in STATES:
+            return
+        data = event.data
+        priority = Priority[data["priority"].upper()]
+        alarm_id = data["alarm_id"]
+        value = "" if data.get("value") is None else f"{data['value']:g}"
+        if action == "start" or alarm_id not in self._rows:
+            items = [QTableWidgetItem(mmss(event.t_s)) for _ in range(4)]
+            self.insertRow(0)
+            for column, item in enumerate(items):
+                self.setItem(0, column, item)
+            self._rows[alarm_id] = items
+            if self.rowCount() > MAX_ROWS:
+                self.removeRow(self.rowCount() - 1)
+        items = self._rows[alarm_id]
+        items[1].setText(f"{priority.marker} {event.message}")
+        if value:
+            items[2].setText(value)
+        state = STATES[action]
+        if action == "end":
+            state = f"ended {mmss(event.t_s)}"
+            del self._rows[alarm_id]
+        items[3].setText(state)
+        background, text, _ = PRIORITY_COLOURS[priority]
+        ended = action == "end"
+        for item in items:
+            item.setBackground(QColor("#101418" if ended else background))
+            item.setForeground(QColor("#b0b0b0" if ended else text))

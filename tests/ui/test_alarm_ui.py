@@ -1,0 +1,179 @@
+"""What the nurse sees and does with alarms: banner, colours, flashing, tiles, list, keys."""
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ketamon.core.alarm_profile import Priority
+from ketamon.core.baseline import Baseline
+from ketamon.core.simulator import strong_bp_responder
+from ketamon.core.vitals import NibpReading, Sample, Vital
+from ketamon.ui.alarm_banner import FLASH_HALF_PERIOD_MS, PRIORITY_COLOURS
+from tests.ui.helpers import click
+
+MIN = 60.0
+RED, YELLOW, CYAN = (PRIORITY_COLOURS[p][0] for p in (Priority.HIGH, Priority.MEDIUM, Priority.LOW))
+
+
+def start_infusion(window):
+    session = window.model.session
+    plan_protocol = window.actions._protocols[0]
+    from ketamon.core.simulation import autostart_demo
+
+    autostart_demo(session, plan_protocol, 70.0)
+    # A known baseline, so each test's BP means what it says (+35 is not a rise alarm).
+    session.enter_baseline(session.t_s, Baseline(130, 80, 70, 98, "entered"))
+    window.model.refresh()
+    return session
+
+
+def cuff(window, sbp, dbp, t_s=None):
+    """A reading arrives from the monitor (as a device source pushes it)."""
+    session = window.model.session
+    t = session.t_s if t_s is None else t_s
+    session.ingest(NibpReading(t, sbp, dbp, (sbp + 2 * dbp) / 3).samples())
+    window.model.refresh()
+
+
+@pytest.fixture
+def banner(window):
+    return window.dashboard.alarm_banner
+
+
+def test_banner_says_plainly_when_alarms_are_not_armed(window, banner):
+    assert banner.text.text().startswith("ALARMS NOT ARMED")
+    start_infusion(window)
+    assert banner.text.text().startswith("Alarms armed")
+    assert not banner.ack_button.isEnabled()
+
+
+def test_high_bp_shows_red_banner_flashing_and_red_nibp_tile(qtbot, window, banner):
+    start_infusion(window)
+    cuff(window, 186, 112)
+    assert banner.text.text() == "*** BP VERY HIGH"
+    assert "SBP 186 mmHg (limit >= 180)" in banner.detail.text()
+    flasher = window.dashboard.flasher
+    seen = set()
+    qtbot.waitUntil(lambda: seen.add(banner.background) or len(seen) == 2, timeout=2000)
+    assert seen == {RED, PRIORITY_COLOURS[Priority.HIGH][2]}  # flashes bright/dim
+    assert FLASH_HALF_PERIOD_MS[Priority.HIGH] == 250  # 2 Hz, inside 1.4-2.8 Hz
+    nibp_tile = window.dashboard.numerics.tiles[Vital.SBP]
+    hr_tile = window.dashboard.numerics.tiles[Vital.HR]
+    qtbot.waitUntil(lambda: nibp_tile.border_colour == RED)
+    assert hr_tile.border_colour is None
+    assert flasher.is_on(Priority.LOW)  # low never flashes
+
+
+def test_medium_is_yellow_and_flashes_slower(window, banner):
+    start_infusion(window)
+    cuff(window, 165, 85)
+    assert banner.text.text() == "** BP HIGH"
+    assert banner.background in (YELLOW, PRIORITY_COLOURS[Priority.MEDIUM][2])
+    assert 1000 / (2 * FLASH_HALF_PERIOD_MS[Priority.MEDIUM]) == pytest.approx(0.625)
+
+
+def test_technical_alarm_is_marked_inop(window, banner):
+    session = start_infusion(window)
+    session.report_technical(session.t_s + 1, "sensor_off", True, "SpO2 sensor off")
+    window.model.refresh()
+    assert banner.text.text() == "* INOP SENSOR OFF"
+    assert banner.background == CYAN  # low: steady
+
+
+def test_acknowledge_button_and_f2_key(qtbot, window, banner):
+    start_infusion(window)
+    cuff(window, 186, 112)
+    cuff(window, 130, 80, t_s=window.model.session.t_s + 1)  # condition ends; alarm latched
+    assert banner.text.text() == "*** BP VERY HIGH (ended, acknowledge to clear)"
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    assert banner.text.text().startswith("Alarms armed")
+    cuff(window, 165, 85, t_s=window.model.session.t_s + 1)
+    click(qtbot, banner.ack_button)
+    assert banner.text.text() == "** BP HIGH (acknowledged)"
+    kinds = [e.kind for e in window.model.session.events]
+    assert kinds.count("alarm.acknowledged") == 1
+
+
+def test_audio_pause_counts_down_and_f3(qtbot, window, banner):
+    start_infusion(window)
+    cuff(window, 165, 85)
+    qtbot.keyClick(window, Qt.Key.Key_F3)
+    assert "AUDIO PAUSED 02:00" in banner.audio.text()
+    window.model.clock.fast_forward(window.model.session.t_s + 45)
+    assert "AUDIO PAUSED 01:15" in banner.audio.text()
+    window.model.clock.fast_forward(window.model.session.t_s + 80)
+    assert "AUDIO PAUSED" not in banner.audio.text()
+
+
+def test_pause_is_refused_while_not_armed(window, banner):
+    assert not banner.pause_button.isEnabled()
+
+
+def test_alarm_list_keeps_active_and_past_alarms_with_times(window):
+    start_infusion(window)
+    t0 = window.model.session.t_s
+    cuff(window, 165, 85)
+    cuff(window, 130, 80, t_s=t0 + 600)
+    rows = window.dashboard.alarm_log.rows()
+    assert rows[0][1] == "** BP high"
+    assert rows[0][0] == "05:00"  # session time of the start
+    assert rows[0][3] == "ended 15:00"
+
+
+def test_limit_lines_on_the_trends(window):
+    trends = window.dashboard.trends
+    absolute = {(c.vital, line.value()) for line, c in trends.limit_lines if line.isVisible()}
+    assert (Vital.SBP, 180) in absolute and (Vital.HR, 120) in absolute
+    assert (Vital.SPO2, 90) in absolute
+    rise_lines = [line for line, c in trends.limit_lines if c.is_rise]
+    assert rise_lines and not any(line.isVisible() for line in rise_lines)  # no baseline yet
+    session = start_infusion(window)
+    sbp_rise = next(line for line, c in trends.limit_lines if c.is_rise and c.vital is Vital.SBP)
+    assert sbp_rise.isVisible()
+    assert sbp_rise.value() == pytest.approx(session.baseline.sbp_mmhg + 40)
+
+
+def test_without_sound_the_banner_says_so_and_visual_alarms_still_work(window, banner):
+    sound = window.dashboard.sound
+    start_infusion(window)
+    cuff(window, 186, 112)
+    if not sound.available:
+        assert "NO SOUND" in banner.audio.text()
+        assert "Sound unavailable" in banner.toolTip()
+    assert banner.text.text() == "*** BP VERY HIGH"
+    assert sound.playing is Priority.HIGH
+    assert sound.plays == 1
+
+
+def test_no_data_raises_the_technical_alarm_on_screen(window, banner):
+    session = start_infusion(window)
+    session.source.connected = False
+    window.model.clock.fast_forward(session.t_s + 12)
+    assert banner.text.text() == "** INOP NO HR/SPO2 DATA"
+    hr = window.dashboard.numerics.tiles[Vital.HR]
+    assert hr.alarm is Priority.MEDIUM
+
+
+def test_strong_responder_alarm_reaches_the_screen(qapp, qtbot, make_model, protocols, library):
+    """End to end in the GUI: a seeded strong responder, the clock fast-forwarded."""
+    from ketamon.core.alarm_profile import load_alarm_profile
+    from ketamon.core.simulation import autostart_demo, simulated_session
+    from ketamon.resources import alarm_profiles_dir
+    from ketamon.ui.clock import SessionClock
+    from ketamon.ui.main_window import MainWindow
+    from ketamon.ui.session_model import SessionModel
+
+    profile = load_alarm_profile(alarm_profiles_dir() / "default.toml")
+
+    def factory():
+        session = simulated_session(library, 5, strong_bp_responder(), profile)
+        return SessionModel(session, SessionClock(session))
+
+    ordered = sorted(protocols.values(), key=lambda p: not p.default)
+    win = MainWindow(factory, ordered, library, "sim")
+    win.force_close = True
+    qtbot.addWidget(win)
+    autostart_demo(win.model.session, ordered[0], 70.0)
+    win.model.clock.fast_forward(win.model.session.t_s + 42 * MIN)
+    assert win.dashboard.alarm_banner.text.text() == "** BP RISE OVER BASELINE"
+    assert win.dashboard.numerics.tiles[Vital.SBP].alarm is Priority.MEDIUM
+    _ = Sample  # samples reach the screen only through the session
