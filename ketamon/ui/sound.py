@@ -23,9 +23,12 @@ log = logging.getLogger(__name__)
 def load_sound_effect_class():
     """QSoundEffect, or (None, reason) when Qt Multimedia cannot be imported here."""
     try:
-        from PySide6.QtMultimedia import QSoundEffect
+        from PySide6.QtMultimedia import QMediaDevices, QSoundEffect
     except ImportError as exc:  # PySide6-Addons missing, or libpulse0 on Linux
         return None, f"Sound unavailable ({exc}): visual alarms only"
+    if not QMediaDevices.audioOutputs():
+        # Qt Multimedia loads, but plays into nothing: say so rather than fail silently.
+        return None, "Sound unavailable (no audio output device): visual alarms only"
     return QSoundEffect, ""
 
 

@@ -177,3 +177,16 @@ def test_strong_responder_alarm_reaches_the_screen(qapp, qtbot, make_model, prot
     assert win.dashboard.alarm_banner.text.text() == "** BP RISE OVER BASELINE"
     assert win.dashboard.numerics.tiles[Vital.SBP].alarm is Priority.MEDIUM
     _ = Sample  # samples reach the screen only through the session
+
+
+def test_a_higher_priority_sounds_at_once(window):
+    sound = window.dashboard.sound
+    start_infusion(window)
+    cuff(window, 165, 85)
+    assert (sound.playing, sound.plays) == (Priority.MEDIUM, 1)
+    window.model.refresh()
+    assert sound.plays == 1  # the medium pattern repeats only after its 3 s
+    cuff(window, 190, 100, t_s=window.model.session.t_s + 1)
+    assert (sound.playing, sound.plays) == (Priority.HIGH, 2)
+    window.actions.request_acknowledge()
+    assert sound.playing is None
