@@ -9,6 +9,7 @@ from pathlib import Path
 
 import ketamon
 from ketamon.core.config import ConfigError
+from ketamon.io.parsers import PARSERS
 from ketamon.resources_loading import load_clinical_resources
 
 log = logging.getLogger("ketamon")
@@ -42,7 +43,12 @@ def _positive(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ketamon", description=DESCRIPTION)
+    parser = argparse.ArgumentParser(
+        prog="ketamon",
+        description=DESCRIPTION,
+        epilog="ketamon emulate --port DEVICE --protocol NAME [--seed N] [--speed X]: write "
+        "simulated vitals to a serial port as a monitor would (see ketamon emulate --help).",
+    )
     parser.add_argument("--version", action="version", version=f"ketamon {ketamon.__version__}")
     parser.add_argument(
         "--simulate",
@@ -89,6 +95,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="alarm profile TOML to use instead of resources/alarm_profiles/default.toml",
     )
     parser.add_argument(
+        "--port",
+        metavar="DEVICE",
+        help="read vitals from the monitor on this serial port (e.g. /dev/ttyUSB0, COM3)",
+    )
+    parser.add_argument(
+        "--protocol",
+        choices=sorted(PARSERS),
+        default="masimo-ascii",
+        help="the monitor's protocol (default masimo-ascii)",
+    )
+    parser.add_argument(
+        "--baud", type=int, help="serial speed (default: the protocol's, e.g. 9600)"
+    )
+    parser.add_argument(
         "--screenshot",
         metavar="PNG",
         help="save the main window to PNG just before exit (with --quit-after)",
@@ -96,13 +116,49 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def build_emulate_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ketamon emulate",
+        description="Write the simulator's vitals to a serial port as a monitor would "
+        "(training rigs over a cable pair, tests).",
+    )
+    parser.add_argument("--port", required=True, metavar="DEVICE", help="port to write to")
+    parser.add_argument("--protocol", choices=sorted(PARSERS), required=True)
+    parser.add_argument("--seed", type=int, default=1, help="simulated patient (default 1)")
+    parser.add_argument("--speed", type=_speed, default=1.0, help="session-time speed")
+    parser.add_argument("--baud", type=int, help="serial speed (default: the protocol's)")
+    parser.add_argument(
+        "--duration", type=_positive, metavar="S", help="stop after S wall-clock seconds"
+    )
+    return parser
+
+
+def emulate(argv: list[str]) -> int:
+    args = build_emulate_parser().parse_args(argv)
+    if args.speed is None:
+        build_emulate_parser().error("--speed max makes no sense on a serial line")
+    from ketamon.io.emulator import run_emulator
+    from ketamon.io.parsers import make_parser
+
+    resources = load_clinical_resources()
+    baud = args.baud or make_parser(args.protocol).default_baud
+    return run_emulator(
+        resources, args.port, args.protocol, args.seed, args.speed, baud, args.duration
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     # Diagnostics go to stderr; stdout is the command's own output (JSON in --headless).
     logging.basicConfig(
         level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["emulate"]:
+        return emulate(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.port and args.simulate:
+        parser.error("--simulate and --port exclude each other")
     if args.screenshot and args.quit_after is None:
         parser.error("--screenshot needs --quit-after")
     if args.speed is None and not args.headless:

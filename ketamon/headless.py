@@ -14,10 +14,14 @@ import time
 from argparse import Namespace
 from typing import TextIO
 
+from ketamon.core.dosing import Patient, make_plan
 from ketamon.core.infusion import Phase
 from ketamon.core.session import Session, SessionEvent
 from ketamon.core.simulation import autostart_demo, simulated_session
 from ketamon.core.simulator import PatientProfile
+from ketamon.io.device import port_settings
+from ketamon.io.device_feed import DeviceFeed
+from ketamon.io.device_thread import DeviceThread
 from ketamon.resources_loading import ClinicalResources
 
 log = logging.getLogger(__name__)
@@ -70,6 +74,27 @@ def run_session(session: Session, speed: float | None, quit_after_s: float | Non
             time.sleep(PACED_TICK_S)
 
 
+def run_device_session(session: Session, device: DeviceThread, quit_after_s: float | None) -> None:
+    """Live monitor, live time: start when the baseline is in; run until quit-after."""
+    t0 = time.monotonic()
+    feed = DeviceFeed(session, lambda m: m - t0)
+    device.start()
+    try:
+        while quit_after_s is None or time.monotonic() - t0 < quit_after_s:
+            for batch, stats in device.drain():
+                feed.apply(batch, stats)
+            session.advance_to(time.monotonic() - t0)
+            if session.phase() is Phase.BASELINE and session.baseline is not None:
+                session.start(session.t_s, review_acknowledged=True)
+            if session.phase() in (Phase.DISCHARGE_READY, Phase.DISCHARGED):
+                return
+            time.sleep(PACED_TICK_S)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        device.stop()
+
+
 def run_headless(
     args: Namespace,
     resources: ClinicalResources,
@@ -79,7 +104,13 @@ def run_headless(
     if not args.autostart:
         log.error("--headless needs --autostart: there is no nurse to set up the session")
         return 2
-    session = start_demo_session(resources, args.seed, args.weight, profile)
+    settings = port_settings(args)
+    if settings is not None:
+        session = Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
+        plan = make_plan(resources.protocols[0], Patient(args.weight, patient_id="DEMO"), 1.0)
+        session.configure(plan, [], 0.0)
+    else:
+        session = start_demo_session(resources, args.seed, args.weight, profile)
 
     def on_event(event: SessionEvent) -> None:
         if event.kind.startswith("alarm."):
@@ -89,5 +120,8 @@ def run_headless(
     for event in session.events:
         on_event(event)
     session.on_event.connect(on_event)
-    run_session(session, args.speed, args.quit_after)
+    if settings is not None:
+        run_device_session(session, DeviceThread(settings), args.quit_after)
+    else:
+        run_session(session, args.speed, args.quit_after)
     return 0

@@ -200,7 +200,12 @@ class Session:
         self._alarm_events(self.alarms.pause_audio(t_s))
 
     def report_technical(self, t_s: float, condition: str, present: bool, detail: str = "") -> None:
-        """A source reports an equipment condition (source_lost, sensor_off, artefact)."""
+        """A source reports an equipment condition (source_lost, sensor_off, artefact).
+
+        A device thread's report may carry a time just before the last clock tick: it is
+        judged now, never moving time backwards.
+        """
+        t_s = max(t_s, self._t)
         self.advance_to(t_s)
         if self.alarms is not None:
             self._alarm_events(self.alarms.report_technical(t_s, condition, present, detail))

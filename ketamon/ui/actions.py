@@ -179,6 +179,10 @@ class NurseActions(QObject):
         box.setObjectName("errorBox")
         self._show(box)
 
+    def open_dialog(self, dialog) -> None:
+        """Open a dialog the same way as every other (one at a time, reachable as `dialog`)."""
+        self._show(dialog)
+
     def _show(self, dialog) -> None:
         if self.dialog is not None:
             self.dialog.close()

@@ -10,11 +10,11 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ketamon.core.simulation import autostart_demo, simulated_session
+from ketamon.core.simulation import autostart_demo
+from ketamon.io.device import port_settings
 from ketamon.resources_loading import ClinicalResources
-from ketamon.ui.clock import SessionClock
 from ketamon.ui.main_window import MainWindow
-from ketamon.ui.session_model import SessionModel
+from ketamon.ui.sources import Sources
 from ketamon.ui.theme import apply_theme
 
 log = logging.getLogger(__name__)
@@ -35,19 +35,12 @@ def show_startup_error(text: str) -> None:
 
 def run_gui(args: Namespace, resources: ClinicalResources) -> int:
     app = _application()
-
-    def new_model() -> SessionModel:
-        session = simulated_session(
-            resources.library, args.seed, alarm_profile=resources.alarm_profile
-        )
-        clock = SessionClock(session, speed=args.speed)
-        return SessionModel(session, clock)
-
+    sources = Sources(resources, port_settings(args), seed=args.seed, speed=args.speed)
     window = MainWindow(
-        new_model, resources.protocols, resources.library, f"Source: simulator (seed {args.seed})"
+        sources.new_model, resources.protocols, resources.library, sources.label(), sources
     )
     window.resize(1600, 900)
-    if args.autostart:
+    if args.autostart and window.model.session.simulated:
         autostart_demo(window.model.session, resources.protocols[0], args.weight)
         window.model.refresh()
     window.show()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
+import time
+
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
 from ketamon.core.session import Session
 
@@ -10,7 +12,8 @@ from ketamon.core.session import Session
 class SessionClock(QObject):
     """Advances `session` to `offset + elapsed wall seconds x speed` every `tick_ms`.
 
-    This is the only place the live app reads the wall clock; core only sees times.
+    Wall time is time.monotonic(), the same clock a device thread stamps arrivals
+    with, so `session_time_at` converts them exactly. Core only sees session times.
     """
 
     advanced = Signal(float)  # session time in seconds after each tick
@@ -20,7 +23,7 @@ class SessionClock(QObject):
         self.session = session
         self._speed = speed
         self._offset_s = session.t_s
-        self._elapsed = QElapsedTimer()
+        self._started_mono: float | None = None  # time.monotonic() at the offset
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(tick_ms)
@@ -32,14 +35,19 @@ class SessionClock(QObject):
 
     def now_s(self) -> float:
         """Current session time (what a nurse command is stamped with)."""
-        if not self._elapsed.isValid():
+        if self._started_mono is None:
             return max(self._offset_s, self.session.t_s)
-        running_s = self._offset_s + self._elapsed.elapsed() / 1000.0 * self._speed
-        return max(self.session.t_s, running_s)
+        return max(self.session.t_s, self.session_time_at(time.monotonic()))
+
+    def session_time_at(self, monotonic_s: float) -> float:
+        """The session time of a moment given as time.monotonic() (a device's arrival time)."""
+        if self._started_mono is None:
+            return max(self._offset_s, self.session.t_s)
+        return self._offset_s + (monotonic_s - self._started_mono) * self._speed
 
     def start(self) -> None:
         self._offset_s = self.session.t_s
-        self._elapsed.start()
+        self._started_mono = time.monotonic()
         self._timer.start()
 
     def stop(self) -> None:
@@ -48,15 +56,15 @@ class SessionClock(QObject):
     def set_speed(self, speed: float) -> None:
         self._offset_s = self.now_s()
         self._speed = speed
-        if self._elapsed.isValid():
-            self._elapsed.restart()
+        if self._started_mono is not None:
+            self._started_mono = time.monotonic()
 
     def fast_forward(self, t_s: float) -> None:
         """Jump the session to `t_s` at once (simulation only: autostart, training)."""
         self.session.advance_to(t_s)
         self._offset_s = t_s
-        if self._elapsed.isValid():
-            self._elapsed.restart()
+        if self._started_mono is not None:
+            self._started_mono = time.monotonic()
         self.advanced.emit(t_s)
 
     def tick(self) -> None:

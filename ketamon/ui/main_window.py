@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
@@ -13,14 +13,17 @@ from ketamon.core.infusion import Phase
 from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
 from ketamon.core.session import Snapshot
+from ketamon.io.device import PortSettings
 from ketamon.ui.actions import NurseActions
 from ketamon.ui.alarm_banner import AlarmBanner, Flasher
 from ketamon.ui.alarm_log import AlarmLog
 from ketamon.ui.format import mmss
 from ketamon.ui.infusion_panel import InfusionPanel
 from ketamon.ui.numerics import NumericsPanel
+from ketamon.ui.port_dialog import PortDialog
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.sound import AlarmSound
+from ketamon.ui.sources import Sources
 from ketamon.ui.trends import TrendPlots
 
 NOT_A_DEVICE = (
@@ -74,9 +77,11 @@ class MainWindow(QMainWindow):
         protocols: list[Protocol],
         library: DrugLibrary,
         source_text: str,
+        sources: Sources | None = None,
     ):
         super().__init__()
         self._factory = model_factory
+        self._sources = sources
         self.model: SessionModel | None = None
         self.dashboard: Dashboard | None = None
         self.force_close = False
@@ -106,7 +111,7 @@ class MainWindow(QMainWindow):
     def load(self, model: SessionModel) -> None:
         """Show `model` (a new patient): rebuild the dashboard around it."""
         if self.model is not None:
-            self.model.clock.stop()
+            self.model.close()
         if self.dashboard is not None:
             self.dashboard.stop()
             self._layout.removeWidget(self.dashboard)
@@ -137,6 +142,14 @@ class MainWindow(QMainWindow):
         new.setShortcut(QKeySequence.StandardKey.New)
         new.triggered.connect(self._on_new_patient)
         file_menu.addAction(new)
+        port = QAction("&Monitor port…", self)
+        port.triggered.connect(self._on_choose_port)
+        port.setEnabled(self._sources is not None)
+        file_menu.addAction(port)
+        simulator = QAction("Use the &simulator", self)
+        simulator.triggered.connect(self._on_use_simulator)
+        simulator.setEnabled(self._sources is not None)
+        file_menu.addAction(simulator)
         quit_action = QAction("&Quit", self)
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
@@ -167,6 +180,31 @@ class MainWindow(QMainWindow):
         if self.dashboard.alarm_banner.pause_button.isEnabled():
             self.actions.request_pause_audio()
 
+    def _source_change_allowed(self) -> bool:
+        phase = self.model.session.phase()
+        if phase in (Phase.SETUP, Phase.BASELINE, Phase.DISCHARGED):
+            return True
+        self.actions.show_error(
+            f"The session is in {phase.value.lower()}: the data source cannot change now."
+        )
+        return False
+
+    def _on_choose_port(self) -> None:
+        if not self._source_change_allowed():
+            return
+        dialog = PortDialog(QSettings("ketamon", "ketamon"), self)
+        dialog.accepted.connect(lambda: self._switch_source(dialog.chosen))
+        self.actions.open_dialog(dialog)
+
+    def _on_use_simulator(self) -> None:
+        if self._source_change_allowed():
+            self._switch_source(None)
+
+    def _switch_source(self, port: PortSettings | None) -> None:
+        self._sources.port = port
+        self.load(self._sources.new_model())
+        self.model.clock.start()
+
     def _on_session_needed(self) -> None:
         model = self._factory()
         self.load(model)
@@ -176,6 +214,8 @@ class MainWindow(QMainWindow):
         speed = self.model.clock.speed
         speed_text = f"  ×{speed:g}" if speed != 1 else ""
         self.clock_label.setText(f"Session time {mmss(snap.t_s)}{speed_text}")
+        if self.model.device is not None:
+            self.source_label.setText(self.model.source_text())
 
     def _on_about(self) -> None:
         box = QMessageBox(
@@ -200,7 +240,7 @@ class MainWindow(QMainWindow):
                 event.ignore()
                 return
         if self.model is not None:
-            self.model.clock.stop()
+            self.model.close()
         if self.dashboard is not None:
             self.dashboard.stop()
         super().closeEvent(event)

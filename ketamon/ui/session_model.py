@@ -20,12 +20,24 @@ class SessionModel(QObject):
         super().__init__(parent)
         self.session = session
         self.clock = clock
+        self.device = None  # DeviceLink when a monitor feeds this session
         self._connect(session)
         clock.advanced.connect(self._on_advanced)
 
     def _connect(self, session: Session) -> None:
         session.on_event.connect(self.event_added.emit)
         session.on_samples.connect(self.samples_added.emit)
+
+    def close(self) -> None:
+        """Stop the clock and any device thread (a new patient, or quitting)."""
+        self.clock.stop()
+        if self.device is not None:
+            self.device.stop()
+
+    def source_text(self) -> str:
+        if self.device is not None:
+            return self.device.status_text()
+        return "Source: simulator"
 
     def snapshot(self) -> Snapshot:
         return self.session.snapshot()

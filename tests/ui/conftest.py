@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from PySide6.QtCore import QStandardPaths
 
 from ketamon.core.alarm_profile import load_alarm_profile
 from ketamon.core.simulation import simulated_session
@@ -11,6 +12,13 @@ from ketamon.ui.clock import SessionClock
 from ketamon.ui.main_window import MainWindow
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.theme import apply_theme
+
+
+@pytest.fixture(autouse=True, scope="session")
+def qt_test_settings():
+    """QSettings go to a throw-away location, never the user's real settings."""
+    QStandardPaths.setTestModeEnabled(True)
+    yield
 
 
 @pytest.fixture(scope="session")
@@ -37,4 +45,4 @@ def window(qtbot, qapp, make_model, protocols, library):
     win.resize(1600, 900)
     win.show()
     yield win
-    win.model.clock.stop()
+    win.model.close()

@@ -1,0 +1,65 @@
+"""Applying what a device delivered to the session: samples, sensor flags, connection, artefacts.
+
+Shared by the GUI's worker-thread adapter and headless mode; runs on the thread
+that owns the session. `to_session_s` turns an arrival time (time.monotonic)
+into session time.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from dataclasses import replace
+
+from ketamon.core.session import Session
+from ketamon.core.vitals import Sample
+from ketamon.io.device import Batch
+from ketamon.io.parsers import ParserStats
+
+ARTEFACT_WINDOW_S = 60.0
+
+
+class DeviceFeed:
+    """Feeds batches into `session`; keeps the counts the status bar shows."""
+
+    def __init__(self, session: Session, to_session_s: Callable[[float], float]):
+        self.session = session
+        self._to_session_s = to_session_s
+        self.stats = ParserStats()
+        self.connected = False
+        self.detail = ""
+        self.flood_dropped_bytes = 0
+        self._rejections: deque[tuple[float, int]] = deque()
+
+    def apply(self, batch: Batch, stats: ParserStats | None = None) -> None:
+        session = self.session
+        for arrival, frame in batch.frames:
+            t_s = max(self._to_session_s(arrival), 0.0)
+            samples = [Sample(t_s, vital, value) for vital, value in frame.values.items()]
+            if samples:
+                session.ingest(samples)
+            for condition, (present, detail) in frame.technical.items():
+                session.report_technical(t_s, condition, present, detail)
+        now_s = session.t_s
+        if batch.connected is not None:
+            self.connected, self.detail = batch.connected, batch.detail
+            session.report_technical(now_s, "source_lost", not batch.connected, batch.detail)
+        self.flood_dropped_bytes += batch.flood_dropped_bytes
+        if stats is not None:
+            self._count_artefacts(now_s, stats, batch.flood_dropped_bytes)
+
+    def _count_artefacts(self, now_s: float, stats: ParserStats, flood_bytes: int) -> None:
+        new = stats.rejected - self.stats.rejected + (1 if flood_bytes else 0)
+        self.stats = replace(stats)
+        if new > 0:
+            self._rejections.append((now_s, new))
+        while self._rejections and now_s - self._rejections[0][0] > ARTEFACT_WINDOW_S:
+            self._rejections.popleft()
+        engine = self.session.alarms
+        if engine is None:
+            return
+        per_min = sum(n for _, n in self._rejections) * 60.0 / ARTEFACT_WINDOW_S
+        limit = engine.profile.technical.artefact_per_min
+        self.session.report_technical(
+            now_s, "artefact", per_min > limit, f"{per_min:.0f} malformed frames a minute"
+        )

@@ -1,0 +1,129 @@
+"""A device emulator: the simulator's vitals written as a real monitor would send them.
+
+For training rigs over a real cable pair, and for the end-to-end tests. The
+emulated patient is a seeded typical patient on the default protocol (the demo
+recipe); frames are encoded per protocol, one set a second of session time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+import serial
+
+from ketamon.core.session import Session
+from ketamon.core.simulation import autostart_demo, simulated_session
+from ketamon.core.vitals import Sample, Vital
+from ketamon.io.parsers.ketamon_text import format_frame
+from ketamon.resources_loading import ClinicalResources
+
+log = logging.getLogger(__name__)
+
+
+def _masimo_line(t_s: float, values: dict[Vital, float], sensor_off: bool) -> bytes:
+    # The emulated device clock starts at midnight: its time is never trusted anyway.
+    hh, rest = divmod(int(t_s) % 86400, 3600)
+    mm, ss = divmod(rest, 60)
+    spo2 = values.get(Vital.SPO2)
+    hr = values.get(Vital.HR)
+    spo2_text = "---" if spo2 is None or sensor_off else f"{round(spo2):03d}"
+    hr_text = "---" if hr is None or sensor_off else f"{round(hr):03d}"
+    exc = 0x000020 if sensor_off else 0x000800  # sensor off, or "Masimo SET" normal
+    return (
+        f"11/30/26 {hh:02d}:{mm:02d}:{ss:02d} SN=0000012345 SPO2={spo2_text}% BPM={hr_text} "
+        f"PI=02.85% SPCO=--.-% SPMET=--.-% DESAT=-- PIDELTA=+-- ALARM=0000 EXC={exc:06X}\r\n"
+    ).encode("ascii")
+
+
+def _ketamon_lines(values: dict[Vital, float], sensor_off: bool) -> bytes:
+    out = b""
+    continuous = [(k, v) for k, v in (("HR", Vital.HR), ("SPO2", Vital.SPO2), ("RR", Vital.RR))]
+    fields = [(key, f"{values[v]:g}") for key, v in continuous if v in values]
+    if sensor_off:
+        out += format_frame([("SENSOR", "OFF")])
+    elif fields:
+        out += format_frame(fields)
+    if Vital.SBP in values and Vital.DBP in values:
+        nibp = f"{values[Vital.SBP]:g}/{values[Vital.DBP]:g}/{values.get(Vital.MAP, 0):g}"
+        out += format_frame([("NIBP", nibp)])
+    return out
+
+
+def encode(protocol: str, t_s: float, samples: list[Sample], sensor_off: bool = False) -> bytes:
+    """The bytes a `protocol` device sends for the samples of one moment."""
+    values = {s.vital: s.value for s in samples}
+    if protocol == "masimo-ascii":
+        return _masimo_line(t_s, values, sensor_off)
+    if protocol == "ketamon-text":
+        return _ketamon_lines(values, sensor_off)
+    raise ValueError(f"unknown protocol {protocol!r}")
+
+
+@dataclass
+class Emulator:
+    """Produces device bytes for session time advancing in one-second steps."""
+
+    protocol: str
+    session: Session
+    sensor_off: bool = False
+
+    @classmethod
+    def demo(cls, resources: ClinicalResources, protocol: str, seed: int) -> Emulator:
+        session = simulated_session(resources.library, seed)
+        autostart_demo(session, resources.protocols[0], 70.0)
+        emulator = cls(protocol, session)
+        session.on_samples.connect(emulator._collect)
+        emulator._pending = []
+        return emulator
+
+    def _collect(self, samples: list[Sample]) -> None:
+        self._pending.extend(samples)
+
+    def next_second(self) -> bytes:
+        """Advance the emulated patient by one second; return what the device sends."""
+        self.session.advance_to(self.session.t_s + 1.0)
+        by_time: dict[float, list[Sample]] = {}
+        for sample in self._pending:
+            by_time.setdefault(sample.t_s, []).append(sample)
+        self._pending = []
+        return b"".join(
+            encode(self.protocol, t, group, self.sensor_off) for t, group in sorted(by_time.items())
+        )
+
+
+def run_emulator(
+    resources: ClinicalResources,
+    port: str,
+    protocol: str,
+    seed: int,
+    speed: float,
+    baud: int,
+    duration_s: float | None,
+) -> int:
+    """`ketamon emulate`: write frames to `port` until Ctrl+C or `duration_s` wall seconds."""
+    emulator = Emulator.demo(resources, protocol, seed)
+    try:
+        device = serial.serial_for_url(port, baudrate=baud, timeout=1.0, write_timeout=2.0)
+    except (serial.SerialException, OSError, ValueError) as exc:
+        log.error("cannot open %s: %s", port, exc)
+        return 2
+    log.info("emulating %s on %s at %g x (seed %d)", protocol, port, speed, seed)
+    start = time.monotonic()
+    sent_s = 0.0
+    try:
+        while duration_s is None or time.monotonic() - start < duration_s:
+            due_s = (time.monotonic() - start) * speed
+            while sent_s < due_s:
+                device.write(emulator.next_second())
+                sent_s += 1.0
+            time.sleep(min(0.05, 1.0 / speed))
+    except KeyboardInterrupt:
+        pass
+    except (serial.SerialException, OSError) as exc:
+        log.error("lost %s: %s", port, exc)
+        return 1
+    finally:
+        device.close()
+    return 0

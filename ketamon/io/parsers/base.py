@@ -1,0 +1,97 @@
+"""Line-framed device protocols: bytes in, frames of vital values out, everything bad counted.
+
+A parser never raises on input and never invents a value: malformed lines,
+binary garbage, over-long lines and physiologically impossible values are
+rejected and counted in `stats`, which the status bar shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ketamon.core.vitals import Vital, is_plausible
+
+MAX_LINE_BYTES = 512  # longer than any real frame: garbage without line ends
+
+
+@dataclass
+class Frame:
+    """One complete, accepted frame: values by vital (their units) and technical flags.
+
+    `technical` maps a condition (sensor_off) to (present, detail).
+    """
+
+    values: dict[Vital, float] = field(default_factory=dict)
+    technical: dict[str, tuple[bool, str]] = field(default_factory=dict)
+
+
+@dataclass
+class ParserStats:
+    """Running counts of what came in and what was thrown away."""
+
+    frames: int = 0
+    rejected_frames: int = 0
+    implausible_values: int = 0
+    discarded_bytes: int = 0
+
+    @property
+    def rejected(self) -> int:
+        return self.rejected_frames + self.implausible_values
+
+
+class LineParser:
+    """Splits a byte stream into CR LF lines and hands each to `parse_line`."""
+
+    name = "abstract"
+    description = ""
+    default_baud = 9600
+    max_bytes_per_s = 1000  # more than this is a flood (see DeviceConnection)
+
+    def __init__(self) -> None:
+        self.stats = ParserStats()
+        self._buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[Frame]:
+        self._buffer.extend(data)
+        frames: list[Frame] = []
+        while True:
+            end = self._buffer.find(b"\n")
+            if end < 0:
+                if len(self._buffer) > MAX_LINE_BYTES:
+                    self.stats.discarded_bytes += len(self._buffer)
+                    self.stats.rejected_frames += 1
+                    self._buffer.clear()
+                return frames
+            raw = bytes(self._buffer[:end])
+            del self._buffer[: end + 1]
+            raw = raw.rstrip(b"\r")
+            if not raw.strip():
+                continue
+            frame = self._decode(raw)
+            if frame is None:
+                self.stats.rejected_frames += 1
+                self.stats.discarded_bytes += len(raw)
+                continue
+            self.stats.frames += 1
+            frames.append(frame)
+
+    def _decode(self, raw: bytes) -> Frame | None:
+        if len(raw) > MAX_LINE_BYTES:
+            return None
+        try:
+            line = raw.decode("ascii")
+        except UnicodeDecodeError:
+            return None
+        if not line.isprintable():
+            return None
+        return self.parse_line(line)
+
+    def parse_line(self, line: str) -> Frame | None:
+        raise NotImplementedError
+
+    def accept(self, frame: Frame, vital: Vital, value: float) -> None:
+        """Keep `value` only if a living patient could have it; else count an artefact."""
+        if is_plausible(vital, value):
+            frame.values[vital] = value
+        else:
+            self.stats.implausible_values += 1
