@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--baud", type=int, help="serial speed (default: the protocol's, e.g. 9600)"
     )
     parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        help="where session recordings go (default: the user's data directory, "
+        "e.g. ~/.local/share/ketamon/sessions)",
+    )
+    parser.add_argument(
         "--screenshot",
         metavar="PNG",
         help="save the main window to PNG just before exit (with --quit-after)",

@@ -2,7 +2,8 @@
 
 For checks, benchmarks and training scripts. Reads the wall clock only to pace
 `--speed X`; at `--speed max` the simulation runs as fast as it can until the
-observation is complete or `--quit-after` wall seconds have passed.
+observation is complete or `--quit-after` wall seconds have passed. The session
+is recorded like any other (`--data-dir`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import sys
 import time
 from argparse import Namespace
+from pathlib import Path
 from typing import TextIO
 
 from ketamon.core.dosing import Patient, make_plan
@@ -22,6 +24,8 @@ from ketamon.core.simulator import PatientProfile
 from ketamon.io.device import port_settings
 from ketamon.io.device_feed import DeviceFeed
 from ketamon.io.device_thread import DeviceThread
+from ketamon.io.session_recorder import SessionRecorder
+from ketamon.paths import default_data_dir
 from ketamon.resources_loading import ClinicalResources
 
 log = logging.getLogger(__name__)
@@ -59,10 +63,17 @@ def start_demo_session(
     return session
 
 
-def run_session(session: Session, speed: float | None, quit_after_s: float | None) -> None:
+def run_session(
+    session: Session,
+    speed: float | None,
+    quit_after_s: float | None,
+    recorder: SessionRecorder | None = None,
+) -> None:
     """Advance until observation is complete (or the wall-clock limit); speed None = max."""
     wall_start = time.monotonic()
     t0 = session.t_s
+    if recorder is not None:
+        recorder.note_clock(time.time(), t0, speed or 0.0)
     while session.phase() not in (Phase.DISCHARGE_READY, Phase.DISCHARGED):
         elapsed = time.monotonic() - wall_start
         if quit_after_s is not None and elapsed >= quit_after_s:
@@ -72,11 +83,20 @@ def run_session(session: Session, speed: float | None, quit_after_s: float | Non
         else:
             session.advance_to(t0 + elapsed * speed)
             time.sleep(PACED_TICK_S)
+        if recorder is not None:
+            recorder.maybe_flush()
 
 
-def run_device_session(session: Session, device: DeviceThread, quit_after_s: float | None) -> None:
+def run_device_session(
+    session: Session,
+    device: DeviceThread,
+    quit_after_s: float | None,
+    recorder: SessionRecorder | None = None,
+) -> None:
     """Live monitor, live time: start when the baseline is in; run until quit-after."""
     t0 = time.monotonic()
+    if recorder is not None:
+        recorder.note_clock(time.time(), 0.0, 1.0)
     feed = DeviceFeed(session, lambda m: m - t0)
     device.start()
     try:
@@ -88,11 +108,29 @@ def run_device_session(session: Session, device: DeviceThread, quit_after_s: flo
                 session.start(session.t_s, review_acknowledged=True)
             if session.phase() in (Phase.DISCHARGE_READY, Phase.DISCHARGED):
                 return
+            if recorder is not None:
+                recorder.maybe_flush()
             time.sleep(PACED_TICK_S)
     except KeyboardInterrupt:
         pass
     finally:
         device.stop()
+
+
+def recording_meta(args: Namespace, resources: ClinicalResources) -> dict:
+    """What a recording says about where its data came from."""
+    settings = port_settings(args)
+    if settings is None:
+        source = {"kind": "simulator", "seed": args.seed}
+    else:
+        source = {
+            "kind": "device",
+            "port": settings.port,
+            "protocol": settings.protocol,
+            "baud": settings.baud,
+            "parity": settings.parity,
+        }
+    return {"source": source, "alarm_profile": resources.alarm_profile.name, "headless": True}
 
 
 def run_headless(
@@ -105,23 +143,30 @@ def run_headless(
         log.error("--headless needs --autostart: there is no nurse to set up the session")
         return 2
     settings = port_settings(args)
-    if settings is not None:
-        session = Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
-        plan = make_plan(resources.protocols[0], Patient(args.weight, patient_id="DEMO"), 1.0)
-        session.configure(plan, [], 0.0)
-    else:
-        session = start_demo_session(resources, args.seed, args.weight, profile)
+    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    session = (
+        Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
+        if settings is not None
+        else simulated_session(
+            resources.library, args.seed, profile=profile, alarm_profile=resources.alarm_profile
+        )
+    )
+    recorder = SessionRecorder(session, data_dir, recording_meta(args, resources))
 
     def on_event(event: SessionEvent) -> None:
         if event.kind.startswith("alarm."):
             out.write(alarm_json(event) + "\n")
             out.flush()
 
-    for event in session.events:
-        on_event(event)
     session.on_event.connect(on_event)
-    if settings is not None:
-        run_device_session(session, DeviceThread(settings), args.quit_after)
-    else:
-        run_session(session, args.speed, args.quit_after)
+    try:
+        if settings is not None:
+            plan = make_plan(resources.protocols[0], Patient(args.weight, patient_id="DEMO"), 1.0)
+            session.configure(plan, [], 0.0)
+            run_device_session(session, DeviceThread(settings), args.quit_after, recorder)
+        else:
+            autostart_demo(session, resources.protocols[0], args.weight)
+            run_session(session, args.speed, args.quit_after, recorder)
+    finally:
+        recorder.close("closed")
     return 0

@@ -26,6 +26,23 @@ MAX_STEP_S = 1.0  # the session judges time in steps no longer than one sample p
 ARMED_PHASES = (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION, Phase.DISCHARGE_READY)
 
 
+def prescription_data(plan: DosePlan) -> dict:
+    """Everything needed to rebuild `plan` from the protocol files (recordings, resume)."""
+    patient = plan.patient
+    return {
+        "protocol_id": plan.protocol.id,
+        "segments": [
+            {"dose": s.dose, "duration_min": s.duration_min} for s in plan.protocol.segments
+        ],
+        "weight_kg": patient.weight_kg,
+        "height_cm": patient.height_cm,
+        "sex": patient.sex.value if patient.sex else None,
+        "basis": patient.basis.value,
+        "patient_id": patient.patient_id,
+        "concentration_mg_per_ml": plan.concentration_mg_per_ml,
+    }
+
+
 class PolledSource(TypingProtocol):
     """A source the session pulls from (the simulator, a replay)."""
 
@@ -129,6 +146,7 @@ class Session:
                 "setup.confirmed",
                 plan.protocol.name,
                 {
+                    "prescription": prescription_data(plan),
                     "patient_id": plan.patient.patient_id,
                     "weight_kg": plan.patient.weight_kg,
                     "dosing_weight_kg": round(plan.dosing_weight_kg, 2),

@@ -1,0 +1,204 @@
+"""Session recordings: one SQLite file per session, crash-safe, readable by the user only.
+
+Writing: `Recorder` subscribes to a session and commits at least every `flush()`
+(the app calls it every 0.5 s of wall time), in WAL mode with synchronous=FULL,
+so a kill -9 or power loss loses at most the last uncommitted half second. A
+lock file held while recording tells a crashed session from a running one.
+
+Reading: `Recording` opens read-only and refuses, with a clear message, any file
+that is not a readable ketamon recording; it never writes to it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+import ketamon
+from ketamon.core.session import Session, SessionEvent
+from ketamon.core.vitals import Sample, Vital
+
+SCHEMA_VERSION = 1
+SUFFIX = ".ketamon"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS samples (t_s REAL NOT NULL, vital TEXT NOT NULL, value REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS samples_t ON samples (t_s);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY, t_s REAL NOT NULL, kind TEXT NOT NULL,
+    message TEXT NOT NULL, data TEXT NOT NULL
+);
+"""
+
+
+class RecordingError(Exception):
+    """A recording cannot be read; the message names the file and says why."""
+
+
+def new_recording_path(directory: Path, simulated: bool, wall_s: float | None = None) -> Path:
+    stamp = time.strftime("%Y-%m-%d_%H-%M-%S", time.localtime(wall_s or time.time()))
+    kind = "SIM" if simulated else "LIVE"
+    path = directory / f"{stamp}_{kind}{SUFFIX}"
+    n = 1
+    while path.exists():
+        n += 1
+        path = directory / f"{stamp}_{kind}_{n}{SUFFIX}"
+    return path
+
+
+class Recorder:
+    """Writes `session` to `path` (new, or an unfinished one being resumed)."""
+
+    def __init__(self, path: Path, meta: dict, resume: bool = False):
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not resume:
+            # Created 0600 before SQLite opens it; SQLite gives its -wal and -shm the same mode.
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        self._lock = open(lock_path(path), "w")  # noqa: SIM115 (held for the session)
+        os.chmod(self._lock.name, 0o600)
+        fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        self._db = sqlite3.connect(path)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(SCHEMA)
+        base = {
+            "schema_version": SCHEMA_VERSION,
+            "app_version": ketamon.__version__,
+            "created_wall_s": time.time(),
+            "status": "open",
+        }
+        for key, value in ({} if resume else base | meta).items():
+            self.set_meta(key, value)
+        if resume:
+            self.set_meta("status", "open")
+        self._db.commit()
+        self._samples: list[tuple[float, str, float]] = []
+        self._events: list[tuple[float, str, str, str]] = []
+
+    def attach(self, session: Session) -> None:
+        session.on_samples.connect(self._on_samples)
+        session.on_event.connect(self._on_event)
+
+    def set_meta(self, key: str, value) -> None:
+        self._db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, json.dumps(value))
+        )
+
+    def flush(self) -> None:
+        """Commit what is buffered: after this returns, it survives a crash."""
+        if self._samples:
+            self._db.executemany("INSERT INTO samples VALUES (?, ?, ?)", self._samples)
+            self._samples = []
+        if self._events:
+            self._db.executemany(
+                "INSERT INTO events (t_s, kind, message, data) VALUES (?, ?, ?, ?)", self._events
+            )
+            self._events = []
+        self._db.commit()
+
+    def close(self, status: str = "closed") -> None:
+        self.flush()
+        self.set_meta("status", status)
+        self.set_meta("closed_wall_s", time.time())
+        self._db.commit()
+        self._db.close()
+        fcntl.flock(self._lock, fcntl.LOCK_UN)
+        self._lock.close()
+        Path(self._lock.name).unlink(missing_ok=True)
+
+    def _on_samples(self, samples: list[Sample]) -> None:
+        self._samples.extend((s.t_s, s.vital.value, s.value) for s in samples)
+
+    def _on_event(self, event: SessionEvent) -> None:
+        self._events.append((event.t_s, event.kind, event.message, json.dumps(event.data)))
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(path.name + ".lock")
+
+
+def is_unfinished(path: Path) -> bool:
+    """Recorded 'open' and nobody holds its lock: the app died during the session."""
+    try:
+        status = Recording(path).meta.get("status")
+    except RecordingError:
+        return False
+    if status != "open":
+        return False
+    lock = lock_path(path)
+    if not lock.exists():
+        return True
+    with open(lock) as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # another ketamon is recording it right now
+        fcntl.flock(handle, fcntl.LOCK_UN)
+    return True
+
+
+@dataclass(frozen=True)
+class VitalSeries:
+    """All recorded values of one vital: times (s) and values, as arrays."""
+
+    t_s: np.ndarray
+    values: np.ndarray
+
+
+class Recording:
+    """A recorded session, read-only."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        if not path.is_file():
+            raise RecordingError(f"{path}: no such file")
+        try:
+            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            rows = self._db.execute("SELECT key, value FROM meta").fetchall()
+            self.meta = {key: json.loads(value) for key, value in rows}
+            self._db.execute("SELECT count(*) FROM samples").fetchone()
+            self._db.execute("SELECT count(*) FROM events").fetchone()
+        except (sqlite3.DatabaseError, json.JSONDecodeError) as exc:
+            raise RecordingError(
+                f"{path.name}: not a readable ketamon recording ({exc}); it was left untouched"
+            ) from exc
+        version = self.meta.get("schema_version")
+        if version != SCHEMA_VERSION:
+            raise RecordingError(
+                f"{path.name}: recording format {version!r} is not {SCHEMA_VERSION} "
+                "(made by another ketamon version?)"
+            )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def events(self) -> list[SessionEvent]:
+        rows = self._db.execute("SELECT t_s, kind, message, data FROM events ORDER BY id")
+        return [SessionEvent(t, kind, message, json.loads(data)) for t, kind, message, data in rows]
+
+    def series(self, vital: Vital) -> VitalSeries:
+        rows = self._db.execute(
+            "SELECT t_s, value FROM samples WHERE vital = ? ORDER BY rowid", (vital.value,)
+        ).fetchall()
+        data = np.array(rows, dtype=float).reshape(-1, 2)
+        return VitalSeries(data[:, 0], data[:, 1])
+
+    def samples(self) -> list[Sample]:
+        """Every sample in recorded order (which is time order per source)."""
+        rows = self._db.execute("SELECT t_s, vital, value FROM samples ORDER BY rowid")
+        return [Sample(t, Vital(v), x) for t, v, x in rows]
+
+    def duration_s(self) -> float:
+        row = self._db.execute(
+            "SELECT max(t) FROM (SELECT max(t_s) AS t FROM samples "
+            "UNION ALL SELECT max(t_s) FROM events)"
+        ).fetchone()
+        return row[0] or 0.0

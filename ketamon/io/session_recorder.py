@@ -1,0 +1,73 @@
+"""Recording every session from setup to discharge, automatically.
+
+A file appears when the nurse confirms the setup (no patient, no file) and is
+closed at discharge. Quitting or crashing mid-session leaves it 'open': the next
+start offers to resume it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from ketamon.core.session import Session, SessionEvent
+from ketamon.io.recording import Recorder, new_recording_path
+
+log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL_S = 0.5  # wall seconds between commits: at most this much lost in a crash
+
+
+class SessionRecorder:
+    """Owns the Recorder of one session. `meta` says where the data came from."""
+
+    def __init__(
+        self, session: Session, data_dir: Path, meta: dict, resume_path: Path | None = None
+    ):
+        """`resume_path`: go on writing that unfinished recording for a rebuilt session."""
+        self.session = session
+        self.data_dir = data_dir
+        self.meta = {"simulated": session.simulated} | meta
+        self.recorder: Recorder | None = None
+        if resume_path is not None:
+            self.recorder = Recorder(resume_path, {}, resume=True)
+            self.recorder.attach(session)
+        self._last_flush = time.monotonic()
+        session.on_event.connect(self._on_event)
+
+    @property
+    def path(self) -> Path | None:
+        return self.recorder.path if self.recorder else None
+
+    def note_clock(self, wall_s: float, t_s: float, speed: float) -> None:
+        """Session time t_s was wall time wall_s, running at `speed` (for resume)."""
+        self.meta["clock"] = {"wall_s": wall_s, "t_s": t_s, "speed": speed}
+        if self.recorder is not None:
+            self.recorder.set_meta("clock", self.meta["clock"])
+
+    def maybe_flush(self) -> None:
+        """Commit if FLUSH_INTERVAL_S of wall time passed; cheap to call every tick."""
+        if self.recorder is not None and time.monotonic() - self._last_flush >= FLUSH_INTERVAL_S:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.recorder is not None:
+            self.recorder.flush()
+            self._last_flush = time.monotonic()
+
+    def close(self, status: str) -> None:
+        if self.recorder is not None:
+            self.recorder.close(status)
+            log.info("recording %s closed (%s)", self.recorder.path, status)
+            self.recorder = None
+
+    def _on_event(self, event: SessionEvent) -> None:
+        if event.kind == "setup.confirmed" and self.recorder is None:
+            path = new_recording_path(self.data_dir, self.session.simulated)
+            self.recorder = Recorder(path, self.meta)
+            self.recorder._on_event(event)  # the event that created it is its first line
+            self.recorder.attach(self.session)
+            log.info("recording to %s", path)
+        elif event.kind == "infusion.discharged":
+            self.close("closed")

@@ -1,0 +1,120 @@
+"""Recordings: crash safety (kill -9), permissions, reading, and bad files."""
+
+import math
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ketamon.core.vitals import Vital
+from ketamon.io.recording import SCHEMA, Recording, RecordingError, is_unfinished
+
+
+def record_headless(tmp_path, *extra):
+    cmd = [sys.executable, "-m", "ketamon", "--headless", "--autostart", "--seed", "3"]
+    cmd += ["--data-dir", str(tmp_path), *extra]
+    return cmd
+
+
+def only_recording(directory):
+    (path,) = directory.glob("*.ketamon")
+    return path
+
+
+def test_kill_9_loses_at_most_one_second(tmp_path):
+    child = subprocess.Popen(
+        record_headless(tmp_path, "--speed", "1"),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 20
+        while not list(tmp_path.glob("*.ketamon")) and time.time() < deadline:
+            time.sleep(0.05)
+        time.sleep(3.0)
+        killed_wall = time.time()
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+    finally:
+        if child.poll() is None:
+            child.kill()
+    path = only_recording(tmp_path)
+    recording = Recording(path)  # opens cleanly after the crash
+    clock = recording.meta["clock"]
+    t_at_kill = clock["t_s"] + (killed_wall - clock["wall_s"]) * clock["speed"]
+    hr = recording.series(Vital.HR)
+    # Every once-a-second sample older than 1 s at the moment of the kill is on disk.
+    assert hr.t_s.max() >= math.floor(t_at_kill - 1.0 - 0.05)
+    assert list(hr.t_s) == list(range(int(hr.t_s[0]), int(hr.t_s.max()) + 1))  # no holes
+    assert recording.meta["status"] == "open"
+    assert is_unfinished(path)
+
+
+def test_recording_is_readable_by_the_user_only(tmp_path):
+    subprocess.run(
+        record_headless(tmp_path, "--speed", "max"), check=True, capture_output=True, timeout=120
+    )
+    path = only_recording(tmp_path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(tmp_path.stat().st_mode) in (0o700, 0o755)  # tmp_path made by pytest
+    recording = Recording(path)
+    assert recording.meta["status"] == "closed"
+    assert recording.meta["simulated"] is True
+    assert recording.meta["source"] == {"kind": "simulator", "seed": 3}
+    kinds = [e.kind for e in recording.events()]
+    assert kinds[0] == "setup.confirmed"
+    assert "infusion.started" in kinds and "alarm.armed" in kinds
+    setup = recording.events()[0].data["prescription"]
+    assert setup["protocol_id"] == "ketamine-loading" and setup["weight_kg"] == 70.0
+    assert not is_unfinished(path)
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda p: p.write_bytes(b"not a database at all" * 100), "not a readable ketamon"),
+        (lambda p: p.write_bytes(p.read_bytes()[:3000]), "not a readable ketamon"),
+        (lambda p: p.write_bytes(b""), "not a readable ketamon"),
+    ],
+)
+def test_corrupt_or_truncated_file_gives_a_clear_message(tmp_path, damage, reason):
+    subprocess.run(
+        record_headless(tmp_path, "--speed", "max"), check=True, capture_output=True, timeout=120
+    )
+    path = only_recording(tmp_path)
+    damage(path)
+    with pytest.raises(RecordingError, match=reason) as err:
+        Recording(path)
+    assert path.name in str(err.value)
+
+
+def test_a_foreign_sqlite_file_is_refused(tmp_path):
+    path = tmp_path / "other.ketamon"
+    db = sqlite3.connect(path)
+    db.executescript(SCHEMA)
+    db.execute("INSERT INTO meta VALUES ('schema_version', '99')")
+    db.commit()
+    db.close()
+    with pytest.raises(RecordingError, match="format 99"):
+        Recording(path)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(RecordingError, match="no such file"):
+        Recording(tmp_path / "gone.ketamon")
+
+
+def test_reading_never_writes(tmp_path):
+    subprocess.run(
+        record_headless(tmp_path, "--speed", "max"), check=True, capture_output=True, timeout=120
+    )
+    path = only_recording(tmp_path)
+    before = (path.stat().st_mtime_ns, path.read_bytes())
+    Recording(path).samples()
+    assert (path.stat().st_mtime_ns, path.read_bytes()) == before
+    _ = os  # files only
