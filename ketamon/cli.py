@@ -46,8 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ketamon",
         description=DESCRIPTION,
-        epilog="ketamon emulate --port DEVICE --protocol NAME [--seed N] [--speed X]: write "
-        "simulated vitals to a serial port as a monitor would (see ketamon emulate --help).",
+        epilog="Also: 'ketamon review FILE' summarizes a recording or a CSV; 'ketamon emulate "
+        "--port DEVICE --protocol NAME' writes simulated vitals to a serial port as a monitor "
+        "would. Each has --help.",
     )
     parser.add_argument("--version", action="version", version=f"ketamon {ketamon.__version__}")
     parser.add_argument(
@@ -153,6 +154,72 @@ def emulate(argv: list[str]) -> int:
     )
 
 
+def build_review_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ketamon review",
+        description="Summarize a session: from a ketamon recording, or from a CSV of vitals "
+        "exported by another monitor. Alarms are judged by the same engine and profile as live.",
+    )
+    parser.add_argument("file", help="a .ketamon recording or a CSV file")
+    parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--columns",
+        help="CSV only: which columns hold which vital, e.g. "
+        "hr=HR,sbp=NBPSys,dbp=NBPDias,map=NBPMean,spo2=SpO2,rr=RESP",
+    )
+    parser.add_argument(
+        "--zero-is-missing", action="store_true", help="CSV only: a 0 means 'not connected'"
+    )
+    parser.add_argument("--weight", type=_positive, help="CSV only: weight in kg for an infusion")
+    parser.add_argument(
+        "--infusion-start",
+        type=float,
+        metavar="S",
+        help="CSV only: place the default protocol's infusion starting at S seconds",
+    )
+    parser.add_argument("--alarm-profile", metavar="FILE", help="judge with this profile")
+    return parser
+
+
+def review(argv: list[str]) -> int:
+    from ketamon.io.rebuild import RebuildError
+    from ketamon.io.recording import RecordingError
+    from ketamon.review import (
+        ReviewError,
+        format_text,
+        parse_columns,
+        review_csv,
+        review_recording,
+        to_json,
+    )
+
+    parser = build_review_parser()
+    args = parser.parse_args(argv)
+    path = Path(args.file)
+    try:
+        resources = load_clinical_resources(
+            Path(args.alarm_profile) if args.alarm_profile else None
+        )
+        if path.suffix.lower() == ".csv":
+            if not args.columns:
+                parser.error("a CSV needs --columns (e.g. hr=HR,sbp=NBPSys,dbp=NBPDias)")
+            summary = review_csv(
+                path,
+                resources,
+                parse_columns(args.columns),
+                args.zero_is_missing,
+                args.weight,
+                args.infusion_start,
+            )
+        else:
+            summary = review_recording(path, resources)
+    except (ConfigError, RecordingError, ReviewError, RebuildError) as exc:
+        log.error("%s", exc)
+        return 2
+    sys.stdout.write((to_json(summary) if args.json else format_text(summary)) + "\n")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     # Diagnostics go to stderr; stdout is the command's own output (JSON in --headless).
     logging.basicConfig(
@@ -161,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["emulate"]:
         return emulate(argv[1:])
+    if argv[:1] == ["review"]:
+        return review(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.port and args.simulate:

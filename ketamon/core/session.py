@@ -89,11 +89,19 @@ class Session:
     """The one object every source feeds and every view reads. Times in session seconds."""
 
     def __init__(
-        self, library: DrugLibrary, simulated: bool, alarm_profile: AlarmProfile | None = None
+        self,
+        library: DrugLibrary,
+        simulated: bool,
+        alarm_profile: AlarmProfile | None = None,
+        timed_technical_alarms: bool = True,
     ):
+        """`timed_technical_alarms` False: no 'no data' / 'NIBP overdue' (reviewing data
+        sampled once a minute, where silence between samples means nothing)."""
         self.library = library
         self.simulated = simulated
         self.alarms = AlarmEngine(alarm_profile) if alarm_profile is not None else None
+        self._timed_technical = timed_technical_alarms
+        self._technical_state: dict[str, bool] = {}
         self.plan: DosePlan | None = None
         self.infusion: Infusion | None = None
         self.source: PolledSource | None = None
@@ -206,6 +214,18 @@ class Session:
         self.advance_to(t_s)
         self._forward(self._require_infusion().discharge(t_s, checklist))
 
+    def arm_alarms(self, t_s: float) -> None:
+        """Arm alarms with no infusion: reviewing monitoring data someone brings."""
+        if self.alarms is not None:
+            self._alarm_events(self.alarms.set_armed(t_s, True))
+
+    def annotate(self, t_s: float, text: str, data: dict | None = None) -> None:
+        """A nurse's note or charted side effect, time-stamped (shown on the trends)."""
+        if not text.strip():
+            raise CommandError("An annotation needs some text.")
+        self.advance_to(max(t_s, self._t))
+        self._event(SessionEvent(max(t_s, self._t), "annotation", text.strip(), dict(data or {})))
+
     def acknowledge_alarms(self, t_s: float) -> None:
         self.advance_to(t_s)
         if self.alarms is not None:
@@ -225,6 +245,12 @@ class Session:
         """
         t_s = max(t_s, self._t)
         self.advance_to(t_s)
+        if self._technical_state.get(condition) != present:
+            # Recorded on change only (a monitor repeats its state every frame), so a
+            # rebuilt session sees the same equipment history.
+            self._technical_state[condition] = present
+            data = {"condition": condition, "present": present}
+            self._event(SessionEvent(t_s, "technical.report", detail, data))
         if self.alarms is not None:
             self._alarm_events(self.alarms.report_technical(t_s, condition, present, detail))
 
@@ -244,7 +270,7 @@ class Session:
                 samples = self.source.poll(step_t)
                 if samples:
                     self.ingest(samples)
-            if self.alarms is not None:
+            if self.alarms is not None and self._timed_technical:
                 self._alarm_events(self.alarms.tick(step_t, self.nibp_due_s()))
 
     def ingest(self, samples: list[Sample]) -> None:

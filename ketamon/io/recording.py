@@ -29,10 +29,12 @@ SCHEMA_VERSION = 1
 SUFFIX = ".ketamon"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS samples (t_s REAL NOT NULL, vital TEXT NOT NULL, value REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS samples (
+    seq INTEGER NOT NULL, t_s REAL NOT NULL, vital TEXT NOT NULL, value REAL NOT NULL
+);
 CREATE INDEX IF NOT EXISTS samples_t ON samples (t_s);
 CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY, t_s REAL NOT NULL, kind TEXT NOT NULL,
+    seq INTEGER NOT NULL, t_s REAL NOT NULL, kind TEXT NOT NULL,
     message TEXT NOT NULL, data TEXT NOT NULL
 );
 """
@@ -80,8 +82,15 @@ class Recorder:
         if resume:
             self.set_meta("status", "open")
         self._db.commit()
-        self._samples: list[tuple[float, str, float]] = []
-        self._events: list[tuple[float, str, str, str]] = []
+        # One sequence across samples and events keeps their exact interleaving, so a
+        # rebuilt session sees a reading and a command at the same time in live order.
+        row = self._db.execute(
+            "SELECT max(m) FROM (SELECT max(seq) AS m FROM samples "
+            "UNION ALL SELECT max(seq) FROM events)"
+        ).fetchone()
+        self._seq = (row[0] or 0) + 1
+        self._samples: list[tuple[int, float, str, float]] = []
+        self._events: list[tuple[int, float, str, str, str]] = []
 
     def attach(self, session: Session) -> None:
         session.on_samples.connect(self._on_samples)
@@ -95,12 +104,10 @@ class Recorder:
     def flush(self) -> None:
         """Commit what is buffered: after this returns, it survives a crash."""
         if self._samples:
-            self._db.executemany("INSERT INTO samples VALUES (?, ?, ?)", self._samples)
+            self._db.executemany("INSERT INTO samples VALUES (?, ?, ?, ?)", self._samples)
             self._samples = []
         if self._events:
-            self._db.executemany(
-                "INSERT INTO events (t_s, kind, message, data) VALUES (?, ?, ?, ?)", self._events
-            )
+            self._db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)", self._events)
             self._events = []
         self._db.commit()
 
@@ -115,10 +122,15 @@ class Recorder:
         Path(self._lock.name).unlink(missing_ok=True)
 
     def _on_samples(self, samples: list[Sample]) -> None:
-        self._samples.extend((s.t_s, s.vital.value, s.value) for s in samples)
+        for s in samples:
+            self._samples.append((self._seq, s.t_s, s.vital.value, s.value))
+            self._seq += 1
 
     def _on_event(self, event: SessionEvent) -> None:
-        self._events.append((event.t_s, event.kind, event.message, json.dumps(event.data)))
+        self._events.append(
+            (self._seq, event.t_s, event.kind, event.message, json.dumps(event.data))
+        )
+        self._seq += 1
 
 
 def lock_path(path: Path) -> Path:
@@ -181,20 +193,33 @@ class Recording:
         self._db.close()
 
     def events(self) -> list[SessionEvent]:
-        rows = self._db.execute("SELECT t_s, kind, message, data FROM events ORDER BY id")
+        rows = self._db.execute("SELECT t_s, kind, message, data FROM events ORDER BY seq")
         return [SessionEvent(t, kind, message, json.loads(data)) for t, kind, message, data in rows]
 
     def series(self, vital: Vital) -> VitalSeries:
         rows = self._db.execute(
-            "SELECT t_s, value FROM samples WHERE vital = ? ORDER BY rowid", (vital.value,)
+            "SELECT t_s, value FROM samples WHERE vital = ? ORDER BY seq", (vital.value,)
         ).fetchall()
         data = np.array(rows, dtype=float).reshape(-1, 2)
         return VitalSeries(data[:, 0], data[:, 1])
 
     def samples(self) -> list[Sample]:
         """Every sample in recorded order (which is time order per source)."""
-        rows = self._db.execute("SELECT t_s, vital, value FROM samples ORDER BY rowid")
+        rows = self._db.execute("SELECT t_s, vital, value FROM samples ORDER BY seq")
         return [Sample(t, Vital(v), x) for t, v, x in rows]
+
+    def stream(self) -> list[Sample | SessionEvent]:
+        """Samples and events merged in the exact order they happened."""
+        rows = self._db.execute(
+            "SELECT seq, t_s, vital, value, NULL, NULL FROM samples "
+            "UNION ALL SELECT seq, t_s, kind, NULL, message, data FROM events ORDER BY 1"
+        )
+        return [
+            Sample(t, Vital(name), value)
+            if message is None
+            else SessionEvent(t, name, message, json.loads(data))
+            for _seq, t, name, value, message, data in rows
+        ]
 
     def duration_s(self) -> float:
         row = self._db.execute(

@@ -1,0 +1,359 @@
+"""`ketamon review`: a session's summary from a recording, or from another monitor's CSV.
+
+Alarms are judged by the same engine and profile as live: the session is rebuilt
+from the recorded samples and the nurse's commands (io/rebuild.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ketamon.core.baseline import Baseline
+from ketamon.core.dosing import Patient, make_plan
+from ketamon.core.infusion import Phase
+from ketamon.core.session import Session, SessionEvent
+from ketamon.core.vitals import NibpReading, Sample, Vital, is_plausible
+from ketamon.io.rebuild import replay
+from ketamon.io.recording import Recording
+from ketamon.resources_loading import ClinicalResources
+from ketamon.ui.format import mmss
+
+COLUMN_KEYS = {
+    "hr": Vital.HR,
+    "spo2": Vital.SPO2,
+    "rr": Vital.RR,
+    "sbp": Vital.SBP,
+    "dbp": Vital.DBP,
+    "map": Vital.MAP,
+}
+NEAR_BASELINE_SBP_MMHG = 20.0  # design choice: "back near baseline" for discharge readiness
+NEAR_BASELINE_HR_BPM = 20.0
+
+
+class ReviewError(ValueError):
+    """The input cannot be reviewed; the message says which file and why."""
+
+
+@dataclass
+class Peaks:
+    """Highest value and its time per vital, collected as samples pass."""
+
+    best: dict[Vital, tuple[float, float]] = field(default_factory=dict)
+    last: dict[Vital, float] = field(default_factory=dict)
+    count: int = 0
+
+    def on_samples(self, samples: list[Sample]) -> None:
+        for s in samples:
+            self.count += 1
+            self.last[s.vital] = s.value
+            if s.vital not in self.best or s.value > self.best[s.vital][0]:
+                self.best[s.vital] = (s.value, s.t_s)
+
+
+def parse_columns(text: str) -> dict[Vital, str]:
+    """'hr=HR,sbp=NBPSys' -> {Vital.HR: 'HR', Vital.SBP: 'NBPSys'}."""
+    mapping = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, column = part.partition("=")
+        if not sep or key not in COLUMN_KEYS or not column:
+            raise ReviewError(
+                f"--columns: '{part}' is not key=COLUMN with key one of {', '.join(COLUMN_KEYS)}"
+            )
+        mapping[COLUMN_KEYS[key]] = column
+    if not mapping:
+        raise ReviewError("--columns names no column")
+    return mapping
+
+
+def read_csv_samples(
+    path: Path, columns: dict[Vital, str], zero_is_missing: bool, time_column: str = "time_s"
+) -> tuple[list[Sample], int]:
+    """Samples in time order, and how many cells were rejected (not numbers, impossible)."""
+    try:
+        handle = path.open(newline="", encoding="utf-8")
+    except OSError as exc:
+        raise ReviewError(f"{path}: cannot read ({exc.strerror})") from exc
+    with handle:
+        reader = csv.DictReader(handle)
+        header = reader.fieldnames or []
+        missing = [c for c in [time_column, *columns.values()] if c not in header]
+        if missing:
+            raise ReviewError(
+                f"{path.name}: no column {', '.join(missing)} (it has: {', '.join(header)})"
+            )
+        samples: list[Sample] = []
+        rejected = 0
+        for row in reader:
+            try:
+                t_s = float(row[time_column])
+            except (TypeError, ValueError):
+                rejected += 1
+                continue
+            for vital, column in columns.items():
+                cell = (row.get(column) or "").strip()
+                if not cell:
+                    continue
+                try:
+                    value = float(cell)
+                except ValueError:
+                    rejected += 1
+                    continue
+                if value == 0.0 and zero_is_missing:
+                    continue
+                if not is_plausible(vital, value):
+                    rejected += 1
+                    continue
+                samples.append(Sample(t_s, vital, value))
+    samples.sort(key=lambda s: s.t_s)
+    return samples, rejected
+
+
+def review_recording(path: Path, resources: ClinicalResources) -> dict:
+    recording = Recording(path)
+    session = Session(
+        resources.library,
+        simulated=bool(recording.meta.get("simulated")),
+        alarm_profile=resources.alarm_profile,
+    )
+    peaks = Peaks()
+    session.on_samples.connect(peaks.on_samples)
+    replay(session, recording.stream(), resources.protocols, until_s=recording.duration_s())
+    summary = summarize(session, peaks, source=str(path), kind="ketamon recording")
+    summary["recorded_status"] = recording.meta.get("status")
+    summary["annotations"] = [
+        {"t_s": e.t_s, "text": e.message} for e in session.events if e.kind == "annotation"
+    ]
+    recording.close()
+    return summary
+
+
+def review_csv(
+    path: Path,
+    resources: ClinicalResources,
+    columns: dict[Vital, str],
+    zero_is_missing: bool,
+    weight_kg: float | None,
+    infusion_start_s: float | None,
+) -> dict:
+    samples, rejected = read_csv_samples(path, columns, zero_is_missing)
+    if not samples:
+        raise ReviewError(f"{path.name}: no usable values in columns {list(columns.values())}")
+    session = Session(
+        resources.library,
+        simulated=False,
+        alarm_profile=resources.alarm_profile,
+        timed_technical_alarms=False,
+    )
+    peaks = Peaks()
+    session.on_samples.connect(peaks.on_samples)
+    first_t = samples[0].t_s
+    session.advance_to(first_t)
+    baseline_note = None
+    if infusion_start_s is not None:
+        if weight_kg is None:
+            raise ReviewError("--infusion-start needs --weight")
+        plan = make_plan(resources.protocols[0], Patient(weight_kg, patient_id=path.stem), 1.0)
+        session.configure(plan, [], first_t)
+        pre = [s for s in samples if s.t_s < infusion_start_s]
+        post = [s for s in samples if s.t_s >= infusion_start_s]
+        replay(session, pre, resources.protocols, until_s=infusion_start_s)
+        if session.baseline is None:
+            baseline_note = _fallback_baseline(session, samples, infusion_start_s)
+        session.start(infusion_start_s, review_acknowledged=True)
+        replay(session, post, resources.protocols)
+    else:
+        session.arm_alarms(first_t)  # monitoring review: judge the whole record
+        replay(session, samples, resources.protocols)
+    summary = summarize(session, peaks, source=str(path), kind="CSV")
+    summary["rejected_cells"] = rejected
+    if baseline_note:
+        summary["baseline"]["note"] = baseline_note
+    summary["technical_alarms_judged"] = False
+    return summary
+
+
+def _fallback_baseline(session: Session, samples: list[Sample], start_s: float) -> str:
+    """No two readings 5 min apart before start: estimate, and say how."""
+    readings = _readings(samples)
+    before = [r for r in readings if r.t_s < start_s][-2:]
+    chosen = before or [r for r in readings if r.t_s >= start_s][:1]
+    if not chosen:
+        raise ReviewError("no NIBP reading to take a baseline from")
+    sbp = sum(r.sbp_mmhg for r in chosen) / len(chosen)
+    dbp = sum(r.dbp_mmhg for r in chosen) / len(chosen)
+    session.enter_baseline(session.t_s, Baseline(sbp, dbp, None, None, "estimated"))
+    return (
+        f"estimated from the {len(chosen)} reading(s) before the infusion"
+        if before
+        else "estimated from the first reading after the infusion started"
+    )
+
+
+def _readings(samples: list[Sample]) -> list[NibpReading]:
+    by_t: dict[float, dict[Vital, float]] = {}
+    for s in samples:
+        if s.vital.is_nibp:
+            by_t.setdefault(s.t_s, {})[s.vital] = s.value
+    return [
+        NibpReading(t, v[Vital.SBP], v[Vital.DBP], v.get(Vital.MAP, math.nan))
+        for t, v in sorted(by_t.items())
+        if Vital.SBP in v and Vital.DBP in v
+    ]
+
+
+def summarize(session: Session, peaks: Peaks, source: str, kind: str) -> dict:
+    plan = session.plan
+    infusion = session.infusion
+    times = _phase_times(session.events)
+    status = session.snapshot().status
+    b = session.baseline
+    alarms = _alarms(session.events)
+    near = None
+    if b is not None and Vital.SBP in peaks.last and Vital.HR in peaks.last and b.hr_bpm:
+        near = (
+            peaks.last[Vital.SBP] <= b.sbp_mmhg + NEAR_BASELINE_SBP_MMHG
+            and peaks.last[Vital.HR] <= b.hr_bpm + NEAR_BASELINE_HR_BPM
+        )
+    phase = session.phase()
+    return {
+        "source": source,
+        "kind": kind,
+        "simulated": session.simulated,
+        "patient_id": plan.patient.patient_id if plan else None,
+        "weight_kg": plan.patient.weight_kg if plan else None,
+        "protocol": plan.protocol.name if plan else None,
+        "phase_times_s": times,
+        "delivered_mg": round(status.delivered_mg, 2) if status else None,
+        "planned_mg": round(status.planned_mg, 2) if status else None,
+        "baseline": None
+        if b is None
+        else {
+            "sbp": round(b.sbp_mmhg, 1),
+            "dbp": round(b.dbp_mmhg, 1),
+            "hr": None if b.hr_bpm is None else round(b.hr_bpm, 1),
+            "source": b.source,
+        },
+        "peaks": {
+            v.value: {"value": peaks.best[v][0], "t_s": peaks.best[v][1]}
+            for v in (Vital.SBP, Vital.DBP, Vital.HR)
+            if v in peaks.best
+        },
+        "alarms": alarms,
+        "alarm_count": len(alarms),
+        "annotations": [],
+        "discharge": {
+            "phase": phase.value,
+            "observation_complete": phase in (Phase.DISCHARGE_READY, Phase.DISCHARGED),
+            "discharged": phase is Phase.DISCHARGED,
+            "vitals_near_baseline": near,
+        },
+        "samples": peaks.count,
+        "duration_s": session.t_s,
+        "infusion": infusion is not None,
+    }
+
+
+def _phase_times(events: list[SessionEvent]) -> dict[str, float]:
+    names = {
+        "setup.confirmed": "setup",
+        "infusion.started": "infusion_start",
+        "infusion.infusion_complete": "infusion_end",
+        "infusion.stopped_early": "infusion_stopped",
+        "infusion.observation_started": "observation_start",
+        "infusion.discharge_ready": "observation_complete",
+        "infusion.discharged": "discharged",
+    }
+    out: dict[str, float] = {}
+    for e in events:
+        if e.kind in names and names[e.kind] not in out:
+            out[names[e.kind]] = e.t_s
+    return out
+
+
+def _alarms(events: list[SessionEvent]) -> list[dict]:
+    alarms: list[dict] = []
+    open_by_id: dict[str, dict] = {}
+    for e in events:
+        action = e.kind.removeprefix("alarm.")
+        if not e.kind.startswith("alarm.") or action in ("armed", "disarmed") or "audio" in action:
+            continue
+        alarm_id = e.data.get("alarm_id")
+        if action == "start":
+            entry = {
+                "t_s": e.t_s,
+                "priority": e.data["priority"],  # at the start, as it first sounded
+                "highest_priority": e.data["priority"],
+                "condition": e.message,
+                "kind": e.data["kind"],
+                "value": e.data["value"],
+                "limit": e.data["limit"],
+                "ended_s": None,
+            }
+            alarms.append(entry)
+            open_by_id[alarm_id] = entry
+        elif alarm_id in open_by_id:
+            entry = open_by_id[alarm_id]
+            if action in ("change", "escalated"):
+                rank = {"low": 1, "medium": 2, "high": 3}
+                if rank[e.data["priority"]] > rank[entry["highest_priority"]]:
+                    entry["highest_priority"] = e.data["priority"]
+                entry["condition"] = e.message
+            if action == "end":
+                entry["ended_s"] = e.t_s
+                del open_by_id[alarm_id]
+    return alarms
+
+
+def format_text(summary: dict) -> str:
+    """The summary as a reviewer reads it."""
+    lines = [
+        f"ketamon review: {summary['source']} ({summary['kind']}"
+        + (", SIMULATED" if summary["simulated"] else "")
+        + ")"
+    ]
+    if summary["protocol"]:
+        lines.append(
+            f"Patient {summary['patient_id'] or '(no ID)'}, {summary['weight_kg']:g} kg; "
+            f"{summary['protocol']}"
+        )
+        lines.append(f"Delivered {summary['delivered_mg']:.1f} of {summary['planned_mg']:.1f} mg")
+    else:
+        lines.append("No infusion: monitoring data only; alarms judged over the whole record")
+    for name, t in summary["phase_times_s"].items():
+        lines.append(f"  {name.replace('_', ' '):22s} {mmss(t)}")
+    b = summary["baseline"]
+    lines.append(
+        "Baseline: none"
+        if b is None
+        else f"Baseline {b['sbp']:.0f}/{b['dbp']:.0f} mmHg"
+        + (f", HR {b['hr']:.0f}" if b["hr"] else "")
+        + f" ({b['source']})"
+        + (f"; {b['note']}" if b.get("note") else "")
+    )
+    for key, peak in summary["peaks"].items():
+        lines.append(f"Peak {key.upper():4s} {peak['value']:g} at {mmss(peak['t_s'])}")
+    lines.append(f"Alarms: {summary['alarm_count']}")
+    for a in summary["alarms"]:
+        marker = {"high": "***", "medium": "**", "low": "*"}.get(a["highest_priority"], "")
+        end = "" if a["ended_s"] is None else f" to {mmss(a['ended_s'])}"
+        value = "" if a["value"] is None else f" value {a['value']:g}"
+        lines.append(f"  {mmss(a['t_s'])}{end} {marker} {a['condition']}{value}")
+    for note in summary["annotations"]:
+        lines.append(f"Note {mmss(note['t_s'])}: {note['text']}")
+    d = summary["discharge"]
+    near = {None: "unknown", True: "yes", False: "no"}[d["vitals_near_baseline"]]
+    lines.append(
+        f"Discharge: phase {d['phase']}; observation complete: "
+        f"{'yes' if d['observation_complete'] else 'no'}; BP and HR near baseline: {near}"
+    )
+    if "rejected_cells" in summary:
+        lines.append(f"Rejected cells (not numbers, impossible): {summary['rejected_cells']}")
+    return "\n".join(lines)
+
+
+def to_json(summary: dict) -> str:
+    return json.dumps(summary, indent=2)
