@@ -116,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
         "e.g. ~/.local/share/ketamon/sessions)",
     )
     parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="resume an unfinished session (after a crash) without asking",
+    )
+    parser.add_argument(
         "--screenshot",
         metavar="PNG",
         help="save the main window to PNG just before exit (with --quit-after)",

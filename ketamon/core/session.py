@@ -214,6 +214,10 @@ class Session:
         self.advance_to(t_s)
         self._forward(self._require_infusion().discharge(t_s, checklist))
 
+    def log(self, t_s: float, kind: str, message: str, data: dict | None = None) -> None:
+        """An application event worth keeping in the record (e.g. session.resumed)."""
+        self._event(SessionEvent(t_s, kind, message, dict(data or {})))
+
     def arm_alarms(self, t_s: float) -> None:
         """Arm alarms with no infusion: reviewing monitoring data someone brings."""
         if self.alarms is not None:

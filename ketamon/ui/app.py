@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 from argparse import Namespace
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
@@ -12,8 +13,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ketamon.core.simulation import autostart_demo
 from ketamon.io.device import port_settings
+from ketamon.io.rebuild import RebuildError
+from ketamon.io.recording import Recorder, RecordingError
+from ketamon.io.resume import rebuild_for_resume, unfinished_recordings
+from ketamon.paths import default_data_dir
 from ketamon.resources_loading import ClinicalResources
 from ketamon.ui.main_window import MainWindow
+from ketamon.ui.session_model import SessionModel
 from ketamon.ui.sources import Sources
 from ketamon.ui.theme import apply_theme
 
@@ -33,14 +39,57 @@ def show_startup_error(text: str) -> None:
     QMessageBox.critical(None, "ketamon cannot start", text)
 
 
+def resumed_model(sources: Sources, ask: Callable[[Path], bool]) -> SessionModel | None:
+    """Offer the newest unfinished session; a refused one is closed as interrupted."""
+    for path in unfinished_recordings(sources.data_dir):
+        if not ask(path):
+            Recorder(path, {}, resume=True).close("interrupted")
+            continue
+        try:
+            session, downtime_s = rebuild_for_resume(path, sources.resources)
+        except (RecordingError, RebuildError, ValueError) as exc:
+            log.error("cannot resume %s: %s", path.name, exc)
+            show_startup_error(f"The unfinished session {path.name} cannot be resumed: {exc}")
+            return None
+        log.info("resumed %s after %.0f s down", path.name, downtime_s)
+        model = sources.model_for(session, resume_path=path)
+        session.log(
+            session.t_s,
+            "session.resumed",
+            f"resumed after {downtime_s:.0f} s down",
+            {"downtime_s": round(downtime_s, 1)},
+        )
+        return model
+    return None
+
+
+def ask_resume(path: Path) -> bool:
+    answer = QMessageBox.question(
+        None,
+        "Resume the unfinished session?",
+        f"ketamon stopped during a session ({path.name}). Resume it now? The infusion timer "
+        "and dose continue from the time that has passed.",
+    )
+    return answer == QMessageBox.StandardButton.Yes
+
+
 def run_gui(args: Namespace, resources: ClinicalResources) -> int:
     app = _application()
-    sources = Sources(resources, port_settings(args), seed=args.seed, speed=args.speed)
+    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+    sources = Sources(
+        resources, port_settings(args), seed=args.seed, speed=args.speed, data_dir=data_dir
+    )
+    first = resumed_model(sources, (lambda _p: True) if args.resume else ask_resume)
     window = MainWindow(
-        sources.new_model, resources.protocols, resources.library, sources.label(), sources
+        sources.new_model,
+        resources.protocols,
+        resources.library,
+        sources.label(),
+        sources,
+        first_model=first,
     )
     window.resize(1600, 900)
-    if args.autostart and window.model.session.simulated:
+    if args.autostart and first is None and window.model.session.simulated:
         autostart_demo(window.model.session, resources.protocols[0], args.weight)
         window.model.refresh()
     window.show()

@@ -17,6 +17,7 @@ class SessionClock(QObject):
     """
 
     advanced = Signal(float)  # session time in seconds after each tick
+    started = Signal(float, float, float)  # wall time.time(), session t_s, speed: the mapping
 
     def __init__(self, session: Session, speed: float = 1.0, tick_ms: int = 100, parent=None):
         super().__init__(parent)
@@ -49,6 +50,7 @@ class SessionClock(QObject):
         self._offset_s = self.session.t_s
         self._started_mono = time.monotonic()
         self._timer.start()
+        self.started.emit(time.time(), self._offset_s, self._speed)
 
     def stop(self) -> None:
         self._timer.stop()
@@ -58,6 +60,7 @@ class SessionClock(QObject):
         self._speed = speed
         if self._started_mono is not None:
             self._started_mono = time.monotonic()
+            self.started.emit(time.time(), self._offset_s, self._speed)
 
     def fast_forward(self, t_s: float) -> None:
         """Jump the session to `t_s` at once (simulation only: autostart, training)."""
@@ -65,6 +68,7 @@ class SessionClock(QObject):
         self._offset_s = t_s
         if self._started_mono is not None:
             self._started_mono = time.monotonic()
+            self.started.emit(time.time(), self._offset_s, self._speed)
         self.advanced.emit(t_s)
 
     def tick(self) -> None:

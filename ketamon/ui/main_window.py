@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         library: DrugLibrary,
         source_text: str,
         sources: Sources | None = None,
+        first_model: SessionModel | None = None,
     ):
         super().__init__()
         self._factory = model_factory
@@ -106,7 +107,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.source_label)
         self.statusBar().addPermanentWidget(self.alarm_label)
         self._make_menu()
-        self.load(model_factory())
+        self.load(first_model or model_factory())
 
     def load(self, model: SessionModel) -> None:
         """Show `model` (a new patient): rebuild the dashboard around it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from ketamon.core.infusion import Phase
 from ketamon.core.session import Session, SessionEvent, Snapshot
 from ketamon.ui.clock import SessionClock
 
@@ -21,6 +22,8 @@ class SessionModel(QObject):
         self.session = session
         self.clock = clock
         self.device = None  # DeviceLink when a monitor feeds this session
+        self.recorder = None  # SessionRecorder when sessions are recorded
+        clock.started.connect(self._on_clock_started)
         self._connect(session)
         clock.advanced.connect(self._on_advanced)
 
@@ -29,10 +32,26 @@ class SessionModel(QObject):
         session.on_samples.connect(self.samples_added.emit)
 
     def close(self) -> None:
-        """Stop the clock and any device thread (a new patient, or quitting)."""
+        """Stop the clock and any device thread (a new patient, or quitting).
+
+        A recording of a session still under way stays 'open', so the next start
+        offers to resume it; otherwise it is closed.
+        """
         self.clock.stop()
         if self.device is not None:
             self.device.stop()
+        if self.recorder is not None:
+            under_way = self.session.phase() in (
+                Phase.INFUSING,
+                Phase.PAUSED,
+                Phase.OBSERVATION,
+                Phase.DISCHARGE_READY,
+            )
+            if under_way:
+                self.recorder.flush()
+                self.recorder.close("open")
+            else:
+                self.recorder.close("closed")
 
     def source_text(self) -> str:
         if self.device is not None:
@@ -47,6 +66,12 @@ class SessionModel(QObject):
 
     def _on_advanced(self, _t_s: float) -> None:
         self.refresh()
+        if self.recorder is not None:
+            self.recorder.maybe_flush()
+
+    def _on_clock_started(self, wall_s: float, t_s: float, speed: float) -> None:
+        if self.recorder is not None:
+            self.recorder.note_clock(wall_s, t_s, speed)
 
     def emit_event(self, event: SessionEvent) -> None:
         self.event_added.emit(event)

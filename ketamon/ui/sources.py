@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ketamon.core.session import Session
 from ketamon.core.simulation import simulated_session
 from ketamon.io.device import PortSettings
+from ketamon.io.session_recorder import SessionRecorder
 from ketamon.resources_loading import ClinicalResources
 from ketamon.ui.clock import SessionClock
 from ketamon.ui.device_link import DeviceLink
@@ -20,24 +23,51 @@ class Sources:
         port: PortSettings | None,
         seed: int = 1,
         speed: float = 1.0,
+        data_dir: Path | None = None,
     ):
+        """`data_dir` None: sessions are not recorded (tests of widgets only)."""
         self.resources = resources
         self.port = port
         self.seed = seed
         self.speed = speed
+        self.data_dir = data_dir
 
     def new_model(self) -> SessionModel:
         r = self.resources
         if self.port is None:
             session = simulated_session(r.library, self.seed, alarm_profile=r.alarm_profile)
-            model = SessionModel(session, SessionClock(session, speed=self.speed))
-            return model
-        # A real monitor: live time only, never simulated.
-        session = Session(r.library, simulated=False, alarm_profile=r.alarm_profile)
-        model = SessionModel(session, SessionClock(session, speed=1.0))
-        model.device = DeviceLink(self.port, model)
-        model.device.start()
+        else:
+            session = Session(r.library, simulated=False, alarm_profile=r.alarm_profile)
+        return self.model_for(session)
+
+    def model_for(self, session: Session, resume_path: Path | None = None) -> SessionModel:
+        """Wrap `session` (new, or rebuilt after a crash) with clock, device and recorder."""
+        # A real monitor runs on live time only.
+        speed = self.speed if session.simulated else 1.0
+        model = SessionModel(session, SessionClock(session, speed=speed))
+        if self.port is not None and not session.simulated:
+            model.device = DeviceLink(self.port, model)
+            model.device.start()
+        if self.data_dir is not None:
+            model.recorder = SessionRecorder(
+                session, self.data_dir, self.recording_meta(), resume_path=resume_path
+            )
         return model
+
+    def recording_meta(self) -> dict:
+        r = self.resources
+        if self.port is None:
+            source = {"kind": "simulator", "seed": self.seed}
+        else:
+            p = self.port
+            source = {
+                "kind": "device",
+                "port": p.port,
+                "protocol": p.protocol,
+                "baud": p.baud,
+                "parity": p.parity,
+            }
+        return {"source": source, "alarm_profile": r.alarm_profile.name, "speed": self.speed}
 
     def label(self) -> str:
         if self.port is None:

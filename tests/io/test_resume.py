@@ -1,0 +1,82 @@
+"""Resume after an unclean exit: the timer and dose are right for the time that passed."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ketamon.core.infusion import Phase
+from ketamon.io.recording import Recording
+from ketamon.io.resume import rebuild_for_resume, unfinished_recordings
+from ketamon.resources_loading import load_clinical_resources
+
+
+@pytest.fixture(scope="module")
+def resources():
+    return load_clinical_resources()
+
+
+@pytest.fixture
+def crashed(tmp_path):
+    """A simulated session recorded at 1x, killed with SIGKILL after ~2 s of infusion."""
+    cmd = [sys.executable, "-m", "ketamon", "--headless", "--autostart", "--seed", "4"]
+    cmd += ["--speed", "1", "--data-dir", str(tmp_path)]
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 20
+    while not list(tmp_path.glob("*.ketamon")) and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(2.0)
+    killed_wall = time.time()
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=10)
+    (path,) = tmp_path.glob("*.ketamon")
+    return path, killed_wall
+
+
+def test_unfinished_session_is_found(crashed):
+    path, _ = crashed
+    assert unfinished_recordings(path.parent) == [path]
+
+
+def test_rebuild_after_ten_minutes_down(crashed, resources):
+    path, killed_wall = crashed
+    session, downtime_s = rebuild_for_resume(path, resources, wall_now_s=killed_wall + 600)
+    clock = Recording(path).meta["clock"]
+    now_s = clock["t_s"] + (killed_wall + 600 - clock["wall_s"]) * clock["speed"]
+    assert session.t_s == pytest.approx(now_s, abs=1e-6)
+    assert 599 <= downtime_s <= 603
+    started = session.infusion.started_s()
+    assert started == 300.0
+    status = session.snapshot().status
+    assert status.phase is Phase.INFUSING
+    # The pump kept running while ketamon was down (CLINICAL.md §1: 35 mg over 40 min).
+    assert status.delivered_mg == pytest.approx(35.0 * (now_s - started) / 2400.0)
+    assert status.phase_remaining_s == pytest.approx(2400.0 - (now_s - started))
+    # The simulated patient is regenerated exactly: recorded samples reappear identically.
+    recorded = Recording(path).samples()
+    assert recorded and session.latest  # vitals flowing again
+
+
+def test_resume_past_the_end_of_loading_starts_observation(crashed, resources):
+    path, killed_wall = crashed
+    session, _ = rebuild_for_resume(path, resources, wall_now_s=killed_wall + 45 * 60)
+    assert session.phase() is Phase.OBSERVATION
+    assert session.snapshot().status.delivered_mg == pytest.approx(35.0)
+
+
+def test_gui_resumes_into_the_same_file(crashed, tmp_path):
+    path, _ = crashed
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    cmd = [sys.executable, "-m", "ketamon", "--resume", "--data-dir", str(path.parent)]
+    cmd += ["--quit-after", "2"]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "resumed" in result.stderr
+    assert list(path.parent.glob("*.ketamon")) == [path]  # no second file
+    recording = Recording(path)
+    kinds = [e.kind for e in recording.events()]
+    assert "session.resumed" in kinds
+    assert recording.meta["status"] == "open"  # quit during the infusion: resumable again
