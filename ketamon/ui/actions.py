@@ -149,6 +149,15 @@ class NurseActions(QObject):
         )
         self._show(dialog)
 
+    def request_annotation(self, text: str, data: dict) -> None:
+        self._apply(lambda m: m.session.annotate(m.clock.now_s(), text, data))
+
+    def request_dialog_annotation(self, dialog) -> None:
+        """CADSS or free note: the dialog's answer is stamped when the nurse confirms it."""
+        dialog.setParent(self._window, dialog.windowFlags())
+        dialog.accepted.connect(lambda: self.request_annotation(*dialog.annotation()))
+        self._show(dialog)
+
     def request_acknowledge(self) -> None:
         """Immediate, no dialog: at the bedside acknowledging must be one press."""
         self._apply(lambda m: m.session.acknowledge_alarms(m.clock.now_s()))

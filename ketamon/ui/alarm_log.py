@@ -40,6 +40,13 @@ class AlarmLog(QTableWidget):
         self._rows: dict[str, list[QTableWidgetItem]] = {}  # current occurrence per alarm id
         model.event_added.connect(self._on_event_added)
 
+    def _add_note(self, event: SessionEvent) -> None:
+        self.insertRow(0)
+        for column, text in enumerate((mmss(event.t_s), f"Note: {event.message}", "", "note")):
+            item = QTableWidgetItem(text)
+            item.setForeground(QColor("#e0e0ff"))
+            self.setItem(0, column, item)
+
     def rows(self) -> list[list[str]]:
         """What the nurse reads, top to bottom."""
         return [
@@ -48,6 +55,9 @@ class AlarmLog(QTableWidget):
         ]
 
     def _on_event_added(self, event: SessionEvent) -> None:
+        if event.kind == "annotation":
+            self._add_note(event)
+            return
         action = event.kind.removeprefix("alarm.")
         if not event.kind.startswith("alarm.") or action not in STATES:
             return

@@ -17,6 +17,7 @@ from ketamon.io.device import PortSettings
 from ketamon.ui.actions import NurseActions
 from ketamon.ui.alarm_banner import AlarmBanner, Flasher
 from ketamon.ui.alarm_log import AlarmLog
+from ketamon.ui.annotations import AnnotationBar, CadssDialog, NoteDialog
 from ketamon.ui.format import mmss
 from ketamon.ui.infusion_panel import InfusionPanel
 from ketamon.ui.numerics import NumericsPanel
@@ -44,12 +45,14 @@ class Dashboard(QWidget):
         self.alarm_banner.setToolTip(self.sound.notice)
         self.infusion = InfusionPanel(model)
         self.alarm_log = AlarmLog(model)
+        self.annotations = AnnotationBar()
         self.trends = TrendPlots(model)
         self.numerics = NumericsPanel(model, self.flasher)
         left = QVBoxLayout()
         left.setSpacing(6)
         left.addWidget(self.infusion)
         left.addWidget(self.alarm_log, 1)
+        left.addWidget(self.annotations)
         columns = QHBoxLayout()
         columns.setContentsMargins(6, 6, 6, 6)
         columns.setSpacing(6)
@@ -128,6 +131,10 @@ class MainWindow(QMainWindow):
         panel.resume_requested.connect(self.actions.request_resume)
         panel.stop_requested.connect(self.actions.request_stop)
         panel.discharge_requested.connect(self.actions.request_discharge)
+        notes = self.dashboard.annotations
+        notes.annotate_requested.connect(self.actions.request_annotation)
+        notes.cadss_requested.connect(lambda: self.actions.request_dialog_annotation(CadssDialog()))
+        notes.note_requested.connect(lambda: self.actions.request_dialog_annotation(NoteDialog()))
         banner = self.dashboard.alarm_banner
         banner.acknowledge_requested.connect(self.actions.request_acknowledge)
         banner.pause_audio_requested.connect(self.actions.request_pause_audio)

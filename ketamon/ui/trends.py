@@ -111,6 +111,7 @@ class TrendPlots(QWidget):
             plot.addItem(line)
             self.now_lines.append(line)
         self.limit_lines: list[tuple[pg.InfiniteLine, object]] = []
+        self.annotation_lines: list[pg.InfiniteLine] = []
         self._add_limit_lines(plot_of)
         self._bands: list[tuple[list[pg.LinearRegionItem], float, float | None]] = []
         self._x_window = (0.0, 0.0)
@@ -213,6 +214,23 @@ class TrendPlots(QWidget):
             self._open_band("observation", t_min)
         elif kind == "infusion.discharged":
             self._close_band(t_min)
+        elif kind == "annotation":
+            self._mark_annotation(t_min, event.message)
+
+    def _mark_annotation(self, t_min: float, text: str) -> None:
+        """A dashed line through every plot, labelled on the BP plot."""
+        pen = pg.mkPen("#c8c8ff", width=1, style=Qt.PenStyle.DashLine)
+        for key, plot in self.plots.items():
+            line = pg.InfiniteLine(
+                t_min,
+                angle=90,
+                pen=pen,
+                movable=False,
+                label=text if key == "bp" else None,
+                labelOpts={"position": 0.95, "color": "#c8c8ff", "rotateAxis": (1, 0)},
+            )
+            plot.addItem(line)
+            self.annotation_lines.append(line)
 
     def _open_band(self, kind: str, t_min: float) -> None:
         brush = pg.mkBrush(PHASE_BAND_COLOURS[kind])

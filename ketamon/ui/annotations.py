@@ -1,0 +1,103 @@
+"""One-tap charting of side effects, a CADSS score and free notes, stamped with session time."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGridLayout,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QWidget,
+)
+
+SIDE_EFFECTS = [
+    "Dissociation",
+    "Hallucinations",
+    "Nausea/vomiting",
+    "Headache",
+    "Dizziness",
+    "Anxiety",
+    "Raised BP",
+]
+COLUMNS = 5
+CADSS6_MAX = 24  # CADSS-6 short form: 6 items scored 0-4 (CLINICAL.md §3)
+
+
+class AnnotationBar(QWidget):
+    """Buttons that ask for an annotation; the window applies it to the session."""
+
+    annotate_requested = Signal(str, dict)  # text, data
+    cadss_requested = Signal()
+    note_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("annotationBar")
+        grid = QGridLayout(self)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(4)
+        self.buttons: dict[str, QPushButton] = {}
+        labels = [*SIDE_EFFECTS, "CADSS…", "Note…"]
+        for i, label in enumerate(labels):
+            button = QPushButton(label, objectName="annotationButton")
+            grid.addWidget(button, i // COLUMNS, i % COLUMNS)
+            self.buttons[label] = button
+            if label == "CADSS…":
+                button.clicked.connect(self.cadss_requested.emit)
+            elif label == "Note…":
+                button.clicked.connect(self.note_requested.emit)
+            else:
+                button.clicked.connect(
+                    lambda _=False, text=label: self.annotate_requested.emit(
+                        text, {"type": "side_effect"}
+                    )
+                )
+
+
+class CadssDialog(QDialog):
+    """CADSS-6 total (0-24); `annotation()` gives the text and data to record."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("CADSS-6 score")
+        self.score = QSpinBox()
+        self.score.setRange(0, CADSS6_MAX)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(f"CADSS-6 total (0-{CADSS6_MAX})", self.score)
+        form.addRow(self.buttons)
+
+    def annotation(self) -> tuple[str, dict]:
+        score = self.score.value()
+        return f"CADSS-6 {score}/{CADSS6_MAX}", {"type": "cadss6", "score": score}
+
+
+class NoteDialog(QDialog):
+    """Free-text note; OK only with some text."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Note")
+        self.text = QLineEdit(placeholderText="What happened?")
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setEnabled(False)
+        self.text.textChanged.connect(lambda t: ok.setEnabled(bool(t.strip())))
+        form = QFormLayout(self)
+        form.addRow("Note", self.text)
+        form.addRow(self.buttons)
+
+    def annotation(self) -> tuple[str, dict]:
+        return self.text.text().strip(), {"type": "note"}

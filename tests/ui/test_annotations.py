@@ -1,0 +1,36 @@
+from ketamon.ui.annotations import CadssDialog, NoteDialog
+from tests.ui.helpers import click, type_into
+
+
+def notes(window):
+    return [(e.message, e.data) for e in window.model.session.events if e.kind == "annotation"]
+
+
+def test_one_tap_side_effect_is_stamped_listed_and_marked(qtbot, window):
+    window.model.clock.fast_forward(125.0)
+    click(qtbot, window.dashboard.annotations.buttons["Nausea/vomiting"])
+    assert notes(window) == [("Nausea/vomiting", {"type": "side_effect"})]
+    event = next(e for e in window.model.session.events if e.kind == "annotation")
+    assert event.t_s == 125.0
+    assert window.dashboard.alarm_log.rows()[0] == ["02:05", "Note: Nausea/vomiting", "", "note"]
+    assert len(window.dashboard.trends.annotation_lines) == 4  # one line through each plot
+
+
+def test_cadss_score(qtbot, window):
+    click(qtbot, window.dashboard.annotations.buttons["CADSS…"])
+    dialog = window.actions.dialog
+    assert isinstance(dialog, CadssDialog)
+    dialog.score.setValue(7)
+    click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
+    assert notes(window) == [("CADSS-6 7/24", {"type": "cadss6", "score": 7})]
+
+
+def test_free_note_needs_text(qtbot, window):
+    click(qtbot, window.dashboard.annotations.buttons["Note…"])
+    dialog = window.actions.dialog
+    assert isinstance(dialog, NoteDialog)
+    ok = dialog.buttons.button(dialog.buttons.StandardButton.Ok)
+    assert not ok.isEnabled()
+    type_into(qtbot, dialog.text, "Patient asked for blanket")
+    click(qtbot, ok)
+    assert notes(window) == [("Patient asked for blanket", {"type": "note"})]
