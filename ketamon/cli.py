@@ -116,6 +116,11 @@ def build_parser() -> argparse.ArgumentParser:
         "e.g. ~/.local/share/ketamon/sessions)",
     )
     parser.add_argument(
+        "--replay",
+        metavar="FILE",
+        help="open a recorded session in replay (play, pause, speed, seek)",
+    )
+    parser.add_argument(
         "--resume",
         action="store_true",
         help="resume an unfinished session (after a crash) without asking",

@@ -47,6 +47,7 @@ class AlarmEvent:
     value: float | None = None
     limit: float | None = None
     detail: str = ""
+    vitals: tuple[str, ...] = ()  # the vitals concerned (tiles to mark), by Vital.value
 
 
 @dataclass
@@ -412,6 +413,7 @@ class AlarmEngine:
             alarm.value,
             alarm.limit,
             detail or alarm.message,
+            tuple(sorted(v.value for v in alarm.vitals)),
         )
 
 

@@ -412,6 +412,7 @@ class Session:
                         "value": e.value,
                         "limit": e.limit,
                         "detail": e.detail,
+                        "vitals": list(e.vitals),
                     },
                 )
             )

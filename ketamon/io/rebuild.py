@@ -65,10 +65,10 @@ def apply_command(session: Session, event: SessionEvent, protocols: list[Protoco
         plan = plan_from_prescription(data["prescription"], protocols)
         # Soft limits were acknowledged then (their events follow in the recording).
         session.configure(plan, check_limits(plan, session.library), t)
-    elif kind == "baseline.entered":
-        session.enter_baseline(
-            t, Baseline(data["sbp"], data["dbp"], data.get("hr"), None, "entered")
-        )
+    elif kind in ("baseline.entered", "baseline.measured"):
+        # baseline.measured is only passed when the samples it came from are not replayed.
+        source = "entered" if kind == "baseline.entered" else "measured"
+        session.enter_baseline(t, Baseline(data["sbp"], data["dbp"], data.get("hr"), None, source))
     elif kind == "infusion.started":
         session.start(t, review_acknowledged=True)
     elif kind == "infusion.paused":
@@ -94,11 +94,15 @@ def replay(
     stream: Iterable[Sample | SessionEvent],
     protocols: list[Protocol],
     until_s: float | None = None,
+    baseline_from_events: bool = False,
 ) -> None:
     """Drive `session` (no source of its own) through recorded samples and commands, in order.
 
     Consecutive samples of one time form one batch, as a source delivers them.
+    `baseline_from_events`: take the measured baseline from its recorded event
+    (when the samples it was measured from are not part of the stream).
     """
+    wanted = COMMANDS | ({"baseline.measured"} if baseline_from_events else set())
     batch: list[Sample] = []
     last_ack_t: float | None = None
 
@@ -116,7 +120,7 @@ def replay(
                 flush()
             batch.append(item)
             continue
-        if item.kind not in COMMANDS:
+        if item.kind not in wanted:
             continue
         flush()
         if item.kind == "alarm.acknowledged":

@@ -39,6 +39,14 @@ class AlarmLog(QTableWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self._rows: dict[str, list[QTableWidgetItem]] = {}  # current occurrence per alarm id
         model.event_added.connect(self._on_event_added)
+        if hasattr(model, "history_reset"):  # replay: open and seek
+            model.history_reset.connect(self._on_history_reset)
+
+    def _on_history_reset(self, history: dict) -> None:
+        self.setRowCount(0)
+        self._rows.clear()
+        for event in history["events"]:
+            self._on_event_added(event)
 
     def _add_note(self, event: SessionEvent) -> None:
         self.insertRow(0)

@@ -14,11 +14,13 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from ketamon.core.simulation import autostart_demo
 from ketamon.io.device import port_settings
 from ketamon.io.rebuild import RebuildError
-from ketamon.io.recording import Recorder, RecordingError
+from ketamon.io.recording import Recorder, Recording, RecordingError
+from ketamon.io.replay import ReplayData
 from ketamon.io.resume import rebuild_for_resume, unfinished_recordings
 from ketamon.paths import default_data_dir
 from ketamon.resources_loading import ClinicalResources
 from ketamon.ui.main_window import MainWindow
+from ketamon.ui.replay_model import ReplayModel
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.sources import Sources
 from ketamon.ui.theme import apply_theme
@@ -79,7 +81,17 @@ def run_gui(args: Namespace, resources: ClinicalResources) -> int:
     sources = Sources(
         resources, port_settings(args), seed=args.seed, speed=args.speed, data_dir=data_dir
     )
-    first = resumed_model(sources, (lambda _p: True) if args.resume else ask_resume)
+    if args.replay:
+        try:
+            first = ReplayModel(
+                ReplayData(Recording(Path(args.replay)), resources), speed=args.speed
+            )
+        except (RecordingError, RebuildError) as exc:
+            log.error("%s", exc)
+            show_startup_error(str(exc))
+            return 2
+    else:
+        first = resumed_model(sources, (lambda _p: True) if args.resume else ask_resume)
     window = MainWindow(
         sources.new_model,
         resources.protocols,
@@ -93,12 +105,13 @@ def run_gui(args: Namespace, resources: ClinicalResources) -> int:
         autostart_demo(window.model.session, resources.protocols[0], args.weight)
         window.model.refresh()
     window.show()
-    window.model.clock.start()
+    window.model.clock.start()  # replay: starts playing
 
     if args.quit_after is not None:
 
         def finish() -> None:
-            window.model.clock.tick()
+            if not getattr(window.model, "is_replay", False):
+                window.model.clock.tick()  # the screenshot shows exactly "now"
             window.dashboard.trends.redraw()
             if args.screenshot:
                 path = Path(args.screenshot)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QSettings, Qt
@@ -22,6 +23,7 @@ from ketamon.ui.format import mmss
 from ketamon.ui.infusion_panel import InfusionPanel
 from ketamon.ui.numerics import NumericsPanel
 from ketamon.ui.port_dialog import PortDialog
+from ketamon.ui.replay_model import ReplayBar
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.sound import AlarmSound
 from ketamon.ui.sources import Sources
@@ -96,10 +98,15 @@ class MainWindow(QMainWindow):
             "SIMULATION: simulated patient, not real data", objectName="simBanner"
         )
         self.sim_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.replay_banner = QLabel("", objectName="replayBanner")
+        self.replay_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.replay_banner.hide()
+        self.replay_bar: ReplayBar | None = None
         self._central = QWidget()
         self._layout = QVBoxLayout(self._central)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
+        self._layout.addWidget(self.replay_banner)
         self._layout.addWidget(self.sim_banner)
         self.setCentralWidget(self._central)
 
@@ -120,6 +127,10 @@ class MainWindow(QMainWindow):
             self.dashboard.stop()
             self._layout.removeWidget(self.dashboard)
             self.dashboard.deleteLater()
+        if self.replay_bar is not None:
+            self._layout.removeWidget(self.replay_bar)
+            self.replay_bar.deleteLater()
+            self.replay_bar = None
         self.model = model
         self.dashboard = Dashboard(model)
         self._layout.addWidget(self.dashboard, 1)
@@ -141,7 +152,29 @@ class MainWindow(QMainWindow):
         model.snapshot_changed.connect(self._on_snapshot_changed)
         simulated = model.session.simulated
         self.sim_banner.setVisible(simulated)
-        self.setWindowTitle("ketamon — SIMULATION" if simulated else "ketamon")
+        replaying = getattr(model, "is_replay", False)
+        self.replay_banner.setVisible(replaying)
+        for widget in (
+            self.dashboard.infusion.controls,
+            self.dashboard.annotations,
+            self.dashboard.alarm_banner.ack_button,
+            self.dashboard.alarm_banner.pause_button,
+        ):
+            widget.setVisible(not replaying)
+        title = "ketamon — SIMULATION" if simulated else "ketamon"
+        if replaying:
+            created = time.strftime(
+                "%Y-%m-%d %H:%M", time.localtime(model.data.meta.get("created_wall_s", 0))
+            )
+            self.replay_banner.setText(
+                f"REPLAY of {model.data.path.name} (recorded {created}): not live"
+            )
+            title = f"ketamon — REPLAY {model.data.path.name}"
+            self.replay_bar = ReplayBar(model)
+            self._layout.addWidget(self.replay_bar)
+            model.seek(model.clock.start_s)
+        self.setWindowTitle(title)
+        self.source_label.setText(model.source_text() if replaying else self.source_label.text())
         model.refresh()
 
     def _make_menu(self) -> None:
@@ -189,6 +222,8 @@ class MainWindow(QMainWindow):
             self.actions.request_pause_audio()
 
     def _source_change_allowed(self) -> bool:
+        if getattr(self.model, "is_replay", False):
+            return True
         phase = self.model.session.phase()
         if phase in (Phase.SETUP, Phase.BASELINE, Phase.DISCHARGED):
             return True
@@ -236,7 +271,8 @@ class MainWindow(QMainWindow):
         box.open()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        phase = self.model.session.phase() if self.model else Phase.SETUP
+        replaying = getattr(self.model, "is_replay", False)
+        phase = self.model.session.phase() if self.model and not replaying else Phase.SETUP
         active = phase in (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION)
         if active and not self.force_close:
             answer = QMessageBox.question(

@@ -83,6 +83,62 @@ class TrendBuffer:
         self._bin(x_min, y, last_x)
         self.version += 1
 
+    def load(self, x_min: np.ndarray, y: np.ndarray) -> None:
+        """Replace everything with these samples at once (replay open and seek).
+
+        Vectorized; gives exactly what appending them one by one gives.
+        """
+        x_min = np.asarray(x_min, dtype=float)
+        y = np.asarray(y, dtype=float)
+        n = len(x_min)
+        self._raw_x = _Grow(max(n * 2, 1024))
+        self._raw_y = _Grow(max(n * 2, 1024))
+        self._raw_x.data[:n], self._raw_y.data[:n] = x_min, y
+        self._raw_x.n = self._raw_y.n = n
+        self._reset_bin()
+        self.version += 1
+        if n == 0:
+            self._out_x.n = self._out_y.n = 0
+            return
+        gap = np.zeros(n, dtype=bool)
+        if self._gap_min is not None:
+            gap[1:] = np.diff(x_min) > self._gap_min
+        bins = x_min if self._bin_min == 0 else np.floor(x_min / self._bin_min)
+        starts = np.ones(n, dtype=bool)
+        starts[1:] = (bins[1:] != bins[:-1]) | gap[1:]
+        segment = np.cumsum(starts) - 1
+        index = np.arange(n)
+        # First occurrence of each segment's min and max, as the incremental rule keeps.
+        low = np.lexsort((index, y, segment))
+        high = np.lexsort((index, -y, segment))
+        first = np.flatnonzero(np.r_[True, segment[low][1:] != segment[low][:-1]])
+        low_i, high_i = low[first], high[first]
+        pairs = np.stack([np.minimum(low_i, high_i), np.maximum(low_i, high_i)], axis=1)
+        single = pairs[:, 0] == pairs[:, 1]
+        seg_starts = np.flatnonzero(starts)
+        out_x: list[float] = []
+        out_y: list[float] = []
+        for k, (i, j) in enumerate(pairs):
+            if gap[seg_starts[k]]:
+                out_x.append(x_min[seg_starts[k]])
+                out_y.append(np.nan)
+            for idx in (i,) if single[k] else (i, j):
+                out_x.append(x_min[idx])
+                out_y.append(y[idx])
+        m = len(out_x)
+        self._out_x = _Grow(max(4 * MAX_BINS, 2 * m))
+        self._out_y = _Grow(max(4 * MAX_BINS, 2 * m))
+        self._out_x.data[:m], self._out_y.data[:m] = out_x, out_y
+        self._out_x.n = self._out_y.n = m
+        # Continue appending into the last segment exactly as if appended one by one.
+        last = len(pairs) - 1
+        self._bin_index = x_min[-1] if self._bin_min == 0 else bins[-1]
+        self._bin_slot = m - (1 if single[last] else 2)
+        self._bin_points = [
+            (x_min[low_i[last]], y[low_i[last]]),
+            (x_min[high_i[last]], y[high_i[last]]),
+        ]
+
     def view(self) -> tuple[np.ndarray, np.ndarray]:
         """Views (no copies) of the plot-ready points."""
         return self._out_x.data[: self._out_x.n], self._out_y.data[: self._out_y.n]

@@ -127,6 +127,8 @@ class TrendPlots(QWidget):
         model.samples_added.connect(self._on_samples_added)
         model.event_added.connect(self._on_event_added)
         model.snapshot_changed.connect(self._on_snapshot_changed)
+        if hasattr(model, "history_reset"):  # replay: open and seek
+            model.history_reset.connect(self._on_history_reset)
 
     def _make_plot(self, row: int, key: str, title: str) -> pg.PlotItem:
         axis = RelativeMinutesAxis()
@@ -193,6 +195,28 @@ class TrendPlots(QWidget):
             buffer = self.buffers.get(s.vital)
             if buffer is not None:
                 buffer.append(s.t_s / 60.0, s.value)
+
+    def _on_history_reset(self, history: dict) -> None:
+        """Reload everything up to the replay position at once (vectorized)."""
+        for vital, buffer in self.buffers.items():
+            t_s, values = history["arrays"][vital]
+            buffer.load(t_s / 60.0, values)
+        for items, _start, _end in self._bands:
+            self._remove(items)
+        self._bands.clear()
+        self._remove(self.annotation_lines)
+        self.annotation_lines.clear()
+        for axis in self.axes:
+            axis.origin_min = 0.0
+            axis.picture = None
+        for event in history["events"]:
+            self._on_event_added(event)
+
+    def _remove(self, items: list) -> None:
+        for item in items:
+            for plot in self.plots.values():
+                if item in plot.items:
+                    plot.removeItem(item)
 
     def _on_event_added(self, event: SessionEvent) -> None:
         t_min = event.t_s / 60.0

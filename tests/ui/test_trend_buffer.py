@@ -84,3 +84,24 @@ def test_version_bumps_on_change_only():
     assert buffer.version == v0 + 1
     buffer.set_bin_width(0.0)  # same width: nothing to do
     assert buffer.version == v0 + 1
+
+
+def test_bulk_load_equals_appending_one_by_one():
+    rng = np.random.default_rng(7)
+    for bin_min in (0.0, 2 / 60, 32 / 60):
+        for _ in range(10):
+            n = int(rng.integers(1, 2000))
+            steps = rng.choice([1 / 60] * 20 + [0.5, 3.0], size=n)  # some gaps
+            x = np.cumsum(steps)
+            y = np.round(rng.normal(70, 10, n))
+            one_by_one, bulk = TrendBuffer(gap_min=10 / 60), TrendBuffer(gap_min=10 / 60)
+            one_by_one.set_bin_width(bin_min)
+            bulk.set_bin_width(bin_min)
+            for xi, yi in zip(x, y, strict=True):
+                one_by_one.append(xi, yi)
+            bulk.load(x, y)
+            np.testing.assert_array_equal(one_by_one.view()[0], bulk.view()[0])
+            np.testing.assert_array_equal(one_by_one.view()[1], bulk.view()[1])
+            for buffer in (one_by_one, bulk):  # and they go on identically
+                buffer.append(x[-1] + 1 / 60, 99.0)
+            np.testing.assert_array_equal(one_by_one.view()[1], bulk.view()[1])

@@ -1,0 +1,110 @@
+"""Replay in the window: recorded values at their times, seek, play, read-only."""
+
+import io
+
+import pytest
+
+from ketamon.cli import build_parser
+from ketamon.core.simulator import strong_bp_responder
+from ketamon.core.vitals import Vital
+from ketamon.headless import run_headless
+from ketamon.io.recording import Recording
+from ketamon.io.replay import ReplayData
+from ketamon.resources_loading import load_clinical_resources
+from ketamon.ui.main_window import MainWindow
+from ketamon.ui.replay_model import ReplayModel
+
+
+@pytest.fixture(scope="module")
+def resources():
+    return load_clinical_resources()
+
+
+@pytest.fixture(scope="module")
+def recording_path(tmp_path_factory, resources):
+    directory = tmp_path_factory.mktemp("replay")
+    args = build_parser().parse_args(
+        ["--headless", "--speed", "max", "--seed", "5", "--autostart", "--data-dir", str(directory)]
+    )
+    run_headless(args, resources, out=io.StringIO(), profile=strong_bp_responder())
+    (path,) = directory.glob("*.ketamon")
+    return path
+
+
+@pytest.fixture
+def replay_window(qtbot, resources, recording_path):
+    model = ReplayModel(ReplayData(Recording(recording_path), resources))
+    win = MainWindow(lambda: model, resources.protocols, resources.library, "replay")
+    win.force_close = True
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    model.close()
+
+
+def recorded(recording_path, vital):
+    series = Recording(recording_path).series(vital)
+    return list(zip(series.t_s, series.values, strict=True))
+
+
+def test_replay_is_labelled_and_read_only(qtbot, replay_window):
+    assert replay_window.replay_banner.isVisible()
+    assert "REPLAY" in replay_window.replay_banner.text()
+    assert "REPLAY" in replay_window.windowTitle()
+    assert not replay_window.dashboard.infusion.controls.isVisible()
+    assert not replay_window.dashboard.annotations.isVisible()
+    replay_window.actions.request_acknowledge()
+    assert "cannot be changed" in replay_window.actions.dialog.text()
+
+
+def test_seek_shows_the_recorded_values_at_that_time(replay_window, recording_path):
+    model = replay_window.model
+    hr = recorded(recording_path, Vital.HR)
+    sbp = recorded(recording_path, Vital.SBP)
+    for t, value in (hr[100], hr[2000], hr[-1]):
+        model.seek(t)
+        assert replay_window.dashboard.numerics.tiles[Vital.HR].value.text() == f"{value:g}"
+    t_reading, sbp_value = sbp[4]
+    model.seek(t_reading + 30)
+    assert (
+        replay_window.dashboard.numerics.tiles[Vital.SBP].value.text().startswith(f"{sbp_value:g}/")
+    )
+    # The trends hold exactly the recorded samples up to the replay time.
+    model.seek(hr[1000][0])
+    assert len(replay_window.dashboard.trends.buffers[Vital.HR]) == 1001
+
+
+def test_alarms_and_phase_appear_at_their_times(replay_window, recording_path):
+    model = replay_window.model
+    start = next(e for e in Recording(recording_path).events() if e.kind == "alarm.start")
+    banner = replay_window.dashboard.alarm_banner
+    model.seek(start.t_s - 1)
+    assert banner.text.text().startswith("Alarms armed")
+    model.seek(start.t_s)
+    assert banner.text.text() == f"** {start.message.upper()}"
+    assert replay_window.dashboard.alarm_log.rows()[0][1] == f"** {start.message}"
+    assert replay_window.dashboard.infusion.phase.text() in ("LOADING", "OBSERVATION")
+    model.seek(0)
+    assert replay_window.dashboard.alarm_log.rows() == []
+
+
+def test_play_advances_at_speed(qtbot, replay_window):
+    model = replay_window.model
+    model.seek(model.clock.start_s)
+    model.clock.speed = 600.0
+    bar = replay_window.replay_bar
+    bar.play_button.click()
+    assert bar.play_button.text() == "❚❚ Pause"
+    qtbot.waitUntil(lambda: model.t_s > model.clock.start_s + 120, timeout=3000)
+    bar.play_button.click()
+    stopped = model.t_s
+    qtbot.wait(300)
+    assert model.t_s == stopped
+    assert bar.position.text().endswith("/ 1:45:00")
+
+
+def test_timeline_seeks(replay_window):
+    bar = replay_window.replay_bar
+    bar._on_slider_moved(500)
+    clock = replay_window.model.clock
+    assert replay_window.model.t_s == pytest.approx((clock.start_s + clock.end_s) / 2)
