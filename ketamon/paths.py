@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QStandardPaths
 
 
 def default_data_dir() -> Path:
-    """e.g. ~/.local/share/ketamon/sessions on Linux, %APPDATA%/ketamon/sessions on Windows."""
+    """$KETAMON_DATA_DIR, else e.g. ~/.local/share/ketamon/sessions on Linux or
+    %APPDATA%/ketamon/sessions on Windows."""
+    override = os.environ.get("KETAMON_DATA_DIR")
+    if override:
+        return Path(override)
     QCoreApplication.setApplicationName("ketamon")
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
     return Path(base) / "sessions"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import pytest
@@ -10,6 +11,19 @@ from ketamon.core.dosing import Patient, make_plan
 from ketamon.core.limits import load_drug_library
 from ketamon.core.protocol import load_protocols
 from ketamon.resources import drug_library_path, protocols_dir
+
+
+@pytest.fixture(autouse=True, scope="session")
+def private_data_dir(tmp_path_factory):
+    """Recordings made by any test (or process it starts) never reach the user's folder."""
+    directory = tmp_path_factory.mktemp("ketamon-data")
+    previous = os.environ.get("KETAMON_DATA_DIR")
+    os.environ["KETAMON_DATA_DIR"] = str(directory)
+    yield directory
+    if previous is None:
+        del os.environ["KETAMON_DATA_DIR"]
+    else:
+        os.environ["KETAMON_DATA_DIR"] = previous
 
 
 @pytest.fixture(autouse=True)

@@ -67,3 +67,9 @@ def test_no_print_for_diagnostics_in_library_code():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "print":
                 pytest.fail(f"{path.relative_to(PACKAGE)}:{node.lineno} uses print()")
+
+
+def test_tests_record_into_a_private_folder(private_data_dir):
+    from ketamon.paths import default_data_dir
+
+    assert default_data_dir() == private_data_dir

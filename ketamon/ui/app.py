@@ -90,8 +90,12 @@ def run_gui(args: Namespace, resources: ClinicalResources) -> int:
             log.error("%s", exc)
             show_startup_error(str(exc))
             return 2
+    elif args.resume:
+        first = resumed_model(sources, lambda _p: True)
+    elif args.autostart:
+        first = None  # a demo or an unattended check: never stop to ask
     else:
-        first = resumed_model(sources, (lambda _p: True) if args.resume else ask_resume)
+        first = resumed_model(sources, ask_resume)
     window = MainWindow(
         sources.new_model,
         resources.protocols,
