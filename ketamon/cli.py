@@ -188,7 +188,29 @@ def build_review_parser() -> argparse.ArgumentParser:
         help="CSV only: place the default protocol's infusion starting at S seconds",
     )
     parser.add_argument("--alarm-profile", metavar="FILE", help="judge with this profile")
+    parser.add_argument(
+        "--export-csv", metavar="DIR", help="recordings: also write vitals and events CSVs here"
+    )
+    parser.add_argument(
+        "--report", metavar="PDF", help="recordings: also write the PDF session report"
+    )
     return parser
+
+
+def export_recording(path: Path, summary: dict, csv_dir: str | None, pdf: str | None) -> None:
+    from ketamon.io.export import export_csv
+    from ketamon.io.recording import Recording
+
+    if csv_dir:
+        for written in export_csv(Recording(path), Path(csv_dir)):
+            log.info("wrote %s", written)
+    if pdf:
+        from PySide6.QtGui import QGuiApplication
+
+        from ketamon.ui.report import write_report
+
+        _app = QGuiApplication.instance() or QGuiApplication(["ketamon"])  # fonts for the PDF
+        log.info("wrote %s", write_report(Path(pdf), summary, Recording(path)))
 
 
 def review(argv: list[str]) -> int:
@@ -223,7 +245,8 @@ def review(argv: list[str]) -> int:
             )
         else:
             summary = review_recording(path, resources)
-    except (ConfigError, RecordingError, ReviewError, RebuildError) as exc:
+            export_recording(path, summary, args.export_csv, args.report)
+    except (ConfigError, RecordingError, ReviewError, RebuildError, OSError) as exc:
         log.error("%s", exc)
         return 2
     sys.stdout.write((to_json(summary) if args.json else format_text(summary)) + "\n")

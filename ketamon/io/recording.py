@@ -221,6 +221,35 @@ class Recording:
             for _seq, t, name, value, message, data in rows
         ]
 
+    def summary(self) -> dict:
+        """What the session browser lists, from quick queries (no rebuild)."""
+        setup = self._db.execute(
+            "SELECT data FROM events WHERE kind = 'setup.confirmed' ORDER BY seq LIMIT 1"
+        ).fetchone()
+        prescription = json.loads(setup[0]).get("prescription", {}) if setup else {}
+        peaks = dict(
+            self._db.execute(
+                "SELECT vital, max(value) FROM samples WHERE vital IN ('sbp', 'hr') GROUP BY vital"
+            ).fetchall()
+        )
+        alarms = self._db.execute(
+            "SELECT count(*) FROM events WHERE kind = 'alarm.start' "
+            "AND json_extract(data, '$.kind') = 'physiological'"
+        ).fetchone()[0]
+        return {
+            "path": self.path,
+            "created_wall_s": self.meta.get("created_wall_s"),
+            "simulated": bool(self.meta.get("simulated")),
+            "patient_id": prescription.get("patient_id", ""),
+            "weight_kg": prescription.get("weight_kg"),
+            "protocol_id": prescription.get("protocol_id", ""),
+            "duration_s": self.duration_s(),
+            "peak_sbp": peaks.get("sbp"),
+            "peak_hr": peaks.get("hr"),
+            "alarms": alarms,
+            "status": self.meta.get("status"),
+        }
+
     def duration_s(self) -> float:
         row = self._db.execute(
             "SELECT max(t) FROM (SELECT max(t_s) AS t FROM samples "

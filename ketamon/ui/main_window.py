@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
 
 import ketamon
 from ketamon.core.infusion import Phase
@@ -15,62 +23,26 @@ from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
 from ketamon.core.session import Snapshot
 from ketamon.io.device import PortSettings
+from ketamon.io.export import export_csv
+from ketamon.io.rebuild import RebuildError
+from ketamon.io.recording import Recording, RecordingError
+from ketamon.io.replay import ReplayData
+from ketamon.review import review_recording
 from ketamon.ui.actions import NurseActions
-from ketamon.ui.alarm_banner import AlarmBanner, Flasher
-from ketamon.ui.alarm_log import AlarmLog
-from ketamon.ui.annotations import AnnotationBar, CadssDialog, NoteDialog
+from ketamon.ui.annotations import CadssDialog, NoteDialog
+from ketamon.ui.browser import SessionBrowser
+from ketamon.ui.dashboard import Dashboard
 from ketamon.ui.format import mmss
-from ketamon.ui.infusion_panel import InfusionPanel
-from ketamon.ui.numerics import NumericsPanel
 from ketamon.ui.port_dialog import PortDialog
-from ketamon.ui.replay_model import ReplayBar
+from ketamon.ui.replay_model import ReplayBar, ReplayModel
+from ketamon.ui.report import write_report
 from ketamon.ui.session_model import SessionModel
-from ketamon.ui.sound import AlarmSound
 from ketamon.ui.sources import Sources
-from ketamon.ui.trends import TrendPlots
 
 NOT_A_DEVICE = (
     "ketamon supports monitoring and training. It is not a certified medical device: "
     "the patient monitor and the infusion pump remain the reference."
 )
-
-
-class Dashboard(QWidget):
-    """One session's screen: alarm banner over three columns, infusion | trends | numerics."""
-
-    def __init__(self, model: SessionModel, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.flasher = Flasher(self)
-        self.sound = AlarmSound(model, self)
-        self.alarm_banner = AlarmBanner(model, self.flasher)
-        self.alarm_banner.sound_notice = "" if self.sound.available else "NO SOUND"
-        self.alarm_banner.setToolTip(self.sound.notice)
-        self.infusion = InfusionPanel(model)
-        self.alarm_log = AlarmLog(model)
-        self.annotations = AnnotationBar()
-        self.trends = TrendPlots(model)
-        self.numerics = NumericsPanel(model, self.flasher)
-        left = QVBoxLayout()
-        left.setSpacing(6)
-        left.addWidget(self.infusion)
-        left.addWidget(self.alarm_log, 1)
-        left.addWidget(self.annotations)
-        columns = QHBoxLayout()
-        columns.setContentsMargins(6, 6, 6, 6)
-        columns.setSpacing(6)
-        columns.addLayout(left, 30)
-        columns.addWidget(self.trends, 46)
-        columns.addWidget(self.numerics, 24)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.alarm_banner)
-        layout.addLayout(columns, 1)
-        layout.addWidget(self.infusion.controls)
-
-    def stop(self) -> None:
-        self.trends.redraw_timer.stop()
-        self.flasher.stop()
 
 
 class MainWindow(QMainWindow):
@@ -187,6 +159,15 @@ class MainWindow(QMainWindow):
         port.triggered.connect(self._on_choose_port)
         port.setEnabled(self._sources is not None)
         file_menu.addAction(port)
+        recordings = QAction("&Recorded sessions…", self)
+        recordings.setShortcut(QKeySequence.StandardKey.Open)
+        recordings.triggered.connect(self._on_browse)
+        recordings.setEnabled(self._sources is not None and self._sources.data_dir is not None)
+        file_menu.addAction(recordings)
+        live = QAction("Back to &live", self)
+        live.triggered.connect(self._on_back_to_live)
+        live.setEnabled(self._sources is not None)
+        file_menu.addAction(live)
         simulator = QAction("Use the &simulator", self)
         simulator.triggered.connect(self._on_use_simulator)
         simulator.setEnabled(self._sources is not None)
@@ -242,6 +223,39 @@ class MainWindow(QMainWindow):
     def _on_use_simulator(self) -> None:
         if self._source_change_allowed():
             self._switch_source(None)
+
+    def _on_browse(self) -> None:
+        if not self._source_change_allowed():
+            return
+        dialog = SessionBrowser(self._sources.data_dir, self)
+        dialog.accepted.connect(lambda: self._on_recording_chosen(dialog.chosen, dialog.action))
+        self.actions.open_dialog(dialog)
+
+    def _on_recording_chosen(self, path: Path, action: str) -> None:
+        resources = self._sources.resources
+        try:
+            if action == "open":
+                self.load(ReplayModel(ReplayData(Recording(path), resources)))
+            elif action == "csv":
+                folder = QFileDialog.getExistingDirectory(self, "Export CSV to")
+                if folder:
+                    written = export_csv(Recording(path), Path(folder))
+                    self.statusBar().showMessage(f"Wrote {written[0].name}, {written[1].name}")
+            elif action == "pdf":
+                target, _ = QFileDialog.getSaveFileName(
+                    self, "PDF report", str(path.with_suffix(".pdf").name), "PDF (*.pdf)"
+                )
+                if target:
+                    summary = review_recording(path, resources)
+                    write_report(Path(target), summary, Recording(path))
+                    self.statusBar().showMessage(f"Wrote {target}")
+        except (RecordingError, RebuildError, OSError) as exc:
+            self.actions.show_error(str(exc))
+
+    def _on_back_to_live(self) -> None:
+        if getattr(self.model, "is_replay", False):
+            self.load(self._sources.new_model())
+            self.model.clock.start()
 
     def _switch_source(self, port: PortSettings | None) -> None:
         self._sources.port = port

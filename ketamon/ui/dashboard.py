@@ -1,0 +1,52 @@
+"""One session's screen: alarm banner over three columns, infusion | trends | numerics."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+
+from ketamon.ui.alarm_banner import AlarmBanner, Flasher
+from ketamon.ui.alarm_log import AlarmLog
+from ketamon.ui.annotations import AnnotationBar
+from ketamon.ui.infusion_panel import InfusionPanel
+from ketamon.ui.numerics import NumericsPanel
+from ketamon.ui.session_model import SessionModel
+from ketamon.ui.sound import AlarmSound
+from ketamon.ui.trends import TrendPlots
+
+
+class Dashboard(QWidget):
+    """One session's screen: alarm banner over three columns, infusion | trends | numerics."""
+
+    def __init__(self, model: SessionModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.flasher = Flasher(self)
+        self.sound = AlarmSound(model, self)
+        self.alarm_banner = AlarmBanner(model, self.flasher)
+        self.alarm_banner.sound_notice = "" if self.sound.available else "NO SOUND"
+        self.alarm_banner.setToolTip(self.sound.notice)
+        self.infusion = InfusionPanel(model)
+        self.alarm_log = AlarmLog(model)
+        self.annotations = AnnotationBar()
+        self.trends = TrendPlots(model)
+        self.numerics = NumericsPanel(model, self.flasher)
+        left = QVBoxLayout()
+        left.setSpacing(6)
+        left.addWidget(self.infusion)
+        left.addWidget(self.alarm_log, 1)
+        left.addWidget(self.annotations)
+        columns = QHBoxLayout()
+        columns.setContentsMargins(6, 6, 6, 6)
+        columns.setSpacing(6)
+        columns.addLayout(left, 30)
+        columns.addWidget(self.trends, 46)
+        columns.addWidget(self.numerics, 24)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.alarm_banner)
+        layout.addLayout(columns, 1)
+        layout.addWidget(self.infusion.controls)
+
+    def stop(self) -> None:
+        self.trends.redraw_timer.stop()
+        self.flasher.stop()
