@@ -110,6 +110,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--baud", type=int, help="serial speed (default: the protocol's, e.g. 9600)"
     )
     parser.add_argument(
+        "--scenario",
+        metavar="NAME|FILE",
+        help="training scenario: a bundled one by name (see resources/scenarios) or a TOML file",
+    )
+    parser.add_argument(
         "--data-dir",
         metavar="DIR",
         help="where session recordings go (default: the user's data directory, "
@@ -265,8 +270,8 @@ def main(argv: list[str] | None = None) -> int:
         return review(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.port and args.simulate:
-        parser.error("--simulate and --port exclude each other")
+    if args.port and (args.simulate or args.scenario):
+        parser.error("--simulate/--scenario and --port exclude each other")
     if args.screenshot and args.quit_after is None:
         parser.error("--screenshot needs --quit-after")
     if args.speed is None and not args.headless:
@@ -275,6 +280,11 @@ def main(argv: list[str] | None = None) -> int:
         resources = load_clinical_resources(
             Path(args.alarm_profile) if args.alarm_profile else None
         )
+        if args.scenario:
+            from ketamon.core.scenario import find_scenario
+            from ketamon.resources import scenarios_dir
+
+            args.scenario = find_scenario(args.scenario, scenarios_dir())
     except ConfigError as exc:
         log.error("cannot start: %s", exc)
         if not args.headless:

@@ -19,7 +19,7 @@ from typing import TextIO
 from ketamon.core.dosing import Patient, make_plan
 from ketamon.core.infusion import Phase
 from ketamon.core.session import Session, SessionEvent
-from ketamon.core.simulation import autostart_demo, simulated_session
+from ketamon.core.simulation import autostart_demo, scenario_session, simulated_session
 from ketamon.core.simulator import PatientProfile
 from ketamon.io.device import port_settings
 from ketamon.io.device_feed import DeviceFeed
@@ -120,7 +120,15 @@ def run_device_session(
 def recording_meta(args: Namespace, resources: ClinicalResources) -> dict:
     """What a recording says about where its data came from."""
     settings = port_settings(args)
-    if settings is None:
+    scenario = getattr(args, "scenario", None)
+    if scenario is not None:
+        source = {
+            "kind": "simulator",
+            "seed": scenario.seed,
+            "scenario": scenario.id,
+            "scenario_file": str(scenario.path),
+        }
+    elif settings is None:
         source = {"kind": "simulator", "seed": args.seed}
     else:
         source = {
@@ -136,21 +144,25 @@ def recording_meta(args: Namespace, resources: ClinicalResources) -> dict:
 def run_headless(
     args: Namespace,
     resources: ClinicalResources,
-    out: TextIO = sys.stdout,
+    out: TextIO | None = None,
     profile: PatientProfile | None = None,
 ) -> int:
+    out = out or sys.stdout  # looked up now, so a redirected stdout is honoured
     if not args.autostart:
         log.error("--headless needs --autostart: there is no nurse to set up the session")
         return 2
     settings = port_settings(args)
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
-    session = (
-        Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
-        if settings is not None
-        else simulated_session(
+    scenario = getattr(args, "scenario", None)
+    if settings is not None:
+        session = Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
+    elif scenario is not None:
+        session = scenario_session(resources.library, scenario, resources.alarm_profile)
+        args.weight = scenario.patient.weight_kg
+    else:
+        session = simulated_session(
             resources.library, args.seed, profile=profile, alarm_profile=resources.alarm_profile
         )
-    )
     recorder = SessionRecorder(session, data_dir, recording_meta(args, resources))
 
     def on_event(event: SessionEvent) -> None:

@@ -31,3 +31,7 @@ def alarm_profiles_dir() -> Path:
 
 def sounds_dir() -> Path:
     return resources_dir() / "sounds"
+
+
+def scenarios_dir() -> Path:
+    return resources_dir() / "scenarios"

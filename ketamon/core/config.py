@@ -44,16 +44,35 @@ def load_toml(path: Path) -> tuple[dict[str, Any], str]:
 
 
 def find_line(text: str, dotted_field: str) -> int | None:
-    """Best-effort line number of the key that ends `dotted_field` (for error messages)."""
-    key = re.split(r"[.\[\]]", dotted_field.rstrip("]"))
-    key = [k for k in key if k and not k.isdigit()]
-    if not key:
+    """Best-effort line of `dotted_field` (e.g. 'events[1].change') for error messages.
+
+    Looks for the key inside its own table ([patient], the n-th [[events]]); if the
+    key is not there (a missing field), points at the table's header instead.
+    """
+    parts = re.findall(r"[^.\[\]]+|\[\d+\]", dotted_field)
+    if not parts:
         return None
-    pattern = re.compile(rf"^\s*{re.escape(key[-1])}\s*=", re.MULTILINE)
-    match = pattern.search(text)
-    if match is None:
-        return None
-    return text.count("\n", 0, match.start()) + 1
+    lines = text.splitlines()
+    start, end = 0, len(lines)
+    header_line = None
+    if len(parts) > 1 and not parts[0].startswith("["):
+        name = re.escape(parts[0])
+        index = int(parts[1][1:-1]) if parts[1].startswith("[") else 0
+        header = re.compile(rf"^\s*\[\[?\s*{name}\s*\]\]?\s*(#.*)?$")
+        found = [n for n, line in enumerate(lines) if header.match(line)]
+        if len(found) > index:
+            start = found[index] + 1
+            header_line = found[index] + 1
+            next_header = re.compile(r"^\s*\[")
+            end = next((n for n in range(start, len(lines)) if next_header.match(lines[n])), end)
+    key = parts[-1]
+    if key.startswith("["):
+        return header_line
+    pattern = re.compile(rf"(^|[{{,]|\s){re.escape(key)}\s*=")  # inline tables too
+    for n in range(start, end):
+        if pattern.match(lines[n]):
+            return n + 1
+    return header_line
 
 
 class Fields:

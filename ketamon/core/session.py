@@ -274,6 +274,7 @@ class Session:
                 samples = self.source.poll(step_t)
                 if samples:
                     self.ingest(samples)
+                self._poll_technical(step_t)
             if self.alarms is not None and self._timed_technical:
                 self._alarm_events(self.alarms.tick(step_t, self.nibp_due_s()))
 
@@ -339,6 +340,14 @@ class Session:
         return list(self._nibp_readings)
 
     # ---- internals ------------------------------------------------------------------
+
+    def _poll_technical(self, t_s: float) -> None:
+        state = getattr(self.source, "technical_state", None)
+        if state is None:
+            return
+        for condition, present in state().items():
+            if self._technical_state.get(condition, False) != present:
+                self.report_technical(t_s, condition, present, condition.replace("_", " "))
 
     def _request_nibp_if_due(self, step_t: float) -> None:
         request = getattr(self.source, "request_nibp", None)

@@ -6,6 +6,7 @@ from ketamon.core.alarm_profile import AlarmProfile
 from ketamon.core.dosing import Patient, make_plan
 from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
+from ketamon.core.scenario import Scenario, ScriptedMonitor
 from ketamon.core.session import Session
 from ketamon.core.simulator import PatientProfile, SimulatedMonitor, typical_patient
 
@@ -42,3 +43,12 @@ def autostart_demo(session: Session, protocol: Protocol, weight_kg: float) -> No
     span_s = nibp.baseline_interval_min * 60.0 * (nibp.baseline_readings - 1)
     session.advance_to(session.t_s + span_s)
     session.start(session.t_s, review_acknowledged=True)
+
+
+def scenario_session(
+    library: DrugLibrary, scenario: Scenario, alarm_profile: AlarmProfile | None = None
+) -> Session:
+    """A simulated session whose patient and events come from a training scenario."""
+    session = simulated_session(library, scenario.seed, scenario.patient, alarm_profile)
+    session.source = ScriptedMonitor(session.source, scenario, session)
+    return session

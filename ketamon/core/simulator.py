@@ -114,7 +114,10 @@ class SimulatedMonitor:
         self._rr_drift = 0.0
         self._pending_nibp: list[float] = []
         self.overrides = Overrides.none()
-        self.connected = True
+        self.connected = True  # False: the cable is out, nothing arrives
+        self.probe_off = False  # SpO2 probe off: no SpO2 or pulse, the monitor says so
+        self.cuff_failure = False  # NIBP requests give no reading
+        self.artefact = False  # motion: brief wild HR and SpO2 values
 
     @property
     def t_s(self) -> float:
@@ -177,6 +180,10 @@ class SimulatedMonitor:
             return self.overrides.fixed[vital]
         return resting * (1.0 + self.effect_fraction(vital)) + self.overrides.offset.get(vital, 0)
 
+    def technical_state(self) -> dict[str, bool]:
+        """Equipment conditions a monitor reports (for the session's technical alarms)."""
+        return {"source_lost": not self.connected, "sensor_off": self.probe_off and self.connected}
+
     def _continuous(self, t_s: float) -> list[Sample]:
         if not self.connected:
             return []
@@ -191,14 +198,17 @@ class SimulatedMonitor:
         # RR +-1-2 /min (CLINICAL.md §7), drifting over a minute as a monitor's RR does.
         self._rr_drift += -self._rr_drift / 60.0 + rng.normal(0.0, 1.2 * math.sqrt(2 / 60.0))
         rr = round(self._value(Vital.RR, p.rr_per_min) + self._rr_drift)
-        return [
-            Sample(t_s, Vital.HR, round(hr)),
-            Sample(t_s, Vital.SPO2, spo2),
-            Sample(t_s, Vital.RR, max(0.0, rr)),
-        ]
+        if self.artefact and rng.random() < 0.3:
+            # Motion artefact: a second of nonsense, as a moving finger gives.
+            hr += rng.uniform(-40, 60)
+            spo2 = max(70.0, spo2 - rng.uniform(5, 20))
+        samples = [Sample(t_s, Vital.RR, max(0.0, rr))]
+        if not self.probe_off:
+            samples[:0] = [Sample(t_s, Vital.HR, round(hr)), Sample(t_s, Vital.SPO2, spo2)]
+        return samples
 
     def _nibp(self, t_s: float) -> NibpReading | None:
-        if not self.connected:
+        if not self.connected or self.cuff_failure:
             return None
         rng = self._rng_nibp
         p = self.profile

@@ -11,8 +11,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from ketamon.core.scenario import load_scenario
 from ketamon.core.session import Session, SessionEvent
-from ketamon.core.simulation import simulated_session
+from ketamon.core.simulation import scenario_session, simulated_session
 from ketamon.io.rebuild import COMMANDS, replay
 from ketamon.io.recording import Recording, is_unfinished
 from ketamon.resources_loading import ClinicalResources
@@ -50,9 +51,13 @@ def rebuild_for_resume(
     now_s = max(session_time_now(meta, wall_now_s), last_t)
     source = meta.get("source", {})
     if meta.get("simulated") and source.get("kind") == "simulator":
-        session = simulated_session(
-            resources.library, source["seed"], alarm_profile=resources.alarm_profile
-        )
+        if source.get("scenario_file"):
+            scenario = load_scenario(Path(source["scenario_file"]))
+            session = scenario_session(resources.library, scenario, resources.alarm_profile)
+        else:
+            session = simulated_session(
+                resources.library, source["seed"], alarm_profile=resources.alarm_profile
+            )
         commands = [item for item in stream if isinstance(item, SessionEvent)]
         replay(session, [e for e in commands if e.kind in COMMANDS], resources.protocols, now_s)
     else:
