@@ -79,7 +79,12 @@ def run_gui(args: Namespace, resources: ClinicalResources) -> int:
     app = _application()
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
     sources = Sources(
-        resources, port_settings(args), seed=args.seed, speed=args.speed, data_dir=data_dir
+        resources,
+        port_settings(args),
+        seed=args.seed,
+        speed=args.speed,
+        data_dir=data_dir,
+        scenario=args.scenario,
     )
     if args.replay:
         try:
@@ -106,7 +111,8 @@ def run_gui(args: Namespace, resources: ClinicalResources) -> int:
     )
     window.resize(1600, 900)
     if args.autostart and first is None and window.model.session.simulated:
-        autostart_demo(window.model.session, resources.protocols[0], args.weight)
+        weight_kg = args.scenario.patient.weight_kg if args.scenario else args.weight
+        autostart_demo(window.model.session, resources.protocols[0], weight_kg)
         window.model.refresh()
     window.show()
     window.model.clock.start()  # replay: starts playing

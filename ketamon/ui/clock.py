@@ -55,6 +55,16 @@ class SessionClock(QObject):
     def stop(self) -> None:
         self._timer.stop()
 
+    def pause(self) -> None:
+        """Freeze session time (training only); `start()` carries on from here."""
+        self._offset_s = self.now_s()
+        self._started_mono = None
+        self._timer.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._timer.isActive()
+
     def set_speed(self, speed: float) -> None:
         self._offset_s = self.now_s()
         self._speed = speed

@@ -21,6 +21,7 @@ import ketamon
 from ketamon.core.infusion import Phase
 from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
+from ketamon.core.scenario import ScriptedMonitor
 from ketamon.core.session import Snapshot
 from ketamon.io.device import PortSettings
 from ketamon.io.export import export_csv
@@ -33,6 +34,7 @@ from ketamon.ui.annotations import CadssDialog, NoteDialog
 from ketamon.ui.browser import SessionBrowser
 from ketamon.ui.dashboard import Dashboard
 from ketamon.ui.format import mmss
+from ketamon.ui.instructor import InstructorPanel
 from ketamon.ui.port_dialog import PortDialog
 from ketamon.ui.replay_model import ReplayBar, ReplayModel
 from ketamon.ui.report import write_report
@@ -74,6 +76,7 @@ class MainWindow(QMainWindow):
         self.replay_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.replay_banner.hide()
         self.replay_bar: ReplayBar | None = None
+        self.instructor: InstructorPanel | None = None
         self._central = QWidget()
         self._layout = QVBoxLayout(self._central)
         self._layout.setContentsMargins(0, 0, 0, 0)
@@ -122,6 +125,7 @@ class MainWindow(QMainWindow):
         banner.acknowledge_requested.connect(self.actions.request_acknowledge)
         banner.pause_audio_requested.connect(self.actions.request_pause_audio)
         model.snapshot_changed.connect(self._on_snapshot_changed)
+        self._open_instructor(model)
         simulated = model.session.simulated
         self.sim_banner.setVisible(simulated)
         replaying = getattr(model, "is_replay", False)
@@ -185,6 +189,13 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(key))
             action.triggered.connect(slot)
             alarm_menu.addAction(action)
+        training = self.menuBar().addMenu("&Training")
+        show_panel = QAction("&Instructor panel", self)
+        show_panel.triggered.connect(lambda: self.instructor and self.instructor.show())
+        training.addAction(show_panel)
+        debrief = QAction("&Debrief…", self)
+        debrief.triggered.connect(lambda: self.instructor and self.instructor.open_debrief())
+        training.addAction(debrief)
         help_menu = self.menuBar().addMenu("&Help")
         about = QAction("&About ketamon", self)
         about.triggered.connect(self._on_about)
@@ -193,6 +204,16 @@ class MainWindow(QMainWindow):
     def _on_new_patient(self) -> None:
         if self.dashboard.infusion.setup_button.isEnabled():
             self.actions.request_setup()
+
+    def _open_instructor(self, model) -> None:
+        """A scenario session gets the instructor panel, in a window of its own."""
+        if self.instructor is not None:
+            self.instructor.close()
+            self.instructor = None
+        if isinstance(getattr(model.session, "source", None), ScriptedMonitor):
+            self.instructor = InstructorPanel(model)
+            self.instructor.resize(700, 700)
+            self.instructor.show()
 
     def _on_acknowledge_key(self) -> None:
         if self.dashboard.alarm_banner.ack_button.isEnabled():
@@ -301,4 +322,6 @@ class MainWindow(QMainWindow):
             self.model.close()
         if self.dashboard is not None:
             self.dashboard.stop()
+        if self.instructor is not None:
+            self.instructor.close()
         super().closeEvent(event)

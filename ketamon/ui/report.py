@@ -23,7 +23,7 @@ MARGIN = 90
 NOT_A_DEVICE = "ketamon supports monitoring and training; it is not a certified medical device."
 
 
-class _Pages:
+class PdfPages:
     """A painter with a cursor that starts a new page when the text would run off."""
 
     def __init__(self, writer: QPdfWriter, painter: QPainter):
@@ -67,7 +67,7 @@ def write_report(path: Path, summary: dict, recording: Recording) -> Path:
     writer.setTitle("ketamon session report")
     painter = QPainter(writer)
     try:
-        pages = _Pages(writer, painter)
+        pages = PdfPages(writer, painter)
         _header(pages, summary, recording)
         _chart(pages, summary, recording)
         _tables(pages, summary)
@@ -78,7 +78,7 @@ def write_report(path: Path, summary: dict, recording: Recording) -> Path:
     return path
 
 
-def _header(pages: _Pages, summary: dict, recording: Recording) -> None:
+def _header(pages: PdfPages, summary: dict, recording: Recording) -> None:
     pages.text("ketamon session report", 18, bold=True)
     if summary["simulated"]:
         pages.text("SIMULATED SESSION: training data, not a patient", 12, True, "#a000a0")
@@ -116,7 +116,7 @@ def _header(pages: _Pages, summary: dict, recording: Recording) -> None:
     pages.gap()
 
 
-def _chart(pages: _Pages, summary: dict, recording: Recording) -> None:
+def _chart(pages: PdfPages, summary: dict, recording: Recording) -> None:
     pages.text("Trends (SBP and DBP red, HR green; shaded: infusion)", 13, bold=True)
     height = 420
     pages.need(height + 40)
@@ -173,7 +173,7 @@ def _chart(pages: _Pages, summary: dict, recording: Recording) -> None:
     pages.y = rect.bottom() + 50
 
 
-def _tables(pages: _Pages, summary: dict) -> None:
+def _tables(pages: PdfPages, summary: dict) -> None:
     pages.text(f"Alarms ({summary['alarm_count']})", 13, bold=True)
     if not summary["alarms"]:
         pages.text("None", 10)
@@ -192,7 +192,7 @@ def _tables(pages: _Pages, summary: dict) -> None:
     pages.gap()
 
 
-def _signatures(pages: _Pages) -> None:
+def _signatures(pages: PdfPages) -> None:
     pages.need(260)
     pages.text("Signatures", 13, bold=True)
     for role in ("Nurse who gave the infusion", "Reviewing nurse or physician"):

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ketamon.core.scenario import Scenario
 from ketamon.core.session import Session
-from ketamon.core.simulation import simulated_session
+from ketamon.core.simulation import scenario_session, simulated_session
 from ketamon.io.device import PortSettings
 from ketamon.io.session_recorder import SessionRecorder
 from ketamon.resources_loading import ClinicalResources
@@ -24,6 +25,7 @@ class Sources:
         seed: int = 1,
         speed: float = 1.0,
         data_dir: Path | None = None,
+        scenario: Scenario | None = None,
     ):
         """`data_dir` None: sessions are not recorded (tests of widgets only)."""
         self.resources = resources
@@ -31,10 +33,13 @@ class Sources:
         self.seed = seed
         self.speed = speed
         self.data_dir = data_dir
+        self.scenario = scenario
 
     def new_model(self) -> SessionModel:
         r = self.resources
-        if self.port is None:
+        if self.scenario is not None:
+            session = scenario_session(r.library, self.scenario, r.alarm_profile)
+        elif self.port is None:
             session = simulated_session(r.library, self.seed, alarm_profile=r.alarm_profile)
         else:
             session = Session(r.library, simulated=False, alarm_profile=r.alarm_profile)
@@ -56,7 +61,15 @@ class Sources:
 
     def recording_meta(self) -> dict:
         r = self.resources
-        if self.port is None:
+        if self.scenario is not None:
+            sc = self.scenario
+            source = {
+                "kind": "simulator",
+                "seed": sc.seed,
+                "scenario": sc.id,
+                "scenario_file": str(sc.path),
+            }
+        elif self.port is None:
             source = {"kind": "simulator", "seed": self.seed}
         else:
             p = self.port
@@ -70,6 +83,8 @@ class Sources:
         return {"source": source, "alarm_profile": r.alarm_profile.name, "speed": self.speed}
 
     def label(self) -> str:
+        if self.scenario is not None:
+            return f"Source: training scenario '{self.scenario.name}'"
         if self.port is None:
             return f"Source: simulator (seed {self.seed})"
         return f"Device {self.port.port} ({self.port.protocol})"

@@ -146,7 +146,7 @@ def test_without_sound_the_banner_says_so_and_visual_alarms_still_work(window, b
 
 def test_no_data_raises_the_technical_alarm_on_screen(window, banner):
     session = start_infusion(window)
-    session.source.connected = False
+    session.source.probe_off = True  # no HR/SpO2; "sensor off" is low, "no data" medium
     window.model.clock.fast_forward(session.t_s + 12)
     assert banner.text.text() == "** INOP NO HR/SPO2 DATA"
     hr = window.dashboard.numerics.tiles[Vital.HR]

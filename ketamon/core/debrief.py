@@ -1,0 +1,58 @@
+"""The debrief timeline: alarms, trainee actions with response times, and instructor events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ketamon.core.session import SessionEvent
+
+# Trainee actions and what each answers to (the alarm that prompted it).
+ACTIONS = {
+    "alarm.acknowledged": "Acknowledged",
+    "alarm.audio_paused": "Paused audio",
+    "infusion.paused": "Paused infusion",
+    "infusion.stopped_early": "Stopped infusion",
+    "annotation": "Annotated",
+}
+
+
+@dataclass(frozen=True)
+class DebriefRow:
+    """One line of the debrief; `response_s` is how long after the prompting alarm it came."""
+
+    t_s: float
+    kind: str  # alarm, action, instructor, phase
+    text: str
+    response_s: float | None = None
+
+
+def debrief_rows(events: list[SessionEvent]) -> list[DebriefRow]:
+    rows: list[DebriefRow] = []
+    open_alarms: dict[str, float] = {}  # alarm id -> start time, while unanswered
+    last_ack_t = None
+    for e in events:
+        kind = e.kind
+        if kind == "alarm.start":
+            open_alarms[e.data["alarm_id"]] = e.t_s
+            rows.append(DebriefRow(e.t_s, "alarm", f"{e.data['priority']} alarm: {e.message}"))
+        elif kind == "alarm.escalated":
+            rows.append(DebriefRow(e.t_s, "alarm", f"escalated to high: {e.message}"))
+        elif kind == "alarm.end":
+            open_alarms.pop(e.data.get("alarm_id"), None)
+        elif kind in ACTIONS:
+            if kind == "alarm.acknowledged" and e.t_s == last_ack_t:
+                continue  # one press, several alarms
+            last_ack_t = e.t_s if kind == "alarm.acknowledged" else last_ack_t
+            prompted = [t for t in open_alarms.values() if t <= e.t_s]
+            response = e.t_s - max(prompted) if prompted else None
+            text = ACTIONS[kind] + (f": {e.message}" if e.message else "")
+            rows.append(DebriefRow(e.t_s, "action", text, response))
+            if kind == "alarm.acknowledged":
+                open_alarms.clear()
+        elif kind.startswith("instructor."):
+            rows.append(DebriefRow(e.t_s, "instructor", e.message))
+        elif kind in ("infusion.started", "infusion.observation_started", "infusion.discharged"):
+            rows.append(
+                DebriefRow(e.t_s, "phase", kind.removeprefix("infusion.").replace("_", " "))
+            )
+    return rows

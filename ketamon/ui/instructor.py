@@ -1,0 +1,230 @@
+"""The instructor panel (its own window, for a second screen) and the debrief.
+
+The panel acts on the scenario's simulated monitor: live offsets per vital,
+one-tap equipment faults, the scheduled events with their countdown, pause and
+fast-forward of session time, and notes. Every instructor action is an event
+in the session, so the debrief and the recording show it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ketamon.core.debrief import DebriefRow, debrief_rows
+from ketamon.core.scenario import ScriptedMonitor
+from ketamon.core.session import Snapshot
+from ketamon.core.vitals import Vital
+from ketamon.ui.format import mmss
+from ketamon.ui.session_model import SessionModel
+
+OVERRIDE_VITALS = (Vital.HR, Vital.SPO2, Vital.SBP, Vital.DBP, Vital.RR)
+FAULTS = {
+    "probe_off": "Probe off",
+    "cuff_failure": "Cuff failure",
+    "cable_unplugged": "Cable unplugged",
+    "artefact": "Motion artefact",
+}
+FAST_FORWARD_S = 300.0
+
+
+class InstructorPanel(QWidget):
+    """Controls for one scenario session in `model`."""
+
+    def __init__(self, model: SessionModel, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.model = model
+        self.source: ScriptedMonitor = model.session.source
+        self.setWindowTitle(f"ketamon instructor — {self.source.scenario.name}")
+        title = QLabel(f"Scenario: {self.source.scenario.name}", objectName="big")
+        description = QLabel(self.source.scenario.description, objectName="caption")
+        description.setWordWrap(True)
+
+        overrides = QGridLayout()
+        self.offsets: dict[Vital, QSpinBox] = {}
+        for row, vital in enumerate(OVERRIDE_VITALS):
+            box = QSpinBox()
+            box.setRange(-150, 150)
+            box.setSuffix(f" {vital.unit}")
+            box.valueChanged.connect(lambda value, v=vital: self._on_offset_changed(v, value))
+            overrides.addWidget(QLabel(f"{vital.label} offset"), row, 0)
+            overrides.addWidget(box, row, 1)
+            self.offsets[vital] = box
+
+        faults = QHBoxLayout()
+        self.fault_buttons: dict[str, QPushButton] = {}
+        for key, label in FAULTS.items():
+            button = QPushButton(label, objectName="faultButton")
+            button.setCheckable(True)
+            button.toggled.connect(lambda on, k=key: self._on_fault_toggled(k, on))
+            faults.addWidget(button)
+            self.fault_buttons[key] = button
+
+        self.schedule = QTableWidget(0, 3)
+        self.schedule.setHorizontalHeaderLabels(["Event", "At", "State"])
+        self.schedule.verticalHeader().hide()
+        self.schedule.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.schedule.horizontalHeader().setStretchLastSection(True)
+
+        self.pause_button = QPushButton("Pause time")
+        self.pause_button.clicked.connect(self._on_pause_clicked)
+        self.forward_button = QPushButton(f"Fast-forward {FAST_FORWARD_S / 60:g} min")
+        self.forward_button.clicked.connect(self._on_forward_clicked)
+        self.debrief_button = QPushButton("Debrief…")
+        self.debrief_button.clicked.connect(self.open_debrief)
+        time_row = QHBoxLayout()
+        for button in (self.pause_button, self.forward_button, self.debrief_button):
+            time_row.addWidget(button)
+
+        self.note = QLineEdit(placeholderText="Instructor note (Enter to add)")
+        self.note.returnPressed.connect(self._on_note)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(description)
+        layout.addLayout(overrides)
+        layout.addLayout(faults)
+        layout.addWidget(QLabel("Scheduled events", objectName="caption"))
+        layout.addWidget(self.schedule, 1)
+        layout.addLayout(time_row)
+        layout.addWidget(self.note)
+        self.debrief: DebriefDialog | None = None
+        model.snapshot_changed.connect(self._on_snapshot_changed)
+        self._on_snapshot_changed(model.snapshot())
+
+    # ---- actions ------------------------------------------------------------------------
+
+    def _log(self, kind: str, text: str, data: dict | None = None) -> None:
+        session = self.model.session
+        session.log(self.model.clock.now_s(), f"instructor.{kind}", text, data)
+
+    def _on_offset_changed(self, vital: Vital, value: int) -> None:
+        if value:
+            self.source.instructor.offsets[vital] = float(value)
+        else:
+            self.source.instructor.offsets.pop(vital, None)
+        self._log(
+            "override",
+            f"{vital.label} offset {value:+d} {vital.unit}",
+            {"vital": vital.value, "offset": value},
+        )
+
+    def _on_fault_toggled(self, fault: str, on: bool) -> None:
+        faults = self.source.instructor.equipment
+        faults.add(fault) if on else faults.discard(fault)
+        self._log("fault", f"{FAULTS[fault]} {'on' if on else 'off'}", {"fault": fault, "on": on})
+
+    def _on_pause_clicked(self) -> None:
+        clock = self.model.clock
+        if clock.running:
+            clock.pause()
+            self._log("time", "session time paused")
+        else:
+            clock.start()
+            self._log("time", "session time resumed")
+        self.pause_button.setText("Pause time" if clock.running else "Resume time")
+
+    def _on_forward_clicked(self) -> None:
+        clock = self.model.clock
+        self._log("time", f"fast-forward {FAST_FORWARD_S / 60:g} min")
+        clock.fast_forward(clock.now_s() + FAST_FORWARD_S)
+
+    def _on_note(self) -> None:
+        text = self.note.text().strip()
+        if text:
+            self._log("note", text)
+            self.note.clear()
+
+    def open_debrief(self) -> None:
+        self.debrief = DebriefDialog(debrief_rows(self.model.session.events), self)
+        self.debrief.open()
+
+    def _on_snapshot_changed(self, snap: Snapshot) -> None:
+        rows = self.source.schedule(snap.t_s)
+        self.schedule.setRowCount(len(rows))
+        for r, (event, start_s, state) in enumerate(rows):
+            at = "after " + event.at_phase.replace("_", " ") if start_s is None else mmss(start_s)
+            if state == "pending" and start_s is not None:
+                state = f"in {mmss(start_s - snap.t_s)}"
+            for c, text in enumerate((event.name, at, state)):
+                self.schedule.setItem(r, c, QTableWidgetItem(text))
+
+
+class DebriefDialog(QDialog):
+    """The timeline of the run: alarms, trainee actions with response times, instructor events."""
+
+    def __init__(self, rows: list[DebriefRow], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Debrief")
+        self.resize(900, 600)
+        self.rows = rows
+        self.table = QTableWidget(len(rows), 4)
+        self.table.setHorizontalHeaderLabels(["Time", "Who/what", "Event", "Response"])
+        self.table.verticalHeader().hide()
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for r, row in enumerate(rows):
+            response = "" if row.response_s is None else f"{row.response_s:.0f} s"
+            for c, text in enumerate((mmss(row.t_s), row.kind, row.text, response)):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        self.pdf_button = self.buttons.addButton(
+            "Export PDF…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.pdf_button.clicked.connect(self._on_export)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table)
+        layout.addWidget(self.buttons)
+
+    def table_text(self) -> list[list[str]]:
+        return [
+            [self.table.item(r, c).text() for c in range(4)] for r in range(self.table.rowCount())
+        ]
+
+    def _on_export(self) -> None:
+        target, _ = QFileDialog.getSaveFileName(self, "Debrief PDF", "debrief.pdf", "PDF (*.pdf)")
+        if target:
+            write_debrief_pdf(Path(target), self.rows)
+
+
+def write_debrief_pdf(path: Path, rows: list[DebriefRow]) -> Path:
+    """The debrief timeline as a PDF (same page layout as the session report)."""
+    from PySide6.QtCore import QMarginsF
+    from PySide6.QtGui import QPageSize, QPainter, QPdfWriter
+
+    from ketamon.ui.report import DPI, PdfPages
+
+    writer = QPdfWriter(str(path))
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setResolution(DPI)
+    writer.setPageMargins(QMarginsF(0, 0, 0, 0))
+    painter = QPainter(writer)
+    try:
+        pages = PdfPages(writer, painter)
+        pages.text("ketamon training debrief", 18, bold=True)
+        pages.text("SIMULATED SESSION: training data, not a patient", 12, True, "#a000a0")
+        pages.gap()
+        for row in rows:
+            response = "" if row.response_s is None else f"   response {row.response_s:.0f} s"
+            pages.text(f"{mmss(row.t_s)}  [{row.kind}]  {row.text}{response}", 10)
+        pages.footer()
+    finally:
+        painter.end()
+    return path

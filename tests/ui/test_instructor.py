@@ -1,0 +1,116 @@
+"""The instructor panel and the debrief, driven as a trainer does."""
+
+import pytest
+
+from ketamon.core.scenario import load_scenarios
+from ketamon.core.simulation import autostart_demo
+from ketamon.core.vitals import Vital
+from ketamon.resources import scenarios_dir
+from ketamon.resources_loading import load_clinical_resources
+from ketamon.ui.instructor import DebriefDialog, write_debrief_pdf
+from ketamon.ui.main_window import MainWindow
+from ketamon.ui.sources import Sources
+
+
+@pytest.fixture(scope="module")
+def resources():
+    return load_clinical_resources()
+
+
+@pytest.fixture
+def training(qtbot, resources, tmp_path):
+    scenario = load_scenarios(scenarios_dir())["uneventful"]
+    sources = Sources(resources, None, data_dir=tmp_path, scenario=scenario)
+    win = MainWindow(
+        sources.new_model, resources.protocols, resources.library, sources.label(), sources
+    )
+    win.force_close = True
+    qtbot.addWidget(win)
+    autostart_demo(win.model.session, resources.protocols[0], scenario.patient.weight_kg)
+    win.model.refresh()
+    panel = win.instructor
+    qtbot.addWidget(panel)
+    yield win, panel
+    win.model.close()
+
+
+def advance(win, seconds):
+    win.model.clock.fast_forward(win.model.session.t_s + seconds)
+
+
+def test_panel_opens_in_its_own_window_for_a_scenario(training):
+    win, panel = training
+    assert panel is not None and panel.isWindow() and panel.isVisible()
+    assert "Uneventful session" in panel.windowTitle()
+    assert "SIMULATION" in win.windowTitle()
+
+
+def test_override_reaches_the_numerics_and_the_alarms(qtbot, training):
+    win, panel = training
+    advance(win, 30)
+    before = float(win.dashboard.numerics.tiles[Vital.HR].value.text())
+    panel.offsets[Vital.HR].setValue(60)
+    advance(win, 1)  # one sample
+    after = float(win.dashboard.numerics.tiles[Vital.HR].value.text())
+    assert after >= before + 50
+    advance(win, 11)
+    assert win.dashboard.alarm_banner.text.text().startswith("*** HR VERY HIGH")
+    kinds = [e.kind for e in win.model.session.events]
+    assert "instructor.override" in kinds
+
+
+def test_one_tap_fault_and_scheduled_events(qtbot, training):
+    win, panel = training
+    panel.fault_buttons["probe_off"].setChecked(True)
+    advance(win, 12)
+    assert "INOP" in win.dashboard.alarm_banner.text.text()
+    panel.fault_buttons["probe_off"].setChecked(False)
+    advance(win, 2)
+    assert win.dashboard.numerics.tiles[Vital.SPO2].value.text().isdigit()
+
+
+def test_scenario_countdown_pause_and_fast_forward(qtbot, resources, tmp_path):
+    scenario = load_scenarios(scenarios_dir())["tachycardia"]
+    sources = Sources(resources, None, data_dir=tmp_path, scenario=scenario)
+    win = MainWindow(
+        sources.new_model, resources.protocols, resources.library, sources.label(), sources
+    )
+    win.force_close = True
+    qtbot.addWidget(win)
+    panel = win.instructor
+    qtbot.addWidget(panel)
+    autostart_demo(win.model.session, resources.protocols[0], 70.0)
+    win.model.refresh()
+    assert [panel.schedule.item(0, c).text() for c in (0, 2)] == ["HR climbs", "in 15:00"]
+    panel.forward_button.click()
+    assert panel.schedule.item(0, 2).text() == "in 10:00"
+    win.model.clock.start()
+    panel.pause_button.click()
+    assert panel.pause_button.text() == "Resume time"
+    frozen = win.model.clock.now_s()
+    qtbot.wait(200)
+    assert win.model.clock.now_s() == frozen
+    panel.pause_button.click()
+    assert panel.pause_button.text() == "Pause time"
+    win.model.close()
+
+
+def test_debrief_shows_alarms_actions_and_response_times(qtbot, training, tmp_path):
+    win, panel = training
+    panel.offsets[Vital.HR].setValue(60)
+    advance(win, 20)
+    start = next(e for e in win.model.session.events if e.kind == "alarm.start")
+    advance(win, 7)
+    win.actions.request_acknowledge()
+    panel.note.setText("Trainee checked the patient")
+    panel.note.returnPressed.emit()
+    panel.open_debrief()
+    debrief = panel.debrief
+    assert isinstance(debrief, DebriefDialog)
+    rows = debrief.table_text()
+    ack = next(r for r in rows if r[2].startswith("Acknowledged"))
+    assert ack[3] == f"{win.model.session.t_s - start.t_s:.0f} s"
+    assert any(r[1] == "instructor" and r[2] == "Trainee checked the patient" for r in rows)
+    assert any(r[1] == "alarm" for r in rows)
+    pdf = write_debrief_pdf(tmp_path / "debrief.pdf", debrief.rows)
+    assert pdf.read_bytes().startswith(b"%PDF")
