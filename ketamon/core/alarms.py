@@ -12,9 +12,8 @@ always an argument: the engine never reads a clock.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from ketamon.core.alarm_profile import AlarmKind, AlarmProfile, AlarmRule, Criterion, Priority
+from ketamon.core.alarm_types import Alarm, AlarmEvent, Finding, RuleState
 from ketamon.core.baseline import Baseline
 from ketamon.core.vitals import Sample, Vital
 
@@ -30,71 +29,6 @@ TECHNICAL_LABELS = {
 }
 
 
-@dataclass(frozen=True)
-class AlarmEvent:
-    """One alarm happening at `t_s`, value and limit in the vital's unit.
-
-    `action`: armed, disarmed, start, change, escalated, condition_ended,
-    condition_returned, end, acknowledged, audio_paused or audio_resumed.
-    """
-
-    t_s: float
-    action: str
-    alarm_id: str
-    priority: Priority | None = None
-    kind: AlarmKind | None = None
-    condition: str = ""
-    value: float | None = None
-    limit: float | None = None
-    detail: str = ""
-    vitals: tuple[str, ...] = ()  # the vitals concerned (tiles to mark), by Vital.value
-
-
-@dataclass
-class Alarm:
-    """A condition being signalled: shown until it ends (or, if latching, until acknowledged)."""
-
-    id: str
-    kind: AlarmKind
-    priority: Priority
-    label: str
-    message: str
-    vitals: frozenset[Vital]
-    value: float | None
-    limit: float | None
-    started_s: float
-    priority_since_s: float
-    rule_id: str = ""
-    present: bool = True
-    acknowledged: bool = False
-    latching: bool = False
-    escalated: bool = False
-
-
-@dataclass
-class _RuleState:
-    pending_since_s: float | None = None
-    met: bool = False
-    value: float | None = None
-    limit: float | None = None
-    message: str = ""
-
-
-@dataclass
-class _Finding:
-    """What the judged rules say about one group (or technical condition) right now."""
-
-    priority: Priority
-    label: str
-    message: str
-    vitals: frozenset[Vital]
-    value: float | None
-    limit: float | None
-    latching: bool
-    rule_id: str = ""
-    extra: dict = field(default_factory=dict)
-
-
 class AlarmEngine:
     """Judges samples and time against `profile`; returns AlarmEvents from every call."""
 
@@ -104,7 +38,7 @@ class AlarmEngine:
         self.alarms: dict[str, Alarm] = {}
         self.audio_paused_until_s: float | None = None
         self._pause_ceiling: int = 0
-        self._rules = {r.id: _RuleState() for r in profile.rules}
+        self._rules = {r.id: RuleState() for r in profile.rules}
         # Which rules a sample of each vital can change; a cuff reading (judged when
         # its last part arrives, whichever that is) concerns every NIBP rule.
         nibp_rules = tuple(r for r in profile.rules if r.vitals & NIBP)
@@ -117,7 +51,7 @@ class AlarmEngine:
         self._latest: dict[Vital, Sample] = {}
         self._last_seen_s: dict[Vital, float] = {}
         self._armed_s = 0.0
-        self._technical: dict[str, _Finding] = {}
+        self._technical: dict[str, Finding] = {}
         self._t = 0.0
 
     # ---- arming -------------------------------------------------------------------
@@ -136,7 +70,7 @@ class AlarmEngine:
         ]
         self.alarms.clear()
         self._technical.clear()
-        self._rules = {r.id: _RuleState() for r in self.profile.rules}
+        self._rules = {r.id: RuleState() for r in self.profile.rules}
         self.audio_paused_until_s = None
         return [*events, AlarmEvent(t_s, "disarmed", "alarms")]
 
@@ -281,15 +215,15 @@ class AlarmEngine:
             state.met = True
         return state.met or was_met
 
-    def _findings(self) -> dict[str, _Finding]:
-        found: dict[str, _Finding] = {}
+    def _findings(self) -> dict[str, Finding]:
+        found: dict[str, Finding] = {}
         for rule in self.profile.rules:  # file order breaks ties between equal priorities
             state = self._rules[rule.id]
             if not state.met:
                 continue
             current = found.get(rule.group)
             if current is None or rule.priority > current.priority:
-                found[rule.group] = _Finding(
+                found[rule.group] = Finding(
                     rule.priority,
                     rule.label,
                     state.message,
@@ -392,7 +326,7 @@ class AlarmEngine:
         if not present:
             self._technical.pop(condition, None)
             return
-        self._technical[condition] = _Finding(
+        self._technical[condition] = Finding(
             priority,
             TECHNICAL_LABELS[condition],
             detail or TECHNICAL_LABELS[condition],

@@ -8,17 +8,17 @@ runner subscribe. The session never reads a clock: the caller says what time it 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
-from typing import Protocol as TypingProtocol
+from dataclasses import replace
 
-from ketamon.core.alarm_profile import AlarmProfile, Priority
-from ketamon.core.alarms import Alarm, AlarmEngine, AlarmEvent
+from ketamon.core.alarm_profile import AlarmProfile
+from ketamon.core.alarms import AlarmEngine, AlarmEvent
 from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.dosing import DosePlan, check_limits
-from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, InfusionStatus, Phase
+from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, Phase
 from ketamon.core.limits import DrugLibrary, LimitFinding, LimitLevel
 from ketamon.core.nibp import is_stale, next_due_s
 from ketamon.core.publisher import Publisher
+from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
 from ketamon.core.vitals import NibpReading, Sample, Vital, estimated_map
 
 MAX_STEP_S = 1.0  # the session judges time in steps no longer than one sample period
@@ -43,46 +43,12 @@ def prescription_data(plan: DosePlan) -> dict:
     }
 
 
-class PolledSource(TypingProtocol):
-    """A source the session pulls from (the simulator, a replay)."""
-
-    def poll(self, t_s: float) -> list[Sample]: ...
-
-
-@dataclass(frozen=True)
-class SessionEvent:
-    """Anything that happened, at session time `t_s`: `kind` like 'infusion.started'."""
-
-    t_s: float
-    kind: str
-    message: str = ""
-    data: dict = field(default_factory=dict)
-
-
 class LimitsNotCleared(CommandError):
     """Setup refused: a hard limit is broken or a soft one is not acknowledged."""
 
     def __init__(self, findings: list[LimitFinding]):
         self.findings = findings
         super().__init__("; ".join(f.message for f in findings))
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What the dashboard shows at `t_s`: infusion status, latest vitals, baseline, NIBP timing."""
-
-    t_s: float
-    phase: Phase
-    status: InfusionStatus | None
-    latest: dict[Vital, Sample]
-    baseline: Baseline | None
-    nibp_due_s: float | None
-    nibp_stale: bool
-    alarms: tuple[Alarm, ...] = ()  # copies, most urgent first
-    alarms_armed: bool = False
-    alarm_profile: str | None = None  # None: this session has no alarm engine
-    audio_priority: Priority | None = None
-    audio_pause_left_s: float | None = None
 
 
 class Session:

@@ -1,0 +1,46 @@
+"""Values the session publishes: its events, its snapshots, and what a polled source is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol as TypingProtocol
+
+from ketamon.core.alarm_profile import Priority
+from ketamon.core.alarms import Alarm
+from ketamon.core.baseline import Baseline
+from ketamon.core.infusion import InfusionStatus, Phase
+from ketamon.core.vitals import Sample, Vital
+
+
+class PolledSource(TypingProtocol):
+    """A source the session pulls from (the simulator, a replay)."""
+
+    def poll(self, t_s: float) -> list[Sample]: ...
+
+
+@dataclass(frozen=True)
+class SessionEvent:
+    """Anything that happened, at session time `t_s`: `kind` like 'infusion.started'."""
+
+    t_s: float
+    kind: str
+    message: str = ""
+    data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the dashboard shows at `t_s`: infusion status, latest vitals, baseline, NIBP timing."""
+
+    t_s: float
+    phase: Phase
+    status: InfusionStatus | None
+    latest: dict[Vital, Sample]
+    baseline: Baseline | None
+    nibp_due_s: float | None
+    nibp_stale: bool
+    alarms: tuple[Alarm, ...] = ()  # copies, most urgent first
+    alarms_armed: bool = False
+    alarm_profile: str | None = None  # None: this session has no alarm engine
+    audio_priority: Priority | None = None
+    audio_pause_left_s: float | None = None
