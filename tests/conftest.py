@@ -62,3 +62,39 @@ def maintenance_protocol(protocols):
 @pytest.fixture
 def plan_70kg(loading_protocol):
     return make_plan(loading_protocol, Patient(70.0), 1.0)
+
+
+@pytest.fixture(scope="session")
+def resources():
+    """Protocols, drug library and alarm profile, as the app loads them."""
+    from ketamon.resources_loading import load_clinical_resources
+
+    return load_clinical_resources()
+
+
+@pytest.fixture(scope="session")
+def strong_recording(tmp_path_factory, resources):
+    """A recording of a strong BP responder (seed 5), made headless at maximum speed."""
+    import io
+
+    from ketamon.cli import build_parser
+    from ketamon.core.simulator import strong_bp_responder
+    from ketamon.headless import run_headless
+
+    directory = tmp_path_factory.mktemp("strong")
+    args = build_parser().parse_args(
+        ["--headless", "--speed", "max", "--seed", "5", "--autostart", "--data-dir", str(directory)]
+    )
+    run_headless(args, resources, out=io.StringIO(), profile=strong_bp_responder())
+    (path,) = directory.glob("*.ketamon")
+    return path
+
+
+@pytest.fixture
+def cable(tmp_path):
+    """A pseudo-terminal cable behind a stable path (see tests/io/pty_rig.py)."""
+    from tests.io.pty_rig import PtyCable
+
+    rig = PtyCable(tmp_path / "ttyMONITOR")
+    yield rig
+    rig.close()

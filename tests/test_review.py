@@ -1,37 +1,17 @@
 """ketamon review: recordings rebuilt through the same engine; other monitors' CSVs."""
 
 import csv
-import io
 import json
 from pathlib import Path
 
 import pytest
 
-from ketamon.cli import build_parser, main
-from ketamon.core.simulator import strong_bp_responder
-from ketamon.headless import run_headless
+from ketamon.cli import main
 from ketamon.io.recording import Recording
-from ketamon.resources_loading import load_clinical_resources
 from ketamon.review import ReviewError, parse_columns, review_csv, review_recording
 
 SHARED_CSV = Path(__file__).resolve().parents[2] / "shared" / "data" / "icu-numerics-s00001.csv"
 COLUMNS = "hr=HR,sbp=NBPSys,dbp=NBPDias,map=NBPMean,spo2=SpO2,rr=RESP"
-
-
-@pytest.fixture(scope="module")
-def resources():
-    return load_clinical_resources()
-
-
-@pytest.fixture(scope="module")
-def strong_recording(tmp_path_factory, resources):
-    directory = tmp_path_factory.mktemp("rec")
-    args = build_parser().parse_args(
-        ["--headless", "--speed", "max", "--seed", "5", "--autostart", "--data-dir", str(directory)]
-    )
-    run_headless(args, resources, out=io.StringIO(), profile=strong_bp_responder())
-    (path,) = directory.glob("*.ketamon")
-    return path
 
 
 def test_review_judges_alarms_exactly_as_live(strong_recording, resources):

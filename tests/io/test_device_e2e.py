@@ -13,20 +13,6 @@ from ketamon.io.device import DeviceConnection, PortSettings
 from ketamon.io.device_feed import DeviceFeed
 from ketamon.io.device_thread import DeviceThread
 from ketamon.io.emulator import Emulator
-from ketamon.resources_loading import load_clinical_resources
-from tests.io.pty_rig import PtyCable
-
-
-@pytest.fixture(scope="module")
-def resources():
-    return load_clinical_resources()
-
-
-@pytest.fixture
-def cable(tmp_path):
-    rig = PtyCable(tmp_path / "ttyMONITOR")
-    yield rig
-    rig.close()
 
 
 class Bedside:

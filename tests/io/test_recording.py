@@ -2,17 +2,16 @@
 
 import math
 import os
-import signal
 import sqlite3
 import stat
 import subprocess
 import sys
-import time
 
 import pytest
 
 from ketamon.core.vitals import Vital
 from ketamon.io.recording import SCHEMA, Recording, RecordingError, is_unfinished
+from tests.io.crash import record_then_kill
 
 
 def record_headless(tmp_path, *extra):
@@ -27,23 +26,7 @@ def only_recording(directory):
 
 
 def test_kill_9_loses_at_most_one_second(tmp_path):
-    child = subprocess.Popen(
-        record_headless(tmp_path, "--speed", "1"),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.time() + 20
-        while not list(tmp_path.glob("*.ketamon")) and time.time() < deadline:
-            time.sleep(0.05)
-        time.sleep(3.0)
-        killed_wall = time.time()
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=10)
-    finally:
-        if child.poll() is None:
-            child.kill()
-    path = only_recording(tmp_path)
+    path, killed_wall = record_then_kill(tmp_path, seed=3, seconds=3.0)
     recording = Recording(path)  # opens cleanly after the crash
     clock = recording.meta["clock"]
     t_at_kill = clock["t_s"] + (killed_wall - clock["wall_s"]) * clock["speed"]

@@ -1,39 +1,21 @@
 """Resume after an unclean exit: the timer and dose are right for the time that passed."""
 
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from ketamon.core.infusion import Phase
 from ketamon.io.recording import Recording
 from ketamon.io.resume import rebuild_for_resume, unfinished_recordings
-from ketamon.resources_loading import load_clinical_resources
-
-
-@pytest.fixture(scope="module")
-def resources():
-    return load_clinical_resources()
+from tests.io.crash import record_then_kill
 
 
 @pytest.fixture
 def crashed(tmp_path):
     """A simulated session recorded at 1x, killed with SIGKILL after ~2 s of infusion."""
-    cmd = [sys.executable, "-m", "ketamon", "--headless", "--autostart", "--seed", "4"]
-    cmd += ["--speed", "1", "--data-dir", str(tmp_path)]
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 20
-    while not list(tmp_path.glob("*.ketamon")) and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(2.0)
-    killed_wall = time.time()
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=10)
-    (path,) = tmp_path.glob("*.ketamon")
-    return path, killed_wall
+    return record_then_kill(tmp_path, seed=4, seconds=2.0)
 
 
 def test_unfinished_session_is_found(crashed):

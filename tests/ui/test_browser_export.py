@@ -1,36 +1,24 @@
 """Session browser (patients and simulations apart, bad files harmless), CSV and PDF export."""
 
 import csv
-import io
 import shutil
 
 import pytest
 
-from ketamon.cli import build_parser, main
-from ketamon.core.simulator import strong_bp_responder
+from ketamon.cli import main
 from ketamon.core.vitals import Vital
-from ketamon.headless import run_headless
 from ketamon.io.export import export_csv
 from ketamon.io.recording import Recording
-from ketamon.resources_loading import load_clinical_resources
 from ketamon.review import parse_columns, review_csv, review_recording
 from ketamon.ui.browser import SessionBrowser, list_recordings
 from ketamon.ui.report import write_report
 
 
 @pytest.fixture(scope="module")
-def resources():
-    return load_clinical_resources()
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory, resources):
+def folder(tmp_path_factory, strong_recording):
     directory = tmp_path_factory.mktemp("sessions")
-    args = build_parser().parse_args(
-        ["--headless", "--speed", "max", "--seed", "5", "--autostart", "--data-dir", str(directory)]
-    )
-    run_headless(args, resources, out=io.StringIO(), profile=strong_bp_responder())
-    (good,) = directory.glob("*.ketamon")
+    good = directory / strong_recording.name
+    shutil.copy(strong_recording, good)
     live = directory / good.name.replace("_SIM", "_LIVE")
     shutil.copy(good, live)  # a simulation renamed as if it were a patient session
     (directory / "2026-01-01_00-00-00_LIVE.ketamon").write_bytes(b"truncated garbage")

@@ -13,24 +13,10 @@ from ketamon.core.vitals import Vital
 from ketamon.io.device import PortSettings
 from ketamon.io.emulator import Emulator
 from ketamon.io.parsers import make_parser
-from ketamon.resources_loading import load_clinical_resources
 from ketamon.ui.main_window import MainWindow
 from ketamon.ui.port_dialog import PortDialog, remembered
 from ketamon.ui.sources import Sources
-from tests.io.pty_rig import PtyCable
 from tests.ui.helpers import click, type_into
-
-
-@pytest.fixture(scope="module")
-def resources():
-    return load_clinical_resources()
-
-
-@pytest.fixture
-def cable(tmp_path):
-    rig = PtyCable(tmp_path / "ttyMONITOR")
-    yield rig
-    rig.close()
 
 
 @pytest.fixture

@@ -1,39 +1,17 @@
 """Replay in the window: recorded values at their times, seek, play, read-only."""
 
-import io
-
 import pytest
 
-from ketamon.cli import build_parser
-from ketamon.core.simulator import strong_bp_responder
 from ketamon.core.vitals import Vital
-from ketamon.headless import run_headless
 from ketamon.io.recording import Recording
 from ketamon.io.replay import ReplayData
-from ketamon.resources_loading import load_clinical_resources
 from ketamon.ui.main_window import MainWindow
 from ketamon.ui.replay_model import ReplayModel
 
 
-@pytest.fixture(scope="module")
-def resources():
-    return load_clinical_resources()
-
-
-@pytest.fixture(scope="module")
-def recording_path(tmp_path_factory, resources):
-    directory = tmp_path_factory.mktemp("replay")
-    args = build_parser().parse_args(
-        ["--headless", "--speed", "max", "--seed", "5", "--autostart", "--data-dir", str(directory)]
-    )
-    run_headless(args, resources, out=io.StringIO(), profile=strong_bp_responder())
-    (path,) = directory.glob("*.ketamon")
-    return path
-
-
 @pytest.fixture
-def replay_window(qtbot, resources, recording_path):
-    model = ReplayModel(ReplayData(Recording(recording_path), resources))
+def replay_window(qtbot, resources, strong_recording):
+    model = ReplayModel(ReplayData(Recording(strong_recording), resources))
     win = MainWindow(lambda: model, resources.protocols, resources.library, "replay")
     win.force_close = True
     qtbot.addWidget(win)
@@ -42,8 +20,8 @@ def replay_window(qtbot, resources, recording_path):
     model.close()
 
 
-def recorded(recording_path, vital):
-    series = Recording(recording_path).series(vital)
+def recorded(strong_recording, vital):
+    series = Recording(strong_recording).series(vital)
     return list(zip(series.t_s, series.values, strict=True))
 
 
@@ -57,10 +35,10 @@ def test_replay_is_labelled_and_read_only(qtbot, replay_window):
     assert "cannot be changed" in replay_window.actions.dialog.text()
 
 
-def test_seek_shows_the_recorded_values_at_that_time(replay_window, recording_path):
+def test_seek_shows_the_recorded_values_at_that_time(replay_window, strong_recording):
     model = replay_window.model
-    hr = recorded(recording_path, Vital.HR)
-    sbp = recorded(recording_path, Vital.SBP)
+    hr = recorded(strong_recording, Vital.HR)
+    sbp = recorded(strong_recording, Vital.SBP)
     for t, value in (hr[100], hr[2000], hr[-1]):
         model.seek(t)
         assert replay_window.dashboard.numerics.tiles[Vital.HR].value.text() == f"{value:g}"
@@ -74,9 +52,9 @@ def test_seek_shows_the_recorded_values_at_that_time(replay_window, recording_pa
     assert len(replay_window.dashboard.trends.buffers[Vital.HR]) == 1001
 
 
-def test_alarms_and_phase_appear_at_their_times(replay_window, recording_path):
+def test_alarms_and_phase_appear_at_their_times(replay_window, strong_recording):
     model = replay_window.model
-    start = next(e for e in Recording(recording_path).events() if e.kind == "alarm.start")
+    start = next(e for e in Recording(strong_recording).events() if e.kind == "alarm.start")
     banner = replay_window.dashboard.alarm_banner
     model.seek(start.t_s - 1)
     assert banner.text.text().startswith("Alarms armed")
