@@ -130,9 +130,7 @@ class AlarmBanner(QFrame):
             elif snap.alarms_armed:
                 self.text.setText(f"Alarms armed ({snap.alarm_profile})")
             else:
-                self.text.setText(
-                    "ALARMS NOT ARMED: they arm when the infusion starts, until discharge"
-                )
+                self.text.setText("ALARMS NOT ARMED until the infusion starts")
         else:
             top = snap.alarms[0]
             prefix = "INOP " if top.kind is AlarmKind.TECHNICAL else ""

@@ -292,6 +292,8 @@ class MainWindow(QMainWindow):
         speed = self.model.clock.speed
         speed_text = f"  ×{speed:g}" if speed != 1 else ""
         self.clock_label.setText(f"Session time {mmss(snap.t_s)}{speed_text}")
+        # Notes belong to a patient's record: none before the setup is confirmed.
+        self.dashboard.annotations.setEnabled(snap.phase is not Phase.SETUP)
         if self.model.device is not None:
             self.source_label.setText(self.model.source_text())
 

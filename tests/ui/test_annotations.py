@@ -6,7 +6,22 @@ def notes(window):
     return [(e.message, e.data) for e in window.model.session.events if e.kind == "annotation"]
 
 
-def test_one_tap_side_effect_is_stamped_listed_and_marked(qtbot, window):
+def set_up(window, protocols):
+    from ketamon.core.dosing import Patient, make_plan
+
+    plan = make_plan(protocols["ketamine-loading"], Patient(70.0), 1.0)
+    window.model.session.configure(plan, [], window.model.session.t_s)
+    window.model.refresh()
+
+
+def test_no_notes_before_a_patient_is_set_up(window, protocols):
+    assert not window.dashboard.annotations.isEnabled()
+    set_up(window, protocols)
+    assert window.dashboard.annotations.isEnabled()
+
+
+def test_one_tap_side_effect_is_stamped_listed_and_marked(qtbot, window, protocols):
+    set_up(window, protocols)
     window.model.clock.fast_forward(125.0)
     click(qtbot, window.dashboard.annotations.buttons["Nausea/vomiting"])
     assert notes(window) == [("Nausea/vomiting", {"type": "side_effect"})]
@@ -16,7 +31,8 @@ def test_one_tap_side_effect_is_stamped_listed_and_marked(qtbot, window):
     assert len(window.dashboard.trends.annotation_lines) == 4  # one line through each plot
 
 
-def test_cadss_score(qtbot, window):
+def test_cadss_score(qtbot, window, protocols):
+    set_up(window, protocols)
     click(qtbot, window.dashboard.annotations.buttons["CADSS…"])
     dialog = window.actions.dialog
     assert isinstance(dialog, CadssDialog)
@@ -25,7 +41,8 @@ def test_cadss_score(qtbot, window):
     assert notes(window) == [("CADSS-6 7/24", {"type": "cadss6", "score": 7})]
 
 
-def test_free_note_needs_text(qtbot, window):
+def test_free_note_needs_text(qtbot, window, protocols):
+    set_up(window, protocols)
     click(qtbot, window.dashboard.annotations.buttons["Note…"])
     dialog = window.actions.dialog
     assert isinstance(dialog, NoteDialog)
