@@ -128,6 +128,8 @@ def run_gui(args: Namespace, resources: ClinicalResources) -> int:
                 if not window.grab().save(str(path)):
                     log.error("could not save screenshot to %s", path)
             window.force_close = True
+            if not getattr(window.model, "is_replay", False):
+                window.model.close(resumable=False)  # a scripted end, not a crash
             window.close()
             app.quit()
 

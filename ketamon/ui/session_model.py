@@ -31,11 +31,12 @@ class SessionModel(QObject):
         session.on_event.connect(self.event_added.emit)
         session.on_samples.connect(self.samples_added.emit)
 
-    def close(self) -> None:
+    def close(self, resumable: bool = True) -> None:
         """Stop the clock and any device thread (a new patient, or quitting).
 
         A recording of a session still under way stays 'open', so the next start
-        offers to resume it; otherwise it is closed.
+        offers to resume it (unless `resumable` is False: a scripted end); otherwise
+        it is closed.
         """
         self.clock.stop()
         if self.device is not None:
@@ -47,7 +48,7 @@ class SessionModel(QObject):
                 Phase.OBSERVATION,
                 Phase.DISCHARGE_READY,
             )
-            if under_way:
+            if under_way and resumable:
                 self.recorder.flush()
                 self.recorder.close("open")
             else:

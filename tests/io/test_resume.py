@@ -61,4 +61,4 @@ def test_gui_resumes_into_the_same_file(crashed, tmp_path):
     recording = Recording(path)
     kinds = [e.kind for e in recording.events()]
     assert "session.resumed" in kinds
-    assert recording.meta["status"] == "open"  # quit during the infusion: resumable again
+    assert recording.meta["status"] == "closed"  # --quit-after is a scripted end, not a crash
