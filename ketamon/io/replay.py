@@ -31,8 +31,7 @@ class ReplayData:
     def __init__(self, recording: Recording, resources: ClinicalResources):
         self.meta = recording.meta
         self.path = recording.path
-        stream = recording.stream()
-        self.events = [item for item in stream if isinstance(item, SessionEvent)]
+        self.events = recording.events()  # samples come as arrays below, never as objects
         self._event_times = np.array([e.t_s for e in self.events], dtype=float)
         self.series = {v: recording.series(v) for v in Vital}
         self.end_s = recording.duration_s()
