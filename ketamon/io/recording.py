@@ -11,7 +11,6 @@ that is not a readable ketamon recording; it never writes to it.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import sqlite3
@@ -24,6 +23,7 @@ import numpy as np
 import ketamon
 from ketamon.core.session import Session, SessionEvent
 from ketamon.core.vitals import Sample, Vital
+from ketamon.io.filelock import try_lock, unlock
 
 SCHEMA_VERSION = 1
 SUFFIX = ".ketamon"
@@ -66,7 +66,9 @@ class Recorder:
             os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         self._lock = open(lock_path(path), "w")  # noqa: SIM115 (held for the session)
         os.chmod(self._lock.name, 0o600)
-        fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if not try_lock(self._lock):
+            self._lock.close()
+            raise RecordingError(f"{path.name} is being recorded by another ketamon")
         self._db = sqlite3.connect(path)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
@@ -117,7 +119,7 @@ class Recorder:
         self.set_meta("closed_wall_s", time.time())
         self._db.commit()
         self._db.close()
-        fcntl.flock(self._lock, fcntl.LOCK_UN)
+        unlock(self._lock)
         self._lock.close()
         Path(self._lock.name).unlink(missing_ok=True)
 
@@ -148,12 +150,10 @@ def is_unfinished(path: Path) -> bool:
     lock = lock_path(path)
     if not lock.exists():
         return True
-    with open(lock) as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+    with open(lock, "a") as handle:
+        if not try_lock(handle):
             return False  # another ketamon is recording it right now
-        fcntl.flock(handle, fcntl.LOCK_UN)
+        unlock(handle)
     return True
 
 

@@ -101,3 +101,15 @@ def test_reading_never_writes(tmp_path):
     Recording(path).samples()
     assert (path.stat().st_mtime_ns, path.read_bytes()) == before
     _ = os  # files only
+
+
+def test_a_session_being_recorded_is_not_offered_for_resume(tmp_path):
+    from ketamon.io.recording import Recorder
+
+    path = tmp_path / "x.ketamon"
+    recorder = Recorder(path, {"simulated": True})
+    assert not is_unfinished(path)  # status open, but its lock is held: it is running
+    with pytest.raises(RecordingError, match="being recorded by another ketamon"):
+        Recorder(path, {}, resume=True)
+    recorder.close("open")  # as if ketamon had died: lock released, status open
+    assert is_unfinished(path)
