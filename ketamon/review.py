@@ -17,10 +17,10 @@ from ketamon.core.dosing import Patient, make_plan
 from ketamon.core.infusion import Phase
 from ketamon.core.session import Session, SessionEvent
 from ketamon.core.vitals import NibpReading, Sample, Vital, is_plausible
+from ketamon.format import mmss
 from ketamon.io.rebuild import replay
 from ketamon.io.recording import Recording
 from ketamon.resources_loading import ClinicalResources
-from ketamon.ui.format import mmss
 
 COLUMN_KEYS = {
     "hr": Vital.HR,

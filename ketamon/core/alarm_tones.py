@@ -31,10 +31,6 @@ class Pattern:
     gaps_s: tuple[float, ...]
     repeat_s: float
 
-    @property
-    def pulses(self) -> int:
-        return len(self.gaps_s) + 1
-
 
 PATTERNS = {
     # 2 bursts of 5 pulses, 100 ms on (80-150 ms for high), repeated every 3 s (2.5-4 s).

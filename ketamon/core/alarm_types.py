@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ketamon.core.alarm_profile import AlarmKind, Priority
 from ketamon.core.vitals import Vital
@@ -70,4 +70,3 @@ class Finding:
     limit: float | None
     latching: bool
     rule_id: str = ""
-    extra: dict = field(default_factory=dict)

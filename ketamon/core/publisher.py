@@ -19,9 +19,6 @@ class Publisher(Generic[T]):
     def connect(self, callback: Callable[[T], None]) -> None:
         self._subscribers.append(callback)
 
-    def disconnect(self, callback: Callable[[T], None]) -> None:
-        self._subscribers.remove(callback)
-
     def emit(self, value: T) -> None:
         for callback in list(self._subscribers):
             callback(value)

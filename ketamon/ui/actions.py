@@ -81,28 +81,22 @@ class NurseActions(QObject):
         checklist = []
         if baseline is not None and baseline.needs_review:
             checklist = [f"Reviewed: {baseline.review_message()}"]
-        dialog = ConfirmDialog(
-            "Start infusion", message, "Start infusion", checklist=checklist, parent=self._window
+        self._confirm(
+            "Start infusion",
+            message,
+            "Start infusion",
+            lambda m, _d: m.session.start(m.clock.now_s(), review_acknowledged=bool(checklist)),
+            checklist=checklist,
         )
-        dialog.accepted.connect(
-            lambda: self._apply(
-                lambda m: m.session.start(m.clock.now_s(), review_acknowledged=bool(checklist))
-            )
-        )
-        self._show(dialog)
 
     def request_pause(self) -> None:
-        dialog = ConfirmDialog(
+        self._confirm(
             "Pause infusion",
             "Pause the pump now. The timer and dose stop until you resume.",
             "Pause infusion",
+            lambda m, d: m.session.pause(m.clock.now_s(), d.reason_text()),
             reasons=PAUSE_REASONS,
-            parent=self._window,
         )
-        dialog.accepted.connect(
-            lambda: self._apply(lambda m: m.session.pause(m.clock.now_s(), dialog.reason_text()))
-        )
-        self._show(dialog)
 
     def request_resume(self) -> None:
         model = self._model()
@@ -112,41 +106,50 @@ class NurseActions(QObject):
         if status is not None and status.segment_index is not None and plan is not None:
             seg = plan.segments[status.segment_index]
             rate_text = f" at {seg.rate_ml_per_h:.1f} mL/h ({seg.rate_mg_per_h:.1f} mg/h)"
-        dialog = ConfirmDialog(
+        self._confirm(
             "Resume infusion",
             f"Restart the pump{rate_text} now.",
             "Resume infusion",
-            parent=self._window,
+            lambda m, _d: m.session.resume(m.clock.now_s()),
         )
-        dialog.accepted.connect(lambda: self._apply(lambda m: m.session.resume(m.clock.now_s())))
-        self._show(dialog)
 
     def request_stop(self) -> None:
-        dialog = ConfirmDialog(
+        self._confirm(
             "Stop infusion",
             "Stop the infusion for good. Observation starts now.",
             "Stop infusion",
+            lambda m, d: m.session.stop(m.clock.now_s(), d.reason_text()),
             reasons=STOP_REASONS,
-            parent=self._window,
         )
-        dialog.accepted.connect(
-            lambda: self._apply(lambda m: m.session.stop(m.clock.now_s(), dialog.reason_text()))
-        )
-        self._show(dialog)
 
     def request_discharge(self) -> None:
-        dialog = ConfirmDialog(
+        self._confirm(
             "Discharge",
             "Confirm the discharge checklist.",
             "Discharge",
+            lambda m, d: m.session.discharge(m.clock.now_s(), d.checklist_text()),
             checklist=DISCHARGE_CHECKLIST,
+        )
+
+    def _confirm(
+        self,
+        title: str,
+        message: str,
+        confirm_text: str,
+        command: Callable[[SessionModel, ConfirmDialog], None],
+        reasons: list[str] | None = None,
+        checklist: list[str] | None = None,
+    ) -> None:
+        """Ask; on confirmation apply `command(model, dialog)` at the session time of the click."""
+        dialog = ConfirmDialog(
+            title,
+            message,
+            confirm_text,
+            reasons=reasons,
+            checklist=checklist,
             parent=self._window,
         )
-        dialog.accepted.connect(
-            lambda: self._apply(
-                lambda m: m.session.discharge(m.clock.now_s(), dialog.checklist_text())
-            )
-        )
+        dialog.accepted.connect(lambda: self._apply(lambda m: command(m, dialog)))
         self._show(dialog)
 
     def request_annotation(self, text: str, data: dict) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from ketamon.core.alarm_profile import AlarmKind, Priority
 from ketamon.core.session import Snapshot
-from ketamon.ui.format import mmss
+from ketamon.format import mmss
 from ketamon.ui.session_model import SessionModel
 
 # CLINICAL.md §5: high red, medium yellow, low cyan; (background, text, dim background).

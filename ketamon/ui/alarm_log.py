@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTab
 
 from ketamon.core.alarm_profile import Priority
 from ketamon.core.session import SessionEvent
+from ketamon.format import mmss
 from ketamon.ui.alarm_banner import PRIORITY_COLOURS
-from ketamon.ui.format import mmss
 from ketamon.ui.session_model import SessionModel
 
 MAX_ROWS = 200

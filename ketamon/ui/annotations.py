@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketamon.ui.dialogs import ok_cancel
+
 SIDE_EFFECTS = [
     "Dissociation",
     "Hallucinations",
@@ -66,11 +68,7 @@ class CadssDialog(QDialog):
         self.setWindowTitle("CADSS-6 score")
         self.score = QSpinBox()
         self.score.setRange(0, CADSS6_MAX)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self, self.accept)
         form = QFormLayout(self)
         form.addRow(f"CADSS-6 total (0-{CADSS6_MAX})", self.score)
         form.addRow(self.buttons)
@@ -87,11 +85,7 @@ class NoteDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Note")
         self.text = QLineEdit(placeholderText="What happened?")
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self, self.accept)
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(False)
         self.text.textChanged.connect(lambda t: ok.setEnabled(bool(t.strip())))

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketamon.format import mmss
 from ketamon.io.recording import SUFFIX, Recording, RecordingError
-from ketamon.ui.format import mmss
 
 COLUMNS = ["Date", "Patient", "Protocol", "Duration", "Peak SBP", "Peak HR", "Alarms", "Status"]
 

@@ -18,6 +18,16 @@ from ketamon.core.baseline import Baseline
 from ketamon.core.dosing import InputError, parse_positive
 
 
+def ok_cancel(dialog: QDialog, on_ok) -> QDialogButtonBox:
+    """The OK / Cancel row every small dialog ends with; OK calls `on_ok`."""
+    buttons = QDialogButtonBox(
+        QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+    )
+    buttons.accepted.connect(on_ok)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
 class ConfirmDialog(QDialog):
     """Asks the nurse to confirm an action; optionally a reason (required) or a checklist.
 
@@ -92,11 +102,7 @@ class BaselineDialog(QDialog):
         form.addRow("Diastolic BP", self.dbp)
         form.addRow("Heart rate", self.hr)
         form.addRow(self.error)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self._on_ok)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self, self._on_ok)
         form.addRow(self.buttons)
         self.baseline: Baseline | None = None
 

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 
 from ketamon.core.infusion import Phase
 from ketamon.core.session import Snapshot
-from ketamon.ui.format import mmss
+from ketamon.format import mmss
 from ketamon.ui.session_model import SessionModel
 
 

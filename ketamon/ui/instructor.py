@@ -31,7 +31,7 @@ from ketamon.core.debrief import DebriefRow, debrief_rows
 from ketamon.core.scenario import ScriptedMonitor
 from ketamon.core.session import Snapshot
 from ketamon.core.vitals import Vital
-from ketamon.ui.format import mmss
+from ketamon.format import mmss
 from ketamon.ui.session_model import SessionModel
 
 OVERRIDE_VITALS = (Vital.HR, Vital.SPO2, Vital.SBP, Vital.DBP, Vital.RR)

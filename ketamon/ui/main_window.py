@@ -23,6 +23,7 @@ from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
 from ketamon.core.scenario import ScriptedMonitor
 from ketamon.core.session import Snapshot
+from ketamon.format import mmss
 from ketamon.io.device import PortSettings
 from ketamon.io.export import export_csv
 from ketamon.io.rebuild import RebuildError
@@ -33,7 +34,6 @@ from ketamon.ui.actions import NurseActions
 from ketamon.ui.annotations import CadssDialog, NoteDialog
 from ketamon.ui.browser import SessionBrowser
 from ketamon.ui.dashboard import Dashboard
-from ketamon.ui.format import mmss
 from ketamon.ui.instructor import InstructorPanel
 from ketamon.ui.port_dialog import PortDialog
 from ketamon.ui.replay_model import ReplayBar, ReplayModel
@@ -153,53 +153,44 @@ class MainWindow(QMainWindow):
         self.source_label.setText(model.source_text() if replaying else self.source_label.text())
         model.refresh()
 
+    def _action(self, menu, text: str, slot, shortcut=None, enabled: bool = True) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        action.setEnabled(enabled)
+        menu.addAction(action)
+        return action
+
     def _make_menu(self) -> None:
-        file_menu = self.menuBar().addMenu("&File")
-        new = QAction("&New patient…", self)
-        new.setShortcut(QKeySequence.StandardKey.New)
-        new.triggered.connect(self._on_new_patient)
-        file_menu.addAction(new)
-        port = QAction("&Monitor port…", self)
-        port.triggered.connect(self._on_choose_port)
-        port.setEnabled(self._sources is not None)
-        file_menu.addAction(port)
-        recordings = QAction("&Recorded sessions…", self)
-        recordings.setShortcut(QKeySequence.StandardKey.Open)
-        recordings.triggered.connect(self._on_browse)
-        recordings.setEnabled(self._sources is not None and self._sources.data_dir is not None)
-        file_menu.addAction(recordings)
-        live = QAction("Back to &live", self)
-        live.triggered.connect(self._on_back_to_live)
-        live.setEnabled(self._sources is not None)
-        file_menu.addAction(live)
-        simulator = QAction("Use the &simulator", self)
-        simulator.triggered.connect(self._on_use_simulator)
-        simulator.setEnabled(self._sources is not None)
-        file_menu.addAction(simulator)
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-        alarm_menu = self.menuBar().addMenu("&Alarms")
-        for text, key, slot in (
-            ("&Acknowledge", "F2", self._on_acknowledge_key),
-            ("&Pause audio 2 min", "F3", self._on_pause_audio_key),
-        ):
-            action = QAction(text, self)
-            action.setShortcut(QKeySequence(key))
-            action.triggered.connect(slot)
-            alarm_menu.addAction(action)
-        training = self.menuBar().addMenu("&Training")
-        show_panel = QAction("&Instructor panel", self)
-        show_panel.triggered.connect(lambda: self.instructor and self.instructor.show())
-        training.addAction(show_panel)
-        debrief = QAction("&Debrief…", self)
-        debrief.triggered.connect(lambda: self.instructor and self.instructor.open_debrief())
-        training.addAction(debrief)
-        help_menu = self.menuBar().addMenu("&Help")
-        about = QAction("&About ketamon", self)
-        about.triggered.connect(self._on_about)
-        help_menu.addAction(about)
+        bar = self.menuBar()
+        has_sources = self._sources is not None
+        records = has_sources and self._sources.data_dir is not None
+        file_menu = bar.addMenu("&File")
+        self._action(file_menu, "&New patient…", self._on_new_patient, QKeySequence.StandardKey.New)
+        self._action(file_menu, "&Monitor port…", self._on_choose_port, enabled=has_sources)
+        self._action(
+            file_menu,
+            "&Recorded sessions…",
+            self._on_browse,
+            QKeySequence.StandardKey.Open,
+            enabled=records,
+        )
+        self._action(file_menu, "Back to &live", self._on_back_to_live, enabled=has_sources)
+        self._action(file_menu, "Use the &simulator", self._on_use_simulator, enabled=has_sources)
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        alarm_menu = bar.addMenu("&Alarms")
+        self._action(alarm_menu, "&Acknowledge", self._on_acknowledge_key, "F2")
+        self._action(alarm_menu, "&Pause audio 2 min", self._on_pause_audio_key, "F3")
+        training = bar.addMenu("&Training")
+        self._action(
+            training, "&Instructor panel", lambda: self.instructor and self.instructor.show()
+        )
+        self._action(
+            training, "&Debrief…", lambda: self.instructor and self.instructor.open_debrief()
+        )
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&About ketamon", self._on_about)
 
     def _on_new_patient(self) -> None:
         if self.dashboard.infusion.setup_button.isEnabled():

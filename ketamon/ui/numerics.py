@@ -7,8 +7,8 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 from ketamon.core.alarm_profile import Priority
 from ketamon.core.session import Snapshot
 from ketamon.core.vitals import Vital
+from ketamon.format import age, number
 from ketamon.ui.alarm_banner import Flasher
-from ketamon.ui.format import age, number
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.theme import VITAL_COLOURS
 

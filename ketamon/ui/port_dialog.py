@@ -7,7 +7,6 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QLabel,
     QWidget,
@@ -16,6 +15,7 @@ from serial.tools import list_ports
 
 from ketamon.io.device import PortSettings
 from ketamon.io.parsers import PARSERS
+from ketamon.ui.dialogs import ok_cancel
 
 BAUDS = ["9600", "19200", "38400", "57600", "115200"]
 PARITIES = {"none": serial.PARITY_NONE, "even": serial.PARITY_EVEN, "odd": serial.PARITY_ODD}
@@ -64,11 +64,7 @@ class PortDialog(QDialog):
         form.addRow("Baud", self.baud)
         form.addRow("Parity", self.parity)
         form.addRow(self.error)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self._on_ok)
-        self.buttons.rejected.connect(self.reject)
+        self.buttons = ok_cancel(self, self._on_ok)
         form.addRow(self.buttons)
         self.port.currentTextChanged.connect(self._on_port_changed)
         self.protocol.currentIndexChanged.connect(self._on_protocol_changed)

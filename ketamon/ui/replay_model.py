@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
 )
 
 from ketamon.core.session import Snapshot
+from ketamon.format import mmss
 from ketamon.io.replay import ReplayData
-from ketamon.ui.format import mmss
 
 SPEEDS = {"1x": 1.0, "5x": 5.0, "10x": 10.0, "30x": 30.0, "60x": 60.0, "max": 600.0}
 TICK_MS = 100

@@ -14,8 +14,8 @@ from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPageSize, QPainter, QPdfWriter, QPen
 
 from ketamon.core.vitals import Vital
+from ketamon.format import mmss
 from ketamon.io.recording import Recording
-from ketamon.ui.format import mmss
 
 DPI = 150
 PAGE_W, PAGE_H = 1240, 1754  # A4 at 150 dpi

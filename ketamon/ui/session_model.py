@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from ketamon.core.infusion import Phase
-from ketamon.core.session import Session, SessionEvent, Snapshot
+from ketamon.core.session import Session, Snapshot
 from ketamon.ui.clock import SessionClock
 
 
@@ -15,7 +15,6 @@ class SessionModel(QObject):
     snapshot_changed = Signal(object)  # Snapshot, once per clock tick or command
     event_added = Signal(object)  # SessionEvent
     samples_added = Signal(object)  # list[Sample]
-    session_replaced = Signal(object)  # Session, after a new patient setup
 
     def __init__(self, session: Session, clock: SessionClock, parent=None):
         super().__init__(parent)
@@ -73,6 +72,3 @@ class SessionModel(QObject):
     def _on_clock_started(self, wall_s: float, t_s: float, speed: float) -> None:
         if self.recorder is not None:
             self.recorder.note_clock(wall_s, t_s, speed)
-
-    def emit_event(self, event: SessionEvent) -> None:
-        self.event_added.emit(event)

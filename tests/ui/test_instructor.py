@@ -18,20 +18,32 @@ def resources():
 
 
 @pytest.fixture
-def training(qtbot, resources, tmp_path):
-    scenario = load_scenarios(scenarios_dir())["uneventful"]
-    sources = Sources(resources, None, data_dir=tmp_path, scenario=scenario)
-    win = MainWindow(
-        sources.new_model, resources.protocols, resources.library, sources.label(), sources
-    )
-    win.force_close = True
-    qtbot.addWidget(win)
-    autostart_demo(win.model.session, resources.protocols[0], scenario.patient.weight_kg)
-    win.model.refresh()
-    panel = win.instructor
-    qtbot.addWidget(panel)
-    yield win, panel
-    win.model.close()
+def open_training(qtbot, resources, tmp_path):
+    """A window on a scenario session, set up and started; returns (window, panel)."""
+    windows = []
+
+    def opener(scenario_id):
+        scenario = load_scenarios(scenarios_dir())[scenario_id]
+        sources = Sources(resources, None, data_dir=tmp_path, scenario=scenario)
+        win = MainWindow(
+            sources.new_model, resources.protocols, resources.library, sources.label(), sources
+        )
+        win.force_close = True
+        qtbot.addWidget(win)
+        qtbot.addWidget(win.instructor)
+        autostart_demo(win.model.session, resources.protocols[0], scenario.patient.weight_kg)
+        win.model.refresh()
+        windows.append(win)
+        return win, win.instructor
+
+    yield opener
+    for win in windows:
+        win.model.close()
+
+
+@pytest.fixture
+def training(open_training):
+    return open_training("uneventful")
 
 
 def advance(win, seconds):
@@ -69,18 +81,8 @@ def test_one_tap_fault_and_scheduled_events(qtbot, training):
     assert win.dashboard.numerics.tiles[Vital.SPO2].value.text().isdigit()
 
 
-def test_scenario_countdown_pause_and_fast_forward(qtbot, resources, tmp_path):
-    scenario = load_scenarios(scenarios_dir())["tachycardia"]
-    sources = Sources(resources, None, data_dir=tmp_path, scenario=scenario)
-    win = MainWindow(
-        sources.new_model, resources.protocols, resources.library, sources.label(), sources
-    )
-    win.force_close = True
-    qtbot.addWidget(win)
-    panel = win.instructor
-    qtbot.addWidget(panel)
-    autostart_demo(win.model.session, resources.protocols[0], 70.0)
-    win.model.refresh()
+def test_scenario_countdown_pause_and_fast_forward(qtbot, open_training):
+    win, panel = open_training("tachycardia")
     assert [panel.schedule.item(0, c).text() for c in (0, 2)] == ["HR climbs", "in 15:00"]
     panel.forward_button.click()
     assert panel.schedule.item(0, 2).text() == "in 10:00"
@@ -92,7 +94,6 @@ def test_scenario_countdown_pause_and_fast_forward(qtbot, resources, tmp_path):
     assert win.model.clock.now_s() == frozen
     panel.pause_button.click()
     assert panel.pause_button.text() == "Pause time"
-    win.model.close()
 
 
 def test_debrief_shows_alarms_actions_and_response_times(qtbot, training, tmp_path):

@@ -12,7 +12,6 @@ import re
 from ketamon.core.vitals import Vital, is_plausible
 from ketamon.io.parsers.base import Frame, LineParser
 
-PREFIX = "$KTM1,"
 _LINE = re.compile(r"^\$KTM1,([ -~]*)\*([0-9A-F]{2})$")
 _VALUE = re.compile(r"^\d{1,3}(?:\.\d{1,2})?$")
 SIMPLE = {"HR": Vital.HR, "SPO2": Vital.SPO2, "RR": Vital.RR}

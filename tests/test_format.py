@@ -1,4 +1,4 @@
-from ketamon.ui.format import age, mmss, number
+from ketamon.format import age, mmss, number
 
 
 def test_mmss():
