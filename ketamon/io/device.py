@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import serial
 
-from ketamon.io.parsers import Frame, LineParser, make_parser
+from ketamon.io.parsers import Frame, ProtocolParser, make_parser
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class PortSettings:
     protocol: str
     baud: int = 9600
     parity: str = serial.PARITY_NONE
+    rtscts: bool = False
 
 
 def port_settings(args) -> PortSettings | None:
@@ -39,7 +40,13 @@ def port_settings(args) -> PortSettings | None:
     if not getattr(args, "port", None):
         return None
     parser = make_parser(args.protocol)
-    return PortSettings(args.port, args.protocol, args.baud or parser.default_baud)
+    return PortSettings(
+        args.port,
+        args.protocol,
+        args.baud or parser.default_baud,
+        parser.default_parity,
+        parser.rtscts,
+    )
 
 
 @dataclass
@@ -69,7 +76,7 @@ class DeviceConnection:
         retry_s: float = 1.0,
     ):
         self.settings = settings
-        self.parser: LineParser = make_parser(settings.protocol)
+        self.parser: ProtocolParser = make_parser(settings.protocol)
         self._open_port = open_port
         self._now = now
         self._retry_s = retry_s
@@ -91,8 +98,13 @@ class DeviceConnection:
                 return batch
         try:
             data = self._port.read(max(1, min(self._port.in_waiting, 4096)))
+            self._send(self.parser.outgoing(self._now()))
         except (serial.SerialException, OSError) as exc:
             self._lost(batch, f"read failed: {exc}")
+            return batch
+        problem = self.parser.link_problem(self._now())
+        if problem is not None:
+            self._lost(batch, problem)
             return batch
         if not data:
             return batch
@@ -113,14 +125,26 @@ class DeviceConnection:
         s = self.settings
         try:
             self._port = self._open_port(
-                s.port, baudrate=s.baud, parity=s.parity, timeout=READ_TIMEOUT_S
+                s.port,
+                baudrate=s.baud,
+                parity=s.parity,
+                rtscts=s.rtscts,
+                timeout=READ_TIMEOUT_S,
+                write_timeout=READ_TIMEOUT_S,
             )
+            self._send(self.parser.on_connect(self._now()))
         except (serial.SerialException, OSError, ValueError) as exc:
+            self.close()
             self._next_try = self._now() + self._retry_s
             if self.connected or batch.connected is None:
                 self._mark(batch, False, f"cannot open {s.port}: {exc}")
             return
         self._mark(batch, True, f"{s.port} open ({s.protocol}, {s.baud} baud)")
+
+    def _send(self, data: bytes) -> None:
+        """Write what the protocol asks the host to send (requests, polls, replies)."""
+        if data and self._port is not None:
+            self._port.write(data)
 
     def _lost(self, batch: Batch, detail: str) -> None:
         log.warning("device %s lost: %s", self.settings.port, detail)

@@ -51,14 +51,50 @@ def _ketamon_lines(values: dict[Vital, float], sensor_off: bool) -> bytes:
     return out
 
 
+class MonitorSide:
+    """The monitor's half of a protocol: what it answers and what it sends each moment.
+
+    Streaming monitors ignore the host; monitors that must be asked (GE S/5,
+    IntelliVue) answer in `receive` and send numerics from `moment` only while
+    the host's request is in force.
+    """
+
+    def receive(self, data: bytes, t_s: float) -> bytes:
+        """Bytes from the host at session time `t_s`; returns the immediate reply."""
+        return b""
+
+    def moment(self, t_s: float, samples: list[Sample], sensor_off: bool) -> bytes:
+        """The bytes the monitor sends for the samples of one moment (session s)."""
+        raise NotImplementedError
+
+
+class MasimoSide(MonitorSide):
+    def moment(self, t_s: float, samples: list[Sample], sensor_off: bool) -> bytes:
+        return _masimo_line(t_s, {s.vital: s.value for s in samples}, sensor_off)
+
+
+class KetamonTextSide(MonitorSide):
+    def moment(self, t_s: float, samples: list[Sample], sensor_off: bool) -> bytes:
+        return _ketamon_lines({s.vital: s.value for s in samples}, sensor_off)
+
+
+# Protocol name -> the monitor side that `ketamon emulate --protocol NAME` plays.
+MONITOR_SIDES: dict[str, type[MonitorSide]] = {
+    "masimo-ascii": MasimoSide,
+    "ketamon-text": KetamonTextSide,
+}
+
+
+def make_monitor_side(protocol: str) -> MonitorSide:
+    try:
+        return MONITOR_SIDES[protocol]()
+    except KeyError:
+        raise ValueError(f"unknown protocol {protocol!r}") from None
+
+
 def encode(protocol: str, t_s: float, samples: list[Sample], sensor_off: bool = False) -> bytes:
-    """The bytes a `protocol` device sends for the samples of one moment."""
-    values = {s.vital: s.value for s in samples}
-    if protocol == "masimo-ascii":
-        return _masimo_line(t_s, values, sensor_off)
-    if protocol == "ketamon-text":
-        return _ketamon_lines(values, sensor_off)
-    raise ValueError(f"unknown protocol {protocol!r}")
+    """The bytes a streaming `protocol` device sends for the samples of one moment."""
+    return make_monitor_side(protocol).moment(t_s, samples, sensor_off)
 
 
 @dataclass
@@ -68,6 +104,11 @@ class Emulator:
     protocol: str
     session: Session
     sensor_off: bool = False
+    side: MonitorSide | None = None
+
+    def __post_init__(self) -> None:
+        if self.side is None:
+            self.side = make_monitor_side(self.protocol)
 
     @classmethod
     def demo(cls, resources: ClinicalResources, protocol: str, seed: int) -> Emulator:
@@ -89,8 +130,12 @@ class Emulator:
             by_time.setdefault(sample.t_s, []).append(sample)
         self._pending = []
         return b"".join(
-            encode(self.protocol, t, group, self.sensor_off) for t, group in sorted(by_time.items())
+            self.side.moment(t, group, self.sensor_off) for t, group in sorted(by_time.items())
         )
+
+    def receive(self, data: bytes) -> bytes:
+        """What the host sent; returns the monitor's immediate reply."""
+        return self.side.receive(data, self.session.t_s)
 
 
 def run_emulator(
@@ -105,7 +150,7 @@ def run_emulator(
     """`ketamon emulate`: write frames to `port` until Ctrl+C or `duration_s` wall seconds."""
     emulator = Emulator.demo(resources, protocol, seed)
     try:
-        device = serial.serial_for_url(port, baudrate=baud, timeout=1.0, write_timeout=2.0)
+        device = serial.serial_for_url(port, baudrate=baud, timeout=0, write_timeout=2.0)
     except (serial.SerialException, OSError, ValueError) as exc:
         log.error("cannot open %s: %s", port, exc)
         return 2
@@ -114,6 +159,11 @@ def run_emulator(
     sent_s = 0.0
     try:
         while duration_s is None or time.monotonic() - start < duration_s:
+            waiting = device.in_waiting
+            if waiting:
+                reply = emulator.receive(device.read(waiting))
+                if reply:
+                    device.write(reply)
             due_s = (time.monotonic() - start) * speed
             while sent_s < due_s:
                 device.write(emulator.next_second())

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from ketamon.io.parsers.base import Frame, LineParser, ParserStats
+from ketamon.io.parsers.base import Frame, LineParser, ParserStats, ProtocolParser
 from ketamon.io.parsers.ketamon_text import KetamonTextParser
 from ketamon.io.parsers.masimo import MasimoAsciiParser
 
-PARSERS: dict[str, type[LineParser]] = {
+PARSERS: dict[str, type[ProtocolParser]] = {
     MasimoAsciiParser.name: MasimoAsciiParser,
     KetamonTextParser.name: KetamonTextParser,
 }
 
 
-def make_parser(name: str) -> LineParser:
+def make_parser(name: str) -> ProtocolParser:
     try:
         return PARSERS[name]()
     except KeyError:
@@ -20,4 +20,11 @@ def make_parser(name: str) -> LineParser:
         raise ValueError(f"unknown protocol {name!r} (known: {known})") from None
 
 
-__all__ = ["PARSERS", "Frame", "LineParser", "ParserStats", "make_parser"]
+__all__ = [
+    "PARSERS",
+    "Frame",
+    "LineParser",
+    "ParserStats",
+    "ProtocolParser",
+    "make_parser",
+]

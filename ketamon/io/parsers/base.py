@@ -1,8 +1,16 @@
-"""Line-framed device protocols: bytes in, frames of vital values out, everything bad counted.
+"""Device protocols: bytes in, frames of vital values out, everything bad counted.
 
-A parser never raises on input and never invents a value: malformed lines,
+A parser never raises on input and never invents a value: malformed frames,
 binary garbage, over-long lines and physiologically impossible values are
 rejected and counted in `stats`, which the status bar shows.
+
+`ProtocolParser` is the host side of any protocol. Monitors that stream on
+their own (Masimo, ketamon-text) only need `feed`; monitors that must be asked
+(GE S/5, Philips IntelliVue) also say what the host sends: `on_connect` when
+the port opens, `outgoing` on every read cycle (requests, polls, keep-alives,
+answers), and `link_problem` when the monitor stopped answering although the
+port is still open (the connection then closes, reports "source lost" and
+reconnects). All times are the connection's monotonic seconds (`now_s`).
 """
 
 from __future__ import annotations
@@ -39,16 +47,41 @@ class ParserStats:
         return self.rejected_frames + self.implausible_values
 
 
-class LineParser:
-    """Splits a byte stream into CR LF lines and hands each to `parse_line`."""
+class ProtocolParser:
+    """The host side of one device protocol. Subclasses implement `feed`."""
 
     name = "abstract"
     description = ""
     default_baud = 9600
+    default_parity = "N"  # pyserial parity letter: N, E, O
+    rtscts = False  # hardware flow control
     max_bytes_per_s = 1000  # more than this is a flood (see DeviceConnection)
 
     def __init__(self) -> None:
         self.stats = ParserStats()
+
+    def feed(self, data: bytes) -> list[Frame]:
+        """Take bytes from the device; return the complete, accepted frames."""
+        raise NotImplementedError
+
+    def on_connect(self, now_s: float) -> bytes:
+        """The port has just (re)opened: reset the link state; return bytes to send."""
+        return b""
+
+    def outgoing(self, now_s: float) -> bytes:
+        """Bytes the host should send now (polls, keep-alives, replies); b"" for none."""
+        return b""
+
+    def link_problem(self, now_s: float) -> str | None:
+        """Why the link is dead although the port is open (no answer), or None."""
+        return None
+
+
+class LineParser(ProtocolParser):
+    """Splits a byte stream into CR LF lines and hands each to `parse_line`."""
+
+    def __init__(self) -> None:
+        super().__init__()
         self._buffer = bytearray()
 
     def feed(self, data: bytes) -> list[Frame]:
