@@ -56,8 +56,12 @@ class MonitorSide:
 
     Streaming monitors ignore the host; monitors that must be asked (GE S/5,
     IntelliVue) answer in `receive` and send numerics from `moment` only while
-    the host's request is in force.
+    the host's request is in force. Every side appends the samples it actually
+    encoded to `sent`, which the emulator logs (what was sent, not what existed).
     """
+
+    def __init__(self) -> None:
+        self.sent: list[Sample] = []
 
     def receive(self, data: bytes, t_s: float) -> bytes:
         """Bytes from the host at session time `t_s`; returns the immediate reply."""
@@ -70,11 +74,17 @@ class MonitorSide:
 
 class MasimoSide(MonitorSide):
     def moment(self, t_s: float, samples: list[Sample], sensor_off: bool) -> bytes:
+        if not sensor_off:
+            self.sent += [s for s in samples if s.vital in (Vital.SPO2, Vital.HR)]
         return _masimo_line(t_s, {s.vital: s.value for s in samples}, sensor_off)
 
 
 class KetamonTextSide(MonitorSide):
     def moment(self, t_s: float, samples: list[Sample], sensor_off: bool) -> bytes:
+        continuous = (Vital.HR, Vital.SPO2, Vital.RR)
+        self.sent += [
+            s for s in samples if (s.vital in continuous and not sensor_off) or s.vital.is_nibp
+        ]
         return _ketamon_lines({s.vital: s.value for s in samples}, sensor_off)
 
 
