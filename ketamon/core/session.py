@@ -21,6 +21,8 @@ from ketamon.core.publisher import Publisher
 from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
 from ketamon.core.vitals import NibpReading, Sample, Vital, estimated_map
 
+COMMAND_PREFIX = "command."  # event kinds of recorded commands: "command.<name>"
+SESSION_ENDED = "session.ended"  # after a discharge and all it caused
 MAX_STEP_S = 1.0  # the session judges time in steps no longer than one sample period
 # CLINICAL.md §4: physiological alarms are armed from infusion start until discharge.
 ARMED_PHASES = (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION, Phase.DISCHARGE_READY)
@@ -92,6 +94,14 @@ class Session:
 
     def configure(self, plan: DosePlan, acknowledged: list[LimitFinding], t_s: float) -> None:
         """Accept the prescription. Hard limits refuse; every soft finding must be acknowledged."""
+        self._command(
+            t_s,
+            "setup",
+            {
+                "prescription": prescription_data(plan),
+                "acknowledged": [[f.key, f.value] for f in acknowledged],
+            },
+        )
         if self.infusion is not None and self.infusion.started_s() is not None:
             raise CommandError("The infusion has started: the prescription cannot change.")
         findings = check_limits(plan, self.library)
@@ -139,6 +149,10 @@ class Session:
 
     def enter_baseline(self, t_s: float, baseline: Baseline) -> None:
         """The nurse types the baseline instead of (or over) the measured one."""
+        t_s = max(t_s, self._t)
+        self.advance_to(t_s)
+        args = {"sbp": baseline.sbp_mmhg, "dbp": baseline.dbp_mmhg, "hr": baseline.hr_bpm}
+        self._command(t_s, "enter_baseline", args | {"source": baseline.source})
         self.baseline = baseline
         self._event(
             SessionEvent(
@@ -152,8 +166,9 @@ class Session:
     # ---- nurse commands ---------------------------------------------------------------
 
     def start(self, t_s: float, review_acknowledged: bool = False) -> None:
-        infusion = self._require_infusion()
         self.advance_to(t_s)
+        self._command(t_s, "start", {"review_acknowledged": review_acknowledged})
+        infusion = self._require_infusion()
         if self.baseline is None:
             raise CommandError(
                 "No baseline yet: take 2 NIBP readings at least 5 min apart, or enter one."
@@ -166,19 +181,25 @@ class Session:
 
     def pause(self, t_s: float, reason: str) -> None:
         self.advance_to(t_s)
+        self._command(t_s, "pause", {"reason": reason})
         self._forward(self._require_infusion().pause(t_s, reason))
 
     def resume(self, t_s: float) -> None:
         self.advance_to(t_s)
+        self._command(t_s, "resume", {})
         self._forward(self._require_infusion().resume(t_s))
 
     def stop(self, t_s: float, reason: str) -> None:
         self.advance_to(t_s)
+        self._command(t_s, "stop", {"reason": reason})
         self._forward(self._require_infusion().stop(t_s, reason))
 
     def discharge(self, t_s: float, checklist: str = "") -> None:
         self.advance_to(t_s)
+        self._command(t_s, "discharge", {"checklist": checklist})
         self._forward(self._require_infusion().discharge(t_s, checklist))
+        # The last word of a session: everything the discharge caused is published above.
+        self._event(SessionEvent(t_s, SESSION_ENDED, "discharged"))
 
     def log(self, t_s: float, kind: str, message: str, data: dict | None = None) -> None:
         """An application event worth keeping in the record (e.g. session.resumed)."""
@@ -191,18 +212,28 @@ class Session:
 
     def annotate(self, t_s: float, text: str, data: dict | None = None) -> None:
         """A nurse's note or charted side effect, time-stamped (shown on the trends)."""
+        t_s = max(t_s, self._t)
+        self.advance_to(t_s)
+        self._command(t_s, "annotate", {"text": text, "data": dict(data or {})})
         if not text.strip():
             raise CommandError("An annotation needs some text.")
-        self.advance_to(max(t_s, self._t))
-        self._event(SessionEvent(max(t_s, self._t), "annotation", text.strip(), dict(data or {})))
+        self._event(SessionEvent(t_s, "annotation", text.strip(), dict(data or {})))
+
+    def instructor(self, t_s: float, kind: str, text: str, data: dict | None = None) -> None:
+        """An instructor's override or fault (its effects arrive as samples and reports)."""
+        t_s = max(t_s, self._t)
+        self.advance_to(t_s)
+        self._command(t_s, "instructor", {"kind": kind, "text": text, "data": dict(data or {})})
 
     def acknowledge_alarms(self, t_s: float) -> None:
         self.advance_to(t_s)
+        self._command(t_s, "acknowledge", {})
         if self.alarms is not None:
             self._alarm_events(self.alarms.acknowledge(t_s))
 
     def pause_audio(self, t_s: float) -> None:
         self.advance_to(t_s)
+        self._command(t_s, "pause_audio", {})
         if self.alarms is None or not self.alarms.armed:
             raise CommandError("Alarms are not armed: there is no audio to pause.")
         self._alarm_events(self.alarms.pause_audio(t_s))
@@ -391,6 +422,10 @@ class Session:
                     },
                 )
             )
+
+    def _command(self, t_s: float, name: str, args: dict) -> None:
+        """Record a nurse or instructor command before anything it causes (rebuild reads these)."""
+        self._event(SessionEvent(t_s, COMMAND_PREFIX + name, "", args))
 
     def _event(self, event: SessionEvent) -> None:
         self.events.append(event)

@@ -25,7 +25,8 @@ from ketamon.core.session import Session, SessionEvent
 from ketamon.core.vitals import Sample, Vital
 from ketamon.io.filelock import try_lock, unlock
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: nurse commands recorded as `command.<name>` events
+READABLE_SCHEMAS = (1, 2)  # 1 is rebuilt by io/rebuild.py's legacy path
 SUFFIX = ".ketamon"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -183,9 +184,9 @@ class Recording:
                 f"{path.name}: not a readable ketamon recording ({exc}); it was left untouched"
             ) from exc
         version = self.meta.get("schema_version")
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_SCHEMAS:
             raise RecordingError(
-                f"{path.name}: recording format {version!r} is not {SCHEMA_VERSION} "
+                f"{path.name}: recording format {version!r} is not one of {READABLE_SCHEMAS} "
                 "(made by another ketamon version?)"
             )
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from ketamon.core.scenario import load_scenario
 from ketamon.core.session import Session, SessionEvent
 from ketamon.core.simulation import scenario_session, simulated_session
-from ketamon.io.rebuild import COMMANDS, replay
+from ketamon.io.rebuild import replay
 from ketamon.io.recording import Recording, is_unfinished
 from ketamon.resources_loading import ClinicalResources
 
@@ -58,8 +58,9 @@ def rebuild_for_resume(
             session = simulated_session(
                 resources.library, source["seed"], alarm_profile=resources.alarm_profile
             )
-        commands = [item for item in stream if isinstance(item, SessionEvent)]
-        replay(session, [e for e in commands if e.kind in COMMANDS], resources.protocols, now_s)
+        # The simulator regenerates the samples; the commands come from the record.
+        events = [item for item in stream if isinstance(item, SessionEvent)]
+        replay(session, events, resources.protocols, now_s)
     else:
         session = Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
         replay(session, stream, resources.protocols, until_s=last_t)
