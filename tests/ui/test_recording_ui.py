@@ -19,7 +19,7 @@ def test_quitting_mid_infusion_leaves_a_resumable_recording(qtbot, resources, tm
     (path,) = tmp_path.glob("*.ketamon")
     assert Recording(path).meta["status"] == "open"
     assert unfinished_recordings(tmp_path) == [path]
-    kinds = [e.kind for e in Recording(path).events()]
+    kinds = [e.kind for e in Recording(path).events() if not e.kind.startswith("command.")]
     assert kinds[:3] == ["setup.confirmed", "baseline.measured", "infusion.started"]
 
 
