@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from ketamon.core.dosing import Patient, make_plan
+from ketamon.core.events import alarm_event, alarm_line
 from ketamon.core.infusion import Phase
 from ketamon.core.session import Session, SessionEvent
 from ketamon.core.simulation import autostart_demo, scenario_session, simulated_session
@@ -34,22 +35,10 @@ MAX_SPEED_STEP_S = 60.0
 PACED_TICK_S = 0.05
 
 
-def alarm_json(event: SessionEvent) -> str:
-    """One alarm event as a JSON object: session time, event, priority, condition, value, limit."""
-    data = event.data
-    return json.dumps(
-        {
-            "t_s": round(event.t_s, 3),
-            "event": event.kind.removeprefix("alarm."),
-            "priority": data.get("priority"),
-            "condition": event.message,
-            "value": data.get("value"),
-            "limit": None if data.get("limit") is None else round(data["limit"], 1),
-            "alarm_id": data.get("alarm_id"),
-            "kind": data.get("kind"),
-            "detail": data.get("detail"),
-        }
-    )
+def alarm_json(event: SessionEvent) -> str | None:
+    """An alarm record as one JSON line (see core/events.alarm_line); None for other records."""
+    alarm = alarm_event(event)
+    return None if alarm is None else json.dumps(alarm_line(alarm))
 
 
 def start_demo_session(
@@ -166,8 +155,9 @@ def run_headless(
     recorder = SessionRecorder(session, data_dir, recording_meta(args, resources))
 
     def on_event(event: SessionEvent) -> None:
-        if event.kind.startswith("alarm."):
-            out.write(alarm_json(event) + "\n")
+        line = alarm_json(event)
+        if line is not None:
+            out.write(line + "\n")
             out.flush()
 
     session.on_event.connect(on_event)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ketamon.core.alarm_profile import AlarmKind
+from ketamon.core.events import AlarmAction, alarm_event
 from ketamon.core.session import SessionEvent
 from ketamon.headless import run_session, start_demo_session
 from ketamon.resources_loading import ClinicalResources
@@ -33,7 +35,9 @@ def nuisance_rate(resources: ClinicalResources, seeds: range, weight_kg: float =
         physiological = [
             e
             for e in session.events
-            if e.kind == "alarm.start" and e.data.get("kind") == "physiological"
+            if (a := alarm_event(e)) is not None
+            and a.action is AlarmAction.START
+            and a.kind is AlarmKind.PHYSIOLOGICAL
         ]
         alarms += physiological
         with_alarm += bool(physiological)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ketamon.core.baseline import Baseline
 from ketamon.core.dosing import Patient, make_plan
+from ketamon.core.events import alarm_history
 from ketamon.core.infusion import Phase
 from ketamon.core.session import Session, SessionEvent
 from ketamon.core.vitals import NibpReading, Sample, Vital, is_plausible
@@ -275,37 +276,19 @@ def _phase_times(events: list[SessionEvent]) -> dict[str, float]:
 
 
 def _alarms(events: list[SessionEvent]) -> list[dict]:
-    alarms: list[dict] = []
-    open_by_id: dict[str, dict] = {}
-    for e in events:
-        action = e.kind.removeprefix("alarm.")
-        if not e.kind.startswith("alarm.") or action in ("armed", "disarmed") or "audio" in action:
-            continue
-        alarm_id = e.data.get("alarm_id")
-        if action == "start":
-            entry = {
-                "t_s": e.t_s,
-                "priority": e.data["priority"],  # at the start, as it first sounded
-                "highest_priority": e.data["priority"],
-                "condition": e.message,
-                "kind": e.data["kind"],
-                "value": e.data["value"],
-                "limit": e.data["limit"],
-                "ended_s": None,
-            }
-            alarms.append(entry)
-            open_by_id[alarm_id] = entry
-        elif alarm_id in open_by_id:
-            entry = open_by_id[alarm_id]
-            if action in ("change", "escalated"):
-                rank = {"low": 1, "medium": 2, "high": 3}
-                if rank[e.data["priority"]] > rank[entry["highest_priority"]]:
-                    entry["highest_priority"] = e.data["priority"]
-                entry["condition"] = e.message
-            if action == "end":
-                entry["ended_s"] = e.t_s
-                del open_by_id[alarm_id]
-    return alarms
+    return [
+        {
+            "t_s": a.started_s,
+            "priority": a.priority.label,  # at the start, as it first sounded
+            "highest_priority": a.highest_priority.label,
+            "condition": a.condition,
+            "kind": a.kind.value,
+            "value": a.value,
+            "limit": a.limit,
+            "ended_s": a.ended_s,
+        }
+        for a in alarm_history(events)
+    ]
 
 
 def format_text(summary: dict) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ketamon.core.events import AlarmAction, alarm_event
 from ketamon.core.session import SessionEvent
 
 # Trainee actions and what each answers to (the alarm that prompted it).
@@ -36,13 +37,16 @@ def debrief_rows(events: list[SessionEvent]) -> list[DebriefRow]:
     open_alarms: dict[str, float] = {}  # alarm id -> start time, while unanswered
     for e in events:
         kind = e.kind
-        if kind == "alarm.start":
-            open_alarms[e.data["alarm_id"]] = e.t_s
-            rows.append(DebriefRow(e.t_s, "alarm", f"{e.data['priority']} alarm: {e.message}"))
-        elif kind == "alarm.escalated":
-            rows.append(DebriefRow(e.t_s, "alarm", f"escalated to high: {e.message}"))
-        elif kind == "alarm.end":
-            open_alarms.pop(e.data.get("alarm_id"), None)
+        alarm = alarm_event(e)
+        if alarm is not None:
+            if alarm.action is AlarmAction.START and alarm.priority is not None:
+                open_alarms[alarm.alarm_id] = e.t_s
+                text = f"{alarm.priority.label} alarm: {alarm.condition}"
+                rows.append(DebriefRow(e.t_s, "alarm", text))
+            elif alarm.action is AlarmAction.ESCALATED:
+                rows.append(DebriefRow(e.t_s, "alarm", f"escalated to high: {alarm.condition}"))
+            elif alarm.action is AlarmAction.END:
+                open_alarms.pop(alarm.alarm_id, None)
         elif kind in ACTIONS:
             prompted = [t for t in open_alarms.values() if t <= e.t_s]
             response = e.t_s - max(prompted) if prompted else None

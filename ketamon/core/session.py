@@ -14,6 +14,7 @@ from ketamon.core.alarm_profile import AlarmProfile
 from ketamon.core.alarms import AlarmEngine, AlarmEvent
 from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.dosing import DosePlan, check_limits
+from ketamon.core.events import encode_alarm, encode_command
 from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, Phase
 from ketamon.core.limits import DrugLibrary, LimitFinding, LimitLevel
 from ketamon.core.nibp import is_stale, next_due_s
@@ -21,7 +22,6 @@ from ketamon.core.publisher import Publisher
 from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
 from ketamon.core.vitals import NibpReading, Sample, Vital, estimated_map
 
-COMMAND_PREFIX = "command."  # event kinds of recorded commands: "command.<name>"
 SESSION_ENDED = "session.ended"  # after a discharge and all it caused
 MAX_STEP_S = 1.0  # the session judges time in steps no longer than one sample period
 # CLINICAL.md §4: physiological alarms are armed from infusion start until discharge.
@@ -406,26 +406,11 @@ class Session:
 
     def _alarm_events(self, events: list[AlarmEvent]) -> None:
         for e in events:
-            self._event(
-                SessionEvent(
-                    e.t_s,
-                    f"alarm.{e.action}",
-                    e.condition,
-                    {
-                        "alarm_id": e.alarm_id,
-                        "priority": e.priority.label if e.priority else None,
-                        "kind": e.kind.value if e.kind else None,
-                        "value": e.value,
-                        "limit": e.limit,
-                        "detail": e.detail,
-                        "vitals": list(e.vitals),
-                    },
-                )
-            )
+            self._event(encode_alarm(e))
 
     def _command(self, t_s: float, name: str, args: dict) -> None:
         """Record a nurse or instructor command before anything it causes (rebuild reads these)."""
-        self._event(SessionEvent(t_s, COMMAND_PREFIX + name, "", args))
+        self._event(encode_command(t_s, name, args))
 
     def _event(self, event: SessionEvent) -> None:
         self.events.append(event)

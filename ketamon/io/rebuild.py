@@ -20,9 +20,10 @@ from collections.abc import Iterable
 
 from ketamon.core.baseline import Baseline
 from ketamon.core.dosing import Patient, Sex, WeightBasis, check_limits, make_plan
+from ketamon.core.events import COMMAND_PREFIX
 from ketamon.core.infusion import CommandError
 from ketamon.core.protocol import Protocol
-from ketamon.core.session import COMMAND_PREFIX, Session, SessionEvent
+from ketamon.core.session import Session, SessionEvent
 from ketamon.core.vitals import Sample
 
 log = logging.getLogger(__name__)
@@ -146,7 +147,9 @@ def replay(
             try:
                 apply_command(session, item, protocols)
             except CommandError as exc:
-                log.debug("recorded command %s at %.0f s refused again: %s", item.kind, item.t_s, exc)
+                log.debug(
+                    "recorded command %s at %.0f s refused again: %s", item.kind, item.t_s, exc
+                )
         elif measured:
             _enter_measured_baseline(session, item)
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from ketamon.core.alarm_profile import Priority
+from ketamon.core.events import alarm_event
 from ketamon.core.session import SessionEvent
 from ketamon.format import mmss
 from ketamon.ui.alarm_banner import PRIORITY_COLOURS
@@ -66,13 +66,11 @@ class AlarmLog(QTableWidget):
         if event.kind == "annotation":
             self._add_note(event)
             return
-        action = event.kind.removeprefix("alarm.")
-        if not event.kind.startswith("alarm.") or action not in STATES:
+        alarm = alarm_event(event)
+        if alarm is None or alarm.action not in STATES or alarm.priority is None:
             return
-        data = event.data
-        priority = Priority[data["priority"].upper()]
-        alarm_id = data["alarm_id"]
-        value = "" if data.get("value") is None else f"{data['value']:g}"
+        action, priority, alarm_id = alarm.action, alarm.priority, alarm.alarm_id
+        value = "" if alarm.value is None else f"{alarm.value:g}"
         if action == "start" or alarm_id not in self._rows:
             items = [QTableWidgetItem(mmss(event.t_s)) for _ in range(4)]
             self.insertRow(0)
@@ -82,7 +80,7 @@ class AlarmLog(QTableWidget):
             if self.rowCount() > MAX_ROWS:
                 self.removeRow(self.rowCount() - 1)
         items = self._rows[alarm_id]
-        items[1].setText(f"{priority.marker} {event.message}")
+        items[1].setText(f"{priority.marker} {alarm.condition}")
         if value:
             items[2].setText(value)
         state = STATES[action]
