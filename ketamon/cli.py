@@ -9,7 +9,9 @@ from pathlib import Path
 
 import ketamon
 from ketamon.core.config import ConfigError
+from ketamon.io.actions import ActionsError, load_actions
 from ketamon.io.parsers import PARSERS
+from ketamon.io.run_config import RunConfig
 from ketamon.resources_loading import load_clinical_resources
 
 log = logging.getLogger("ketamon")
@@ -131,6 +133,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="resume an unfinished session (after a crash) without asking",
     )
     parser.add_argument(
+        "--actions",
+        metavar="FILE",
+        help="headless: a scripted nurse, TOML [[action]] tables with t_s (session seconds), "
+        "command and its fields (see README); refused commands print a 'refused' JSON line",
+    )
+    parser.add_argument(
         "--screenshot",
         metavar="PNG",
         help="save the main window to PNG just before exit (with --quit-after)",
@@ -177,6 +185,11 @@ def build_review_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("file", help="a .ketamon recording or a CSV file")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--events",
+        action="store_true",
+        help="print the rebuilt alarm events as JSON lines, exactly as --headless prints them",
+    )
     parser.add_argument(
         "--columns",
         help="CSV only: which columns hold which vital, e.g. "
@@ -226,6 +239,7 @@ def review(argv: list[str]) -> int:
         format_text,
         parse_columns,
         review_csv,
+        review_events,
         review_recording,
         to_json,
     )
@@ -233,11 +247,15 @@ def review(argv: list[str]) -> int:
     parser = build_review_parser()
     args = parser.parse_args(argv)
     path = Path(args.file)
+    lines: list[str] = []
+    summary: dict = {}
     try:
         resources = load_clinical_resources(
             Path(args.alarm_profile) if args.alarm_profile else None
         )
         if path.suffix.lower() == ".csv":
+            if args.events:
+                parser.error("--events: recordings only")
             if not args.columns:
                 parser.error("a CSV needs --columns (e.g. hr=HR,sbp=NBPSys,dbp=NBPDias)")
             summary = review_csv(
@@ -248,14 +266,46 @@ def review(argv: list[str]) -> int:
                 args.weight,
                 args.infusion_start,
             )
+        elif args.events:
+            lines = review_events(path, resources)
         else:
             summary = review_recording(path, resources)
             export_recording(path, summary, args.export_csv, args.report)
     except (ConfigError, RecordingError, ReviewError, RebuildError, OSError) as exc:
         log.error("%s", exc)
         return 2
-    sys.stdout.write((to_json(summary) if args.json else format_text(summary)) + "\n")
+    if args.events:
+        sys.stdout.write("".join(line + "\n" for line in lines))
+    else:
+        sys.stdout.write((to_json(summary) if args.json else format_text(summary)) + "\n")
     return 0
+
+
+def run_config(args: argparse.Namespace) -> RunConfig:
+    """The typed run configuration of the main command's arguments (the only translation)."""
+    from ketamon.core.scenario import find_scenario
+    from ketamon.io.device import port_settings
+    from ketamon.io.run_config import SourceKind
+    from ketamon.paths import default_data_dir
+    from ketamon.resources import scenarios_dir
+
+    scenario = find_scenario(args.scenario, scenarios_dir()) if args.scenario else None
+    port = port_settings(args.port, args.protocol, args.baud) if args.port else None
+    if port is not None:
+        source = SourceKind.DEVICES
+    elif scenario is not None:
+        source = SourceKind.SCENARIO
+    else:
+        source = SourceKind.SIMULATOR
+    return RunConfig(
+        source=source,
+        seed=args.seed,
+        scenario=scenario,
+        port=port,
+        weight_kg=args.weight,
+        speed=args.speed,
+        data_dir=Path(args.data_dir) if args.data_dir else default_data_dir(),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -276,16 +326,18 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--screenshot needs --quit-after")
     if args.speed is None and not args.headless:
         parser.error("--speed max needs --headless")
+    if args.actions and not args.headless:
+        parser.error("--actions needs --headless (in the window, the nurse acts)")
+    if args.headless and not args.autostart:
+        log.error("--headless needs --autostart: there is no nurse to set up the session")
+        return 2
     try:
         resources = load_clinical_resources(
             Path(args.alarm_profile) if args.alarm_profile else None
         )
-        if args.scenario:
-            from ketamon.core.scenario import find_scenario
-            from ketamon.resources import scenarios_dir
-
-            args.scenario = find_scenario(args.scenario, scenarios_dir())
-    except ConfigError as exc:
+        config = run_config(args)
+        actions = load_actions(Path(args.actions)) if args.actions else []
+    except (ConfigError, ActionsError) as exc:
         log.error("cannot start: %s", exc)
         if not args.headless:
             from ketamon.ui.app import show_startup_error
@@ -295,10 +347,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.headless:
         from ketamon.headless import run_headless
 
-        return run_headless(args, resources)
-    from ketamon.ui.app import run_gui
+        return run_headless(config, resources, quit_after_s=args.quit_after, actions=actions)
+    from ketamon.ui.app import GuiOptions, run_gui
 
-    return run_gui(args, resources)
+    options = GuiOptions(
+        replay=Path(args.replay) if args.replay else None,
+        resume=args.resume,
+        autostart=args.autostart,
+        quit_after_s=args.quit_after,
+        screenshot=Path(args.screenshot) if args.screenshot else None,
+    )
+    return run_gui(config, resources, options)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from ketamon.core.alarm_profile import AlarmKind
 from ketamon.core.events import AlarmAction, alarm_event
 from ketamon.core.session import SessionEvent
-from ketamon.headless import run_session, start_demo_session
+from ketamon.headless import run_session
+from ketamon.io.run_config import RunConfig, autostart, make_session
 from ketamon.resources_loading import ClinicalResources
 
 
@@ -30,7 +31,9 @@ def nuisance_rate(resources: ClinicalResources, seeds: range, weight_kg: float =
     with_alarm = 0
     alarms: list[SessionEvent] = []
     for seed in seeds:
-        session = start_demo_session(resources, seed, weight_kg, profile=None)
+        config = RunConfig(seed=seed, weight_kg=weight_kg, speed=None)
+        session = make_session(config, resources)
+        autostart(session, config, resources)
         run_session(session, speed=None, quit_after_s=None)
         physiological = [
             e

@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ketamon.core.baseline import Baseline
-from ketamon.core.dosing import Patient, make_plan
-from ketamon.core.events import alarm_history
+from ketamon.core.events import alarm_events, alarm_history, alarm_line
 from ketamon.core.infusion import Phase
 from ketamon.core.session import Session, SessionEvent
+from ketamon.core.simulation import demo_plan
 from ketamon.core.vitals import NibpReading, Sample, Vital, is_plausible
 from ketamon.format import mmss
 from ketamon.io.rebuild import replay
 from ketamon.io.recording import Recording
+from ketamon.io.run_config import rebuilt_session
 from ketamon.resources_loading import ClinicalResources
 
 COLUMN_KEYS = {
@@ -113,23 +114,34 @@ def read_csv_samples(
     return samples, rejected
 
 
-def review_recording(path: Path, resources: ClinicalResources) -> dict:
+def rebuild_recording(path: Path, resources: ClinicalResources) -> tuple[Session, Peaks, dict]:
+    """The session of a recording rebuilt from its samples and commands, its peaks, its meta."""
     recording = Recording(path)
-    session = Session(
-        resources.library,
-        simulated=bool(recording.meta.get("simulated")),
-        alarm_profile=resources.alarm_profile,
-    )
-    peaks = Peaks()
-    session.on_samples.connect(peaks.on_samples)
-    replay(session, recording.stream(), resources.protocols, until_s=recording.duration_s())
+    try:
+        session = rebuilt_session(resources, simulated=bool(recording.meta.get("simulated")))
+        peaks = Peaks()
+        session.on_samples.connect(peaks.on_samples)
+        stream = recording.stream()
+        replay(session, stream, resources.protocols, until_s=recording.duration_s())
+        return session, peaks, dict(recording.meta)
+    finally:
+        recording.close()
+
+
+def review_recording(path: Path, resources: ClinicalResources) -> dict:
+    session, peaks, meta = rebuild_recording(path, resources)
     summary = summarize(session, peaks, source=str(path), kind="ketamon recording")
-    summary["recorded_status"] = recording.meta.get("status")
+    summary["recorded_status"] = meta.get("status")
     summary["annotations"] = [
         {"t_s": e.t_s, "text": e.message} for e in session.events if e.kind == "annotation"
     ]
-    recording.close()
     return summary
+
+
+def review_events(path: Path, resources: ClinicalResources) -> list[str]:
+    """The rebuilt alarm events as JSON lines, exactly as `--headless` prints them live."""
+    session, _peaks, _meta = rebuild_recording(path, resources)
+    return [json.dumps(alarm_line(a)) for a in alarm_events(session.events)]
 
 
 def review_csv(
@@ -143,12 +155,9 @@ def review_csv(
     samples, rejected = read_csv_samples(path, columns, zero_is_missing)
     if not samples:
         raise ReviewError(f"{path.name}: no usable values in columns {list(columns.values())}")
-    session = Session(
-        resources.library,
-        simulated=False,
-        alarm_profile=resources.alarm_profile,
-        timed_technical_alarms=False,
-    )
+    # Silence between samples taken once a minute means nothing: no 'no data' alarms;
+    # time still ticks as live, so alarms escalate as they would have.
+    session = rebuilt_session(resources, simulated=False, judge_silence=False)
     peaks = Peaks()
     session.on_samples.connect(peaks.on_samples)
     first_t = samples[0].t_s
@@ -157,7 +166,7 @@ def review_csv(
     if infusion_start_s is not None:
         if weight_kg is None:
             raise ReviewError("--infusion-start needs --weight")
-        plan = make_plan(resources.protocols[0], Patient(weight_kg, patient_id=path.stem), 1.0)
+        plan = demo_plan(resources.protocols[0], weight_kg, patient_id=path.stem)
         session.configure(plan, [], first_t)
         pre = [s for s in samples if s.t_s < infusion_start_s]
         post = [s for s in samples if s.t_s >= infusion_start_s]

@@ -97,11 +97,28 @@ class AlarmEngine:
                 events += self._resolve(sample.t_s)
         return events
 
-    def tick(self, t_s: float, nibp_due_s: float | None) -> list[AlarmEvent]:
-        """Time-driven conditions: missing data, NIBP overdue, escalation, audio pause end."""
+    def tick(
+        self, t_s: float, nibp_due_s: float | None, judge_silence: bool = True
+    ) -> list[AlarmEvent]:
+        """Time-driven conditions: missing data, NIBP overdue, escalation, audio pause end.
+
+        `judge_silence` False: no 'no data' / 'NIBP overdue' (data sampled once a
+        minute, or time when the app was not running); escalation still runs.
+        """
         if not self.armed:
             return []
         self._t = max(self._t, t_s)
+        if judge_silence:
+            self._judge_silence(t_s, nibp_due_s)
+        events = self._resolve(t_s)
+        events += self._escalate(t_s)
+        if self.audio_paused_until_s is not None and t_s >= self.audio_paused_until_s:
+            ended_s = self.audio_paused_until_s
+            self.audio_paused_until_s = None
+            events.append(AlarmEvent(ended_s, "audio_resumed", "audio", detail="pause ended"))
+        return events
+
+    def _judge_silence(self, t_s: float, nibp_due_s: float | None) -> None:
         tech = self.profile.technical
         silent = []
         for vital in NO_DATA_VITALS:
@@ -114,13 +131,6 @@ class AlarmEngine:
         overdue = nibp_due_s is not None and t_s - nibp_due_s >= tech.nibp_overdue_s
         detail = "" if not overdue else f"NIBP overdue by {(t_s - nibp_due_s) / 60:.0f} min"
         self._set_technical("nibp_overdue", tech.nibp_overdue_priority, overdue, detail)
-        events = self._resolve(t_s)
-        events += self._escalate(t_s)
-        if self.audio_paused_until_s is not None and t_s >= self.audio_paused_until_s:
-            ended_s = self.audio_paused_until_s
-            self.audio_paused_until_s = None
-            events.append(AlarmEvent(ended_s, "audio_resumed", "audio", detail="pause ended"))
-        return events
 
     def report_technical(
         self, t_s: float, condition: str, present: bool, detail: str = ""

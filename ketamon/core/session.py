@@ -8,6 +8,7 @@ runner subscribe. The session never reads a clock: the caller says what time it 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 from ketamon.core.alarm_profile import AlarmProfile
@@ -64,11 +65,13 @@ class Session:
         timed_technical_alarms: bool = True,
     ):
         """`timed_technical_alarms` False: no 'no data' / 'NIBP overdue' (reviewing data
-        sampled once a minute, where silence between samples means nothing)."""
+        sampled once a minute, where silence between samples means nothing); time still
+        ticks, so alarms escalate as live. `judge_silence` can be switched off for a
+        while (a resumed session catching up on the time the app was not running)."""
         self.library = library
         self.simulated = simulated
         self.alarms = AlarmEngine(alarm_profile) if alarm_profile is not None else None
-        self._timed_technical = timed_technical_alarms
+        self.judge_silence = timed_technical_alarms
         self._technical_state: dict[str, bool] = {}
         self.plan: DosePlan | None = None
         self.infusion: Infusion | None = None
@@ -257,8 +260,12 @@ class Session:
 
     # ---- time and data ------------------------------------------------------------------
 
-    def advance_to(self, t_s: float) -> None:
-        """Move the session clock to `t_s`, in steps of at most one second."""
+    def advance_to(self, t_s: float, arrive: Callable[[], None] | None = None) -> None:
+        """Move the session clock to `t_s`, in steps of at most one second.
+
+        `arrive`: what a source delivers at `t_s` (a rebuild's recorded samples and
+        equipment reports), judged where a polled source's would be: before the tick.
+        """
         if t_s < self._t - 1e-9:
             raise ValueError(f"time went backwards: {t_s} < {self._t}")
         while self._t < t_s:
@@ -272,8 +279,14 @@ class Session:
                 if samples:
                     self.ingest(samples)
                 self._poll_technical(step_t)
-            if self.alarms is not None and self._timed_technical:
-                self._alarm_events(self.alarms.tick(step_t, self.nibp_due_s()))
+            if arrive is not None and step_t >= t_s:
+                arrive()
+                arrive = None
+            if self.alarms is not None:
+                judge = self.judge_silence
+                self._alarm_events(self.alarms.tick(step_t, self.nibp_due_s(), judge))
+        if arrive is not None:
+            arrive()
 
     def ingest(self, samples: list[Sample]) -> None:
         """Take a batch of samples from any source (polled or pushed by a device thread).

@@ -121,40 +121,51 @@ def replay(
     if not has_command_records(stream):
         _legacy_replay(session, stream, protocols, until_s, baseline_from_events)
         return
-    batch: list[Sample] = []
+    # What arrives at one time before any command (samples, equipment reports) is
+    # delivered together, where live a source's poll would deliver it.
+    arriving: list[Sample | SessionEvent] = []
+
+    def deliver() -> None:
+        batch: list[Sample] = []
+        for item in arriving:
+            if isinstance(item, Sample):
+                batch.append(item)
+                continue
+            if batch:
+                session.ingest(batch)
+                batch = []
+            d = item.data
+            session.report_technical(item.t_s, d["condition"], d["present"], item.message)
+        if batch:
+            session.ingest(batch)
+        arriving.clear()
 
     def flush() -> None:
-        if batch:
-            session.advance_to(max(batch[0].t_s, session.t_s))
-            session.ingest(list(batch))
-            batch.clear()
+        if arriving:
+            session.advance_to(max(arriving[0].t_s, session.t_s), deliver)
 
     for item in stream:
         if until_s is not None and item.t_s > until_s:
             break
-        if isinstance(item, Sample):
-            if batch and item.t_s != batch[0].t_s:
+        is_input = isinstance(item, Sample) or item.kind in INPUTS
+        if is_input:
+            if arriving and item.t_s != arriving[0].t_s:
                 flush()
-            batch.append(item)
+            arriving.append(item)
             continue
         command = is_command(item)
         measured = baseline_from_events and item.kind == "baseline.measured"
-        if not (command or measured or item.kind in INPUTS):
+        if not (command or measured):
             continue
         flush()
         session.advance_to(max(item.t_s, session.t_s))
-        if command:
-            try:
-                apply_command(session, item, protocols)
-            except CommandError as exc:
-                log.debug(
-                    "recorded command %s at %.0f s refused again: %s", item.kind, item.t_s, exc
-                )
-        elif measured:
+        if measured:
             _enter_measured_baseline(session, item)
-        else:
-            d = item.data
-            session.report_technical(item.t_s, d["condition"], d["present"], item.message)
+            continue
+        try:
+            apply_command(session, item, protocols)
+        except CommandError as exc:
+            log.debug("%s at %.0f s refused again: %s", item.kind, item.t_s, exc)
     flush()
     if until_s is not None:
         session.advance_to(max(until_s, session.t_s))

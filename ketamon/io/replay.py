@@ -18,10 +18,11 @@ from ketamon.core.baseline import Baseline
 from ketamon.core.events import AlarmAction, alarm_events
 from ketamon.core.infusion import Phase
 from ketamon.core.nibp import is_stale, next_due_s
-from ketamon.core.session import Session, SessionEvent, Snapshot
+from ketamon.core.session import SessionEvent, Snapshot
 from ketamon.core.vitals import NibpReading, Sample, Vital
 from ketamon.io.rebuild import replay
 from ketamon.io.recording import Recording
+from ketamon.io.run_config import rebuilt_session
 from ketamon.resources_loading import ClinicalResources
 
 CHANGES = (AlarmAction.CHANGE, AlarmAction.ESCALATED, AlarmAction.CONDITION_RETURNED)
@@ -38,11 +39,7 @@ class ReplayData:
         self.series = {v: recording.series(v) for v in Vital}
         self.end_s = recording.duration_s()
         # A session driven by the commands alone: plan, infusion and profile, no samples.
-        self.session = Session(
-            resources.library,
-            simulated=bool(self.meta.get("simulated")),
-            alarm_profile=resources.alarm_profile,
-        )
+        self.session = rebuilt_session(resources, simulated=bool(self.meta.get("simulated")))
         # Equipment reports are left out: this session has no samples to judge them with.
         commands = [e for e in self.events if e.kind != "technical.report"]
         replay(self.session, commands, resources.protocols, self.end_s, baseline_from_events=True)

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import logging
 import sys
-from argparse import Namespace
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ketamon.core.simulation import autostart_demo
-from ketamon.io.device import port_settings
 from ketamon.io.rebuild import RebuildError
 from ketamon.io.recording import Recorder, Recording, RecordingError
 from ketamon.io.replay import ReplayData
 from ketamon.io.resume import rebuild_for_resume, unfinished_recordings
-from ketamon.paths import default_data_dir
+from ketamon.io.run_config import RunConfig, autostart
 from ketamon.resources_loading import ClinicalResources
 from ketamon.ui.main_window import MainWindow
 from ketamon.ui.replay_model import ReplayModel
@@ -75,21 +73,25 @@ def ask_resume(path: Path) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def run_gui(args: Namespace, resources: ClinicalResources) -> int:
+@dataclass(frozen=True)
+class GuiOptions:
+    """What the window does at start and end (the run itself is the RunConfig)."""
+
+    replay: Path | None = None
+    resume: bool = False
+    autostart: bool = False
+    quit_after_s: float | None = None
+    screenshot: Path | None = None
+
+
+def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions) -> int:
     app = _application()
-    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
-    sources = Sources(
-        resources,
-        port_settings(args),
-        seed=args.seed,
-        speed=args.speed,
-        data_dir=data_dir,
-        scenario=args.scenario,
-    )
+    args = options
+    sources = Sources(resources, config)
     if args.replay:
         try:
             first = ReplayModel(
-                ReplayData(Recording(Path(args.replay)), resources), speed=args.speed
+                ReplayData(Recording(args.replay), resources), speed=config.speed or 1.0
             )
         except (RecordingError, RebuildError) as exc:
             log.error("%s", exc)
@@ -111,13 +113,12 @@ def run_gui(args: Namespace, resources: ClinicalResources) -> int:
     )
     window.resize(1600, 900)
     if args.autostart and first is None and window.model.session.simulated:
-        weight_kg = args.scenario.patient.weight_kg if args.scenario else args.weight
-        autostart_demo(window.model.session, resources.protocols[0], weight_kg)
+        autostart(window.model.session, config, resources)
         window.model.refresh()
     window.show()
     window.model.clock.start()  # replay: starts playing
 
-    if args.quit_after is not None:
+    if args.quit_after_s is not None:
 
         def finish() -> None:
             if not getattr(window.model, "is_replay", False):
@@ -133,5 +134,5 @@ def run_gui(args: Namespace, resources: ClinicalResources) -> int:
             window.close()
             app.quit()
 
-        QTimer.singleShot(round(args.quit_after * 1000), finish)
+        QTimer.singleShot(round(args.quit_after_s * 1000), finish)
     return app.exec()

@@ -270,7 +270,7 @@ class MainWindow(QMainWindow):
             self.model.clock.start()
 
     def _switch_source(self, port: PortSettings | None) -> None:
-        self._sources.port = port
+        self._sources.use_port(port)
         self.load(self._sources.new_model())
         self.model.clock.start()
 
