@@ -175,8 +175,8 @@ def alarm_line(a: AlarmEvent) -> dict:
         "event": str(a.action),
         "priority": a.priority.label if a.priority else None,
         "condition": a.condition,
-        "value": a.value,
-        "limit": None if a.limit is None else round(a.limit, 1),
+        "value": None if a.value is None else float(a.value),  # a recording stores floats
+        "limit": None if a.limit is None else round(float(a.limit), 1),
         "alarm_id": a.alarm_id,
         "kind": a.kind.value if a.kind else None,
         "detail": a.detail,
