@@ -118,6 +118,11 @@ class AlarmEngine:
             events.append(AlarmEvent(ended_s, "audio_resumed", "audio", detail="pause ended"))
         return events
 
+    def restart_silence_clock(self, t_s: float) -> None:
+        """Listening starts again at `t_s` (after the app was down): silence counts from now."""
+        for vital in NO_DATA_VITALS:
+            self._last_seen_s[vital] = max(self._last_seen_s.get(vital, t_s), t_s)
+
     def _judge_silence(self, t_s: float, nibp_due_s: float | None) -> None:
         tech = self.profile.technical
         silent = []

@@ -24,6 +24,7 @@ from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
 from ketamon.core.vitals import NibpReading, Sample, Vital, estimated_map
 
 SESSION_ENDED = "session.ended"  # after a discharge and all it caused
+SESSION_RESUMED = "session.resumed"  # the app was not running for a while (a crash)
 MAX_STEP_S = 1.0  # the session judges time in steps no longer than one sample period
 # CLINICAL.md §4: physiological alarms are armed from infusion start until discharge.
 ARMED_PHASES = (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION, Phase.DISCHARGE_READY)
@@ -207,6 +208,34 @@ class Session:
     def log(self, t_s: float, kind: str, message: str, data: dict | None = None) -> None:
         """An application event worth keeping in the record (e.g. session.resumed)."""
         self._event(SessionEvent(t_s, kind, message, dict(data or {})))
+
+    def resume_after_downtime(self, from_s: float, to_s: float, gap_text: str = "") -> None:
+        """The app was not running from `from_s` to `to_s` (session s) and now runs again.
+
+        The pump ran on: the timer and dose advance. Nobody watched: no samples are
+        taken for that time (the trends show a gap) and its silence raises no alarm.
+        Recorded at `from_s`, so a rebuild meets it before the gap.
+        """
+        self.advance_to(max(from_s, self._t))
+        down_s = max(0.0, to_s - from_s)
+        self._event(
+            SessionEvent(
+                self._t,
+                SESSION_RESUMED,
+                f"resumed after {down_s:.0f} s: check the pump",
+                {"down_from_s": self._t, "down_to_s": to_s, "gap": gap_text},
+            )
+        )
+        source, self.source = self.source, None
+        judge, self.judge_silence = self.judge_silence, False
+        try:
+            self.advance_to(to_s)
+        finally:
+            self.source, self.judge_silence = source, judge
+        if source is not None:
+            source.poll(to_s)  # what the patient did meanwhile was never seen
+        if self.alarms is not None:
+            self.alarms.restart_silence_clock(to_s)
 
     def arm_alarms(self, t_s: float) -> None:
         """Arm alarms with no infusion: reviewing monitoring data someone brings."""

@@ -23,7 +23,7 @@ from ketamon.core.dosing import Patient, Sex, WeightBasis, check_limits, make_pl
 from ketamon.core.events import COMMAND_PREFIX
 from ketamon.core.infusion import CommandError
 from ketamon.core.protocol import Protocol
-from ketamon.core.session import Session, SessionEvent
+from ketamon.core.session import SESSION_RESUMED, Session, SessionEvent
 from ketamon.core.vitals import Sample
 
 log = logging.getLogger(__name__)
@@ -155,10 +155,14 @@ def replay(
             continue
         command = is_command(item)
         measured = baseline_from_events and item.kind == "baseline.measured"
-        if not (command or measured):
+        if not (command or measured or item.kind == SESSION_RESUMED):
             continue
         flush()
         session.advance_to(max(item.t_s, session.t_s))
+        if item.kind == SESSION_RESUMED:
+            d = item.data
+            session.resume_after_downtime(d["down_from_s"], d["down_to_s"], d.get("gap", ""))
+            continue
         if measured:
             _enter_measured_baseline(session, item)
             continue

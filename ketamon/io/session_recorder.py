@@ -36,6 +36,7 @@ class SessionRecorder:
         self._before_setup: list[SessionEvent] = []
         if resume_path is not None:
             self.recorder = Recorder(resume_path, {}, resume=True)
+        self._closed_path: Path | None = None
         self._last_flush = time.monotonic()
         # One subscription for both, so this object decides the order: an event is
         # written before the file is closed because of it.
@@ -44,7 +45,8 @@ class SessionRecorder:
 
     @property
     def path(self) -> Path | None:
-        return self.recorder.path if self.recorder else None
+        """The recording's file (still known after it is closed); None before the setup."""
+        return self.recorder.path if self.recorder else self._closed_path
 
     def note_clock(self, wall_s: float, t_s: float, speed: float) -> None:
         """Session time t_s was wall time wall_s, running at `speed` (for resume)."""
@@ -66,6 +68,7 @@ class SessionRecorder:
         if self.recorder is not None:
             self.recorder.close(status)
             log.info("recording %s closed (%s)", self.recorder.path, status)
+            self._closed_path = self.recorder.path
             self.recorder = None
 
     def _on_samples(self, samples: list[Sample]) -> None:

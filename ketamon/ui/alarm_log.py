@@ -6,10 +6,10 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from ketamon.core.events import alarm_event
-from ketamon.core.session import SessionEvent
+from ketamon.core.session import SESSION_RESUMED, SessionEvent
 from ketamon.format import mmss
 from ketamon.ui.alarm_banner import PRIORITY_COLOURS
-from ketamon.ui.session_model import SessionModel
+from ketamon.ui.model import DashboardModel
 
 MAX_ROWS = 200
 STATES = {
@@ -26,7 +26,7 @@ STATES = {
 class AlarmLog(QTableWidget):
     """Active and past alarms of `model`'s session: time, priority, condition, value, state."""
 
-    def __init__(self, model: SessionModel, parent=None):
+    def __init__(self, model: DashboardModel, parent=None):
         super().__init__(0, 4, parent)
         self.setObjectName("alarmLog")
         self.setHorizontalHeaderLabels(["Time", "Alarm", "Value", "State"])
@@ -39,8 +39,8 @@ class AlarmLog(QTableWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self._rows: dict[str, list[QTableWidgetItem]] = {}  # current occurrence per alarm id
         model.event_added.connect(self._on_event_added)
-        if hasattr(model, "history_reset"):  # replay: open and seek
-            model.history_reset.connect(self._on_history_reset)
+        model.history_reset.connect(self._on_history_reset)  # a replay's seek
+        self._on_history_reset(model.history())  # a resumed session's past
 
     def _on_history_reset(self, history: dict) -> None:
         self.setRowCount(0)
@@ -48,9 +48,10 @@ class AlarmLog(QTableWidget):
         for event in history["events"]:
             self._on_event_added(event)
 
-    def _add_note(self, event: SessionEvent) -> None:
+    def _add_note(self, event: SessionEvent, prefix: str = "Note: ", state: str = "note") -> None:
         self.insertRow(0)
-        for column, text in enumerate((mmss(event.t_s), f"Note: {event.message}", "", "note")):
+        texts = (mmss(event.t_s), f"{prefix}{event.message}", "", state)
+        for column, text in enumerate(texts):
             item = QTableWidgetItem(text)
             item.setForeground(QColor("#e0e0ff"))
             self.setItem(0, column, item)
@@ -65,6 +66,9 @@ class AlarmLog(QTableWidget):
     def _on_event_added(self, event: SessionEvent) -> None:
         if event.kind == "annotation":
             self._add_note(event)
+            return
+        if event.kind == SESSION_RESUMED:
+            self._add_note(event, prefix="", state=event.data.get("gap", ""))
             return
         alarm = alarm_event(event)
         if alarm is None or alarm.action not in STATES or alarm.priority is None:

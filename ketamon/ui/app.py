@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from ketamon.io.rebuild import RebuildError
 from ketamon.io.recording import Recorder, Recording, RecordingError
 from ketamon.io.replay import ReplayData
-from ketamon.io.resume import rebuild_for_resume, unfinished_recordings
+from ketamon.io.resume import ResumeHistory, rebuild_for_resume, unfinished_recordings
 from ketamon.io.run_config import RunConfig, autostart
 from ketamon.resources_loading import ClinicalResources
 from ketamon.ui.main_window import MainWindow
@@ -45,22 +45,31 @@ def resumed_model(sources: Sources, ask: Callable[[Path], bool]) -> SessionModel
         if not ask(path):
             Recorder(path, {}, resume=True).close("interrupted")
             continue
-        try:
-            session, downtime_s = rebuild_for_resume(path, sources.resources)
-        except (RecordingError, RebuildError, ValueError) as exc:
-            log.error("cannot resume %s: %s", path.name, exc)
-            show_startup_error(f"The unfinished session {path.name} cannot be resumed: {exc}")
-            return None
-        log.info("resumed %s after %.0f s down", path.name, downtime_s)
-        model = sources.model_for(session, resume_path=path)
-        session.log(
-            session.t_s,
-            "session.resumed",
-            f"resumed after {downtime_s:.0f} s down",
-            {"downtime_s": round(downtime_s, 1)},
-        )
-        return model
+        return resume(sources, path)
     return None
+
+
+def resume(sources: Sources, path: Path) -> SessionModel | None:
+    """The session of `path` rebuilt, recording on into the same file, with its history."""
+    history = ResumeHistory()
+    models: list[SessionModel] = []
+
+    def attach(session) -> None:
+        # Before the downtime is applied: its record goes into the same file.
+        models.append(sources.model_for(session, resume_path=path, history=history))
+
+    try:
+        _session, downtime_s = rebuild_for_resume(
+            path, sources.resources, before_downtime=attach, history=history
+        )
+    except (RecordingError, RebuildError, ValueError) as exc:
+        for model in models:
+            model.close()
+        log.error("cannot resume %s: %s", path.name, exc)
+        show_startup_error(f"The unfinished session {path.name} cannot be resumed: {exc}")
+        return None
+    log.info("resumed %s after %.0f s down", path.name, downtime_s)
+    return models[0]
 
 
 def ask_resume(path: Path) -> bool:
@@ -121,7 +130,7 @@ def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions
     if args.quit_after_s is not None:
 
         def finish() -> None:
-            if not getattr(window.model, "is_replay", False):
+            if not window.model.read_only:
                 window.model.clock.tick()  # the screenshot shows exactly "now"
             window.dashboard.trends.redraw()
             if args.screenshot:
@@ -129,7 +138,7 @@ def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions
                 if not window.grab().save(str(path)):
                     log.error("could not save screenshot to %s", path)
             window.force_close = True
-            if not getattr(window.model, "is_replay", False):
+            if not window.model.read_only:
                 window.model.close(resumable=False)  # a scripted end, not a crash
             window.close()
             app.quit()

@@ -128,7 +128,7 @@ class MainWindow(QMainWindow):
         self._open_instructor(model)
         simulated = model.session.simulated
         self.sim_banner.setVisible(simulated)
-        replaying = getattr(model, "is_replay", False)
+        replaying = model.read_only
         self.replay_banner.setVisible(replaying)
         for widget in (
             self.dashboard.infusion.controls,
@@ -215,7 +215,7 @@ class MainWindow(QMainWindow):
             self.actions.request_pause_audio()
 
     def _source_change_allowed(self) -> bool:
-        if getattr(self.model, "is_replay", False):
+        if self.model.read_only:
             return True
         phase = self.model.session.phase()
         if phase in (Phase.SETUP, Phase.BASELINE, Phase.DISCHARGED):
@@ -265,7 +265,7 @@ class MainWindow(QMainWindow):
             self.actions.show_error(str(exc))
 
     def _on_back_to_live(self) -> None:
-        if getattr(self.model, "is_replay", False):
+        if self.model.read_only:
             self.load(self._sources.new_model())
             self.model.clock.start()
 
@@ -299,7 +299,7 @@ class MainWindow(QMainWindow):
         box.open()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        replaying = getattr(self.model, "is_replay", False)
+        replaying = self.model is not None and self.model.read_only
         phase = self.model.session.phase() if self.model and not replaying else Phase.SETUP
         active = phase in (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION)
         if active and not self.force_close:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ketamon.core.session import Session
 from ketamon.io.device import PortSettings
+from ketamon.io.resume import ResumeHistory
 from ketamon.io.run_config import RunConfig, make_session, recording_meta, source_label
 from ketamon.io.session_recorder import SessionRecorder
 from ketamon.resources_loading import ClinicalResources
@@ -41,11 +42,18 @@ class Sources:
     def new_model(self) -> SessionModel:
         return self.model_for(make_session(self.config, self.resources))
 
-    def model_for(self, session: Session, resume_path: Path | None = None) -> SessionModel:
-        """Wrap `session` (new, or rebuilt after a crash) with clock, device and recorder."""
+    def model_for(
+        self,
+        session: Session,
+        resume_path: Path | None = None,
+        history: ResumeHistory | None = None,
+    ) -> SessionModel:
+        """Wrap `session` (new, or rebuilt after a crash, with what it showed before) with
+        clock, device and recorder."""
         # A real monitor runs on live time only.
         speed = (self.config.speed or 1.0) if session.simulated else 1.0
-        model = SessionModel(session, SessionClock(session, speed=speed))
+        arrays = history.arrays() if history is not None else None
+        model = SessionModel(session, SessionClock(session, speed=speed), history_arrays=arrays)
         if self.config.port is not None and not session.simulated:
             model.device = DeviceLink(self.config.port, model)
             model.device.start()
