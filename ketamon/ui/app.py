@@ -49,8 +49,12 @@ def resumed_model(sources: Sources, ask: Callable[[Path], bool]) -> SessionModel
     return None
 
 
-def resume(sources: Sources, path: Path) -> SessionModel | None:
-    """The session of `path` rebuilt, recording on into the same file, with its history."""
+def resume(
+    sources: Sources, path: Path, wall_now_s: float | None = None
+) -> SessionModel | None:
+    """The session of `path` rebuilt, recording on into the same file, with its history.
+
+    `wall_now_s`: what time it is (default: the wall clock now)."""
     history = ResumeHistory()
     models: list[SessionModel] = []
 
@@ -60,7 +64,7 @@ def resume(sources: Sources, path: Path) -> SessionModel | None:
 
     try:
         _session, downtime_s = rebuild_for_resume(
-            path, sources.resources, before_downtime=attach, history=history
+            path, sources.resources, wall_now_s, before_downtime=attach, history=history
         )
     except (RecordingError, RebuildError, ValueError) as exc:
         for model in models:
