@@ -129,3 +129,20 @@ def test_the_command_refuses_a_broken_actions_file(tmp_path):
     assert f"{script}:2: [[action]] #1, field 't_s'" in result.stderr
     assert result.stdout == ""
     assert not list(tmp_path.glob("*.ketamon"))
+
+
+def test_a_discharge_shows_in_the_browser_and_in_replay(qtbot, resources, tmp_path):
+    from ketamon.core.infusion import Phase
+    from ketamon.io.recording import Recording
+    from ketamon.io.replay import ReplayData
+    from ketamon.ui.browser import SessionBrowser
+
+    _lines, path = run_scripted(resources, "uneventful", tmp_path)
+    data = ReplayData(Recording(path), resources)
+    assert data.snapshot_at(data.end_s).phase is Phase.DISCHARGED
+    assert data.snapshot_at(6900.0).phase is Phase.DISCHARGE_READY
+    browser = SessionBrowser(tmp_path)
+    qtbot.addWidget(browser)
+    table = browser.tables[True]  # simulations
+    assert table.rowCount() == 1
+    assert table.item(0, 7).text() == "discharged"

@@ -237,8 +237,12 @@ class Recording:
             "SELECT count(*) FROM events WHERE kind = 'alarm.start' "
             "AND json_extract(data, '$.kind') = 'physiological'"
         ).fetchone()[0]
+        discharged = self._db.execute(
+            "SELECT count(*) FROM events WHERE kind = 'infusion.discharged'"
+        ).fetchone()[0]
         return {
             "path": self.path,
+            "discharged": bool(discharged),
             "created_wall_s": self.meta.get("created_wall_s"),
             "simulated": bool(self.meta.get("simulated")),
             "patient_id": prescription.get("patient_id", ""),
