@@ -287,6 +287,16 @@ class Session:
         if self.alarms is not None:
             self._alarm_events(self.alarms.report_technical(t_s, condition, present, detail))
 
+    def report_artefacts(self, t_s: float, frames: int) -> None:
+        """A source rejected `frames` malformed frames; the alarm engine judges the rate."""
+        t_s = max(t_s, self._t)
+        self.advance_to(t_s)
+        if frames > 0:
+            # An input like a sample: recorded, so a rebuild judges the same counts.
+            self._event(SessionEvent(t_s, "technical.artefacts", "", {"frames": frames}))
+        if self.alarms is not None:
+            self._alarm_events(self.alarms.count_artefacts(t_s, frames))
+
     # ---- time and data ------------------------------------------------------------------
 
     def advance_to(self, t_s: float, arrive: Callable[[], None] | None = None) -> None:

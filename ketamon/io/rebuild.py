@@ -29,7 +29,7 @@ from ketamon.core.vitals import Sample
 log = logging.getLogger(__name__)
 
 # Inputs that are not commands but come from outside the session, as samples do.
-INPUTS = {"technical.report"}
+INPUTS = {"technical.report", "technical.artefacts"}
 
 
 class RebuildError(Exception):
@@ -135,7 +135,10 @@ def replay(
                 session.ingest(batch)
                 batch = []
             d = item.data
-            session.report_technical(item.t_s, d["condition"], d["present"], item.message)
+            if item.kind == "technical.artefacts":
+                session.report_artefacts(item.t_s, d["frames"])
+            else:
+                session.report_technical(item.t_s, d["condition"], d["present"], item.message)
         if batch:
             session.ingest(batch)
         arriving.clear()

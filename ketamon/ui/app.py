@@ -49,9 +49,7 @@ def resumed_model(sources: Sources, ask: Callable[[Path], bool]) -> SessionModel
     return None
 
 
-def resume(
-    sources: Sources, path: Path, wall_now_s: float | None = None
-) -> SessionModel | None:
+def resume(sources: Sources, path: Path, wall_now_s: float | None = None) -> SessionModel | None:
     """The session of `path` rebuilt, recording on into the same file, with its history.
 
     `wall_now_s`: what time it is (default: the wall clock now)."""

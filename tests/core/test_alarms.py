@@ -297,3 +297,14 @@ def test_every_event_carries_time_value_and_limit(engine):
         40,
     )
     assert start.t_s == 11.0
+
+
+def test_the_engine_judges_the_artefact_rate_and_clears_it_when_it_falls(engine, profile):
+    limit = profile.technical.artefact_per_min
+    assert actions(engine.count_artefacts(10.0, int(limit))) == []  # at the limit: not above
+    events = engine.count_artefacts(20.0, 2)
+    assert [(e.action, e.alarm_id) for e in events] == [("start", "artefact")]
+    assert "malformed frames a minute" in events[0].detail
+    assert engine.tick(60.0, None, judge_silence=False) == []  # still within the minute
+    ended = engine.tick(81.0, None, judge_silence=False)  # the burst left the window
+    assert ("end", "artefact") in [(e.action, e.alarm_id) for e in ended]
