@@ -382,6 +382,8 @@ class Session:
             alarm_profile=engine.profile.name if engine else None,
             audio_priority=engine.audio_priority(self._t) if engine else None,
             audio_pause_left_s=engine.audio_pause_left_s(self._t) if engine else None,
+            no_data_s=engine.profile.technical.no_data_s if engine else None,
+            audio_pause_s=engine.profile.audio_pause_s if engine else None,
         )
 
     @property

@@ -108,6 +108,8 @@ class ReplayData:
             alarm_profile=profile,
             audio_priority=None,  # replay is silent
             audio_pause_left_s=pause_left,
+            no_data_s=self.session.alarms.profile.technical.no_data_s if profile else None,
+            audio_pause_s=self.session.alarms.profile.audio_pause_s if profile else None,
         )
 
     def _baseline_at(self, t_s: float) -> Baseline | None:

@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         alarm_menu = bar.addMenu("&Alarms")
         self._action(alarm_menu, "&Acknowledge", self._on_acknowledge_key, "F2")
-        self._action(alarm_menu, "&Pause audio 2 min", self._on_pause_audio_key, "F3")
+        self._action(alarm_menu, "&Pause audio", self._on_pause_audio_key, "F3")
         training = bar.addMenu("&Training")
         self._action(
             training, "&Instructor panel", lambda: self.instructor and self.instructor.show()

@@ -23,7 +23,6 @@ REDRAW_HZ = 25
 # Fixed y ranges: a nurse compares shapes against a scale that never jumps.
 Y_RANGES = {"bp": (40, 220), "hr": (30, 170), "spo2": (80, 101), "rr": (0, 40)}
 DOWNTIME_COLOUR = (90, 90, 90, 110)
-CONTINUOUS_GAP_MIN = 10 / 60  # 10 s without data breaks the line
 # Opaque guide lines instead of pyqtgraph's grid: its grid is drawn by the axes with
 # alpha blending over the whole plot, which made every redraw repaint the axes.
 GUIDES = {"bp": (60, 90, 140, 180), "hr": (50, 100, 150), "spo2": (90, 95), "rr": (10, 20, 30)}
@@ -70,12 +69,15 @@ class TrendPlots(QWidget):
         self.graphics.ci.layout.setRowStretchFactor(0, 3)
         self.graphics.ci.layout.setRowStretchFactor(1, 2)
 
+        # The profile's 'no data' time breaks a continuous line (None: never broken).
+        no_data_s = model.snapshot().no_data_s
+        gap_min = None if no_data_s is None else no_data_s / 60.0
         self.buffers = {
             Vital.SBP: TrendBuffer(),
             Vital.DBP: TrendBuffer(),
-            Vital.HR: TrendBuffer(gap_min=CONTINUOUS_GAP_MIN),
-            Vital.SPO2: TrendBuffer(gap_min=CONTINUOUS_GAP_MIN),
-            Vital.RR: TrendBuffer(gap_min=CONTINUOUS_GAP_MIN),
+            Vital.HR: TrendBuffer(gap_min=gap_min),
+            Vital.SPO2: TrendBuffer(gap_min=gap_min),
+            Vital.RR: TrendBuffer(gap_min=gap_min),
         }
         plot_of = {Vital.SBP: "bp", Vital.DBP: "bp", Vital.HR: "hr", Vital.SPO2: "spo2"}
         plot_of[Vital.RR] = "rr"

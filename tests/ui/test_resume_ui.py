@@ -62,11 +62,7 @@ def test_no_alarm_for_the_downtime_live_or_in_review(resumed_window, resources):
     win, path, last_t = resumed_window
     session = win.model.session
     down_to = next(e for e in session.events if e.kind == "session.resumed").data["down_to_s"]
-    during = [
-        e
-        for e in session.events
-        if e.kind == "alarm.start" and last_t < e.t_s <= down_to
-    ]
+    during = [e for e in session.events if e.kind == "alarm.start" and last_t < e.t_s <= down_to]
     assert during == []
     win.model.clock.fast_forward(session.t_s + 3)
     win.model.close(resumable=False)
