@@ -19,6 +19,7 @@ from ketamon.core.events import encode_alarm, encode_command
 from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, Phase
 from ketamon.core.limits import DrugLibrary, LimitFinding, LimitLevel
 from ketamon.core.nibp import is_stale, next_due_s
+from ketamon.core.protocol import NibpProgram
 from ketamon.core.publisher import Publisher
 from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
 from ketamon.core.vitals import NibpReading, Sample, Vital, estimated_map
@@ -157,7 +158,7 @@ class Session:
         self.advance_to(t_s)
         args = {"sbp": baseline.sbp_mmhg, "dbp": baseline.dbp_mmhg, "hr": baseline.hr_bpm}
         self._command(t_s, "enter_baseline", args | {"source": baseline.source})
-        self.baseline = baseline
+        self.baseline = self._with_clinic_rules(baseline)
         self._event(
             SessionEvent(
                 t_s,
@@ -180,7 +181,9 @@ class Session:
         if self.baseline.needs_review and not review_acknowledged:
             raise CommandError(self.baseline.review_message())
         if self.baseline.needs_review:
-            self._event(SessionEvent(t_s, "baseline.review_acknowledged", "BP above 140/90"))
+            b = self.baseline
+            text = f"BP above {b.review_sbp_mmhg:.0f}/{b.review_dbp_mmhg:.0f}"
+            self._event(SessionEvent(t_s, "baseline.review_acknowledged", text))
         self._forward(infusion.start(t_s))
 
     def pause(self, t_s: float, reason: str) -> None:
@@ -425,11 +428,16 @@ class Session:
         if self.baseline is not None and self.baseline.source == "entered":
             return
         pre_start = [r for r in self._nibp_readings if self.phase(r.t_s) is Phase.BASELINE]
-        min_readings = self.plan.protocol.nibp.baseline_readings if self.plan else 2
+        program = self.plan.protocol.nibp if self.plan else NibpProgram()
         baseline = measured_baseline(
-            pre_start, self._baseline_hr, self._baseline_spo2, min_readings
+            pre_start,
+            self._baseline_hr,
+            self._baseline_spo2,
+            program.baseline_readings,
+            program.baseline_min_span_min * 60.0,
         )
         if baseline is not None:
+            baseline = self._with_clinic_rules(baseline)
             self.baseline = baseline
             self._event(
                 SessionEvent(
@@ -444,6 +452,17 @@ class Session:
                     },
                 )
             )
+
+    def _with_clinic_rules(self, baseline: Baseline) -> Baseline:
+        """`baseline` judged by the protocol's review threshold (its [nibp] table)."""
+        if self.plan is None:
+            return baseline
+        program = self.plan.protocol.nibp
+        return replace(
+            baseline,
+            review_sbp_mmhg=program.baseline_review_sbp_mmhg,
+            review_dbp_mmhg=program.baseline_review_dbp_mmhg,
+        )
 
     def _require_infusion(self) -> Infusion:
         if self.infusion is None:
