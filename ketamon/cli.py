@@ -328,6 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.port and (args.simulate or args.scenario):
         parser.error("--simulate/--scenario and --port exclude each other")
+    if args.baseline and not args.port:
+        parser.error("--baseline needs --port: a simulated patient's baseline is measured")
     if args.screenshot and args.quit_after is None:
         parser.error("--screenshot needs --quit-after")
     if args.speed is None and not args.headless:

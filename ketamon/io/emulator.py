@@ -323,7 +323,10 @@ def run_emulator(resources: ClinicalResources, run: EmulatorRun, out=None) -> in
                 device.close()
                 log.info("cable pulled for %g s", run.pull_cable_for_s)
                 time.sleep(run.pull_cable_for_s)
-                emulator.side = make_monitor_side(run.protocol)
+                while sent_s < (time.monotonic() - start) * run.speed:
+                    emulator.next_second()  # the patient lives on; nothing reaches the wire
+                    sent_s += 1.0
+                emulator.side = make_monitor_side(run.protocol)  # forgets the host's request
                 printed = 0
                 device = _open(run)
                 if device is None:
