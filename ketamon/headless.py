@@ -179,6 +179,8 @@ def run_headless(
             if getattr(args, "baseline", None) is not None:
                 sbp, dbp, hr = args.baseline
                 session.enter_baseline(0.0, Baseline(sbp, dbp, hr, None, "entered"))
+            else:
+                log.info("waiting for the baseline NIBP readings from the device (or --baseline)")
             run_device_session(session, DeviceThread(settings), args.quit_after, recorder)
         else:
             autostart_demo(session, resources.protocols[0], args.weight)

@@ -61,7 +61,9 @@ class MonitorSide:
     Streaming monitors ignore the host; monitors that must be asked (GE S/5,
     IntelliVue) answer in `receive` and send numerics from `moment` only while
     the host's request is in force. Every side appends the samples it actually
-    encoded to `sent`, which the emulator logs (what was sent, not what existed).
+    encoded to `sent`, with each value as the host will decode it from the wire
+    (rounded, fixed point), which the emulator prints as JSON lines: what was sent,
+    not what existed.
     """
 
     def __init__(self) -> None:
