@@ -160,6 +160,8 @@ def run_headless(
     try:
         autostart(session, config, resources)
         if config.port is not None:
+            if session.baseline is None:
+                log.info("waiting for the baseline NIBP readings from the device (or --baseline)")
             device = DeviceThread(config.port)
             run_device_session(session, device, quit_after_s, recorder, nurse)
         else:

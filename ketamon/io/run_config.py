@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
+from ketamon.core.baseline import Baseline
 from ketamon.core.protocol import Protocol
 from ketamon.core.scenario import Scenario
 from ketamon.core.session import Session
@@ -48,6 +49,9 @@ class RunConfig:
     patient: PatientProfile | None = None
     speed: float | None = 1.0
     data_dir: Path | None = None
+    # A device run's entered resting baseline (SBP, DBP mmHg, HR bpm or None): the
+    # session starts and arms at once instead of waiting for the baseline readings.
+    baseline: tuple[float, float, float | None] | None = None
 
     def __post_init__(self) -> None:
         if (self.source is SourceKind.SCENARIO) != (self.scenario is not None):
@@ -112,8 +116,11 @@ def autostart(session: Session, config: RunConfig, resources: ClinicalResources)
     protocol = protocol_for(config, resources)
     if session.simulated:
         autostart_demo(session, protocol, config.patient_weight_kg)
-    else:
-        session.configure(demo_plan(protocol, config.patient_weight_kg), [], session.t_s)
+        return
+    session.configure(demo_plan(protocol, config.patient_weight_kg), [], session.t_s)
+    if config.baseline is not None:
+        sbp, dbp, hr = config.baseline
+        session.enter_baseline(session.t_s, Baseline(sbp, dbp, hr, None, "entered"))
 
 
 def recording_meta(config: RunConfig, resources: ClinicalResources, **extra) -> dict:

@@ -97,20 +97,19 @@ class GuiOptions:
 
 def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions) -> int:
     app = _application()
-    args = options
     sources = Sources(resources, config)
-    if args.replay:
+    if options.replay:
         try:
             first = ReplayModel(
-                ReplayData(Recording(args.replay), resources), speed=config.speed or 1.0
+                ReplayData(Recording(options.replay), resources), speed=config.speed or 1.0
             )
         except (RecordingError, RebuildError) as exc:
             log.error("%s", exc)
             show_startup_error(str(exc))
             return 2
-    elif args.resume:
+    elif options.resume:
         first = resumed_model(sources, lambda _p: True)
-    elif args.autostart:
+    elif options.autostart:
         first = None  # a demo or an unattended check: never stop to ask
     else:
         first = resumed_model(sources, ask_resume)
@@ -123,20 +122,20 @@ def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions
         first_model=first,
     )
     window.resize(1600, 900)
-    if args.autostart and first is None and window.model.session.simulated:
+    if options.autostart and first is None and window.model.session.simulated:
         autostart(window.model.session, config, resources)
         window.model.refresh()
     window.show()
     window.model.clock.start()  # replay: starts playing
 
-    if args.quit_after_s is not None:
+    if options.quit_after_s is not None:
 
         def finish() -> None:
             if not window.model.read_only:
                 window.model.clock.tick()  # the screenshot shows exactly "now"
             window.dashboard.trends.redraw()
-            if args.screenshot:
-                path = Path(args.screenshot)
+            if options.screenshot:
+                path = Path(options.screenshot)
                 if not window.grab().save(str(path)):
                     log.error("could not save screenshot to %s", path)
             window.force_close = True
@@ -145,5 +144,5 @@ def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions
             window.close()
             app.quit()
 
-        QTimer.singleShot(round(args.quit_after_s * 1000), finish)
+        QTimer.singleShot(round(options.quit_after_s * 1000), finish)
     return app.exec()
