@@ -9,19 +9,22 @@ from __future__ import annotations
 import csv
 import json
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ketamon.core.baseline import Baseline
-from ketamon.core.events import alarm_events, alarm_history, alarm_line
-from ketamon.core.infusion import Phase
-from ketamon.core.session import Session, SessionEvent
+from ketamon.core.session import Session
 from ketamon.core.simulation import demo_plan
 from ketamon.core.vitals import NibpReading, Sample, Vital, is_plausible
 from ketamon.format import mmss
 from ketamon.io.rebuild import replay
-from ketamon.io.recording import Recording
 from ketamon.io.run_config import rebuilt_session
+from ketamon.io.summary import (  # noqa: F401 (the review command's API)
+    Peaks,
+    rebuild_recording,
+    review_events,
+    review_recording,
+    summarize,
+)
 from ketamon.resources_loading import ClinicalResources
 
 COLUMN_KEYS = {
@@ -32,28 +35,10 @@ COLUMN_KEYS = {
     "dbp": Vital.DBP,
     "map": Vital.MAP,
 }
-NEAR_BASELINE_SBP_MMHG = 20.0  # design choice: "back near baseline" for discharge readiness
-NEAR_BASELINE_HR_BPM = 20.0
 
 
 class ReviewError(ValueError):
     """The input cannot be reviewed; the message says which file and why."""
-
-
-@dataclass
-class Peaks:
-    """Highest value and its time per vital, collected as samples pass."""
-
-    best: dict[Vital, tuple[float, float]] = field(default_factory=dict)
-    last: dict[Vital, float] = field(default_factory=dict)
-    count: int = 0
-
-    def on_samples(self, samples: list[Sample]) -> None:
-        for s in samples:
-            self.count += 1
-            self.last[s.vital] = s.value
-            if s.vital not in self.best or s.value > self.best[s.vital][0]:
-                self.best[s.vital] = (s.value, s.t_s)
 
 
 def parse_columns(text: str) -> dict[Vital, str]:
@@ -112,36 +97,6 @@ def read_csv_samples(
                 samples.append(Sample(t_s, vital, value))
     samples.sort(key=lambda s: s.t_s)
     return samples, rejected
-
-
-def rebuild_recording(path: Path, resources: ClinicalResources) -> tuple[Session, Peaks, dict]:
-    """The session of a recording rebuilt from its samples and commands, its peaks, its meta."""
-    recording = Recording(path)
-    try:
-        session = rebuilt_session(resources, simulated=bool(recording.meta.get("simulated")))
-        peaks = Peaks()
-        session.on_samples.connect(peaks.on_samples)
-        stream = recording.stream()
-        replay(session, stream, resources.protocols, until_s=recording.duration_s())
-        return session, peaks, dict(recording.meta)
-    finally:
-        recording.close()
-
-
-def review_recording(path: Path, resources: ClinicalResources) -> dict:
-    session, peaks, meta = rebuild_recording(path, resources)
-    summary = summarize(session, peaks, source=str(path), kind="ketamon recording")
-    summary["recorded_status"] = meta.get("status")
-    summary["annotations"] = [
-        {"t_s": e.t_s, "text": e.message} for e in session.events if e.kind == "annotation"
-    ]
-    return summary
-
-
-def review_events(path: Path, resources: ClinicalResources) -> list[str]:
-    """The rebuilt alarm events as JSON lines, exactly as `--headless` prints them live."""
-    session, _peaks, _meta = rebuild_recording(path, resources)
-    return [json.dumps(alarm_line(a)) for a in alarm_events(session.events)]
 
 
 def review_csv(
@@ -212,91 +167,6 @@ def _readings(samples: list[Sample]) -> list[NibpReading]:
         NibpReading(t, v[Vital.SBP], v[Vital.DBP], v.get(Vital.MAP, math.nan))
         for t, v in sorted(by_t.items())
         if Vital.SBP in v and Vital.DBP in v
-    ]
-
-
-def summarize(session: Session, peaks: Peaks, source: str, kind: str) -> dict:
-    plan = session.plan
-    infusion = session.infusion
-    times = _phase_times(session.events)
-    status = session.snapshot().status
-    b = session.baseline
-    alarms = _alarms(session.events)
-    near = None
-    if b is not None and Vital.SBP in peaks.last and Vital.HR in peaks.last and b.hr_bpm:
-        near = (
-            peaks.last[Vital.SBP] <= b.sbp_mmhg + NEAR_BASELINE_SBP_MMHG
-            and peaks.last[Vital.HR] <= b.hr_bpm + NEAR_BASELINE_HR_BPM
-        )
-    phase = session.phase()
-    return {
-        "source": source,
-        "kind": kind,
-        "simulated": session.simulated,
-        "patient_id": plan.patient.patient_id if plan else None,
-        "weight_kg": plan.patient.weight_kg if plan else None,
-        "protocol": plan.protocol.name if plan else None,
-        "phase_times_s": times,
-        "delivered_mg": round(status.delivered_mg, 2) if status else None,
-        "planned_mg": round(status.planned_mg, 2) if status else None,
-        "baseline": None
-        if b is None
-        else {
-            "sbp": round(b.sbp_mmhg, 1),
-            "dbp": round(b.dbp_mmhg, 1),
-            "hr": None if b.hr_bpm is None else round(b.hr_bpm, 1),
-            "source": b.source,
-        },
-        "peaks": {
-            v.value: {"value": peaks.best[v][0], "t_s": peaks.best[v][1]}
-            for v in (Vital.SBP, Vital.DBP, Vital.HR)
-            if v in peaks.best
-        },
-        "alarms": alarms,
-        "alarm_count": len(alarms),
-        "annotations": [],
-        "discharge": {
-            "phase": phase.value,
-            "observation_complete": phase in (Phase.DISCHARGE_READY, Phase.DISCHARGED),
-            "discharged": phase is Phase.DISCHARGED,
-            "vitals_near_baseline": near,
-        },
-        "samples": peaks.count,
-        "duration_s": session.t_s,
-        "infusion": infusion is not None,
-    }
-
-
-def _phase_times(events: list[SessionEvent]) -> dict[str, float]:
-    names = {
-        "setup.confirmed": "setup",
-        "infusion.started": "infusion_start",
-        "infusion.infusion_complete": "infusion_end",
-        "infusion.stopped_early": "infusion_stopped",
-        "infusion.observation_started": "observation_start",
-        "infusion.discharge_ready": "observation_complete",
-        "infusion.discharged": "discharged",
-    }
-    out: dict[str, float] = {}
-    for e in events:
-        if e.kind in names and names[e.kind] not in out:
-            out[names[e.kind]] = e.t_s
-    return out
-
-
-def _alarms(events: list[SessionEvent]) -> list[dict]:
-    return [
-        {
-            "t_s": a.started_s,
-            "priority": a.priority.label,  # at the start, as it first sounded
-            "highest_priority": a.highest_priority.label,
-            "condition": a.condition,
-            "kind": a.kind.value,
-            "value": a.value,
-            "limit": a.limit,
-            "ended_s": a.ended_s,
-        }
-        for a in alarm_history(events)
     ]
 
 

@@ -100,3 +100,11 @@ def test_sessions_are_made_by_the_one_factory():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Session":
                 pytest.fail(f"{path.relative_to(PACKAGE)}:{node.lineno} builds a Session itself")
+
+
+@pytest.mark.parametrize("path", _files("core") + _files("io") + _files("ui"), ids=lambda p: p.name)
+def test_nothing_below_the_commands_imports_them(path):
+    """cli, headless, review and nuisance sit on top: the window uses io/summary.py."""
+    commands = {"ketamon.cli", "ketamon.headless", "ketamon.review", "ketamon.nuisance"}
+    bad = _imports(path) & commands
+    assert not bad, f"{path.name} imports {sorted(bad)}"

@@ -29,7 +29,7 @@ from ketamon.io.export import export_csv
 from ketamon.io.rebuild import RebuildError
 from ketamon.io.recording import Recording, RecordingError
 from ketamon.io.replay import ReplayData
-from ketamon.review import review_recording
+from ketamon.io.summary import review_recording
 from ketamon.ui.actions import NurseActions
 from ketamon.ui.annotations import CadssDialog, NoteDialog
 from ketamon.ui.browser import SessionBrowser

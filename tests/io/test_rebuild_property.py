@@ -13,7 +13,7 @@ from ketamon.io.recording import Recording
 from ketamon.io.replay import ReplayData
 from ketamon.io.run_config import RunConfig, autostart, make_session, recording_meta
 from ketamon.io.session_recorder import SessionRecorder
-from ketamon.review import rebuild_recording
+from ketamon.io.summary import rebuild_recording
 
 END_S = 7000.0  # past the end of observation (300 s baseline + 40 min + 60 min)
 
