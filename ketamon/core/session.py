@@ -177,8 +177,10 @@ class Session:
         self._command(t_s, "start", {"review_acknowledged": review_acknowledged})
         infusion = self._require_infusion()
         if self.baseline is None:
+            program = self.plan.protocol.nibp if self.plan else NibpProgram()
             raise CommandError(
-                "No baseline yet: take 2 NIBP readings at least 5 min apart, or enter one."
+                f"No baseline yet: take {program.baseline_readings} NIBP readings at least "
+                f"{program.baseline_min_span_min:g} min apart, or enter one."
             )
         if self.baseline.needs_review and not review_acknowledged:
             raise CommandError(self.baseline.review_message())

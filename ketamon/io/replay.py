@@ -20,7 +20,7 @@ from ketamon.core.infusion import Phase
 from ketamon.core.nibp import is_stale, next_due_s
 from ketamon.core.session import SessionEvent, Snapshot
 from ketamon.core.vitals import NibpReading, Sample, Vital
-from ketamon.io.rebuild import replay
+from ketamon.io.rebuild import INPUTS, replay
 from ketamon.io.recording import Recording
 from ketamon.io.run_config import rebuilt_session
 from ketamon.resources_loading import ClinicalResources
@@ -41,7 +41,7 @@ class ReplayData:
         # A session driven by the commands alone: plan, infusion and profile, no samples.
         self.session = rebuilt_session(resources, simulated=bool(self.meta.get("simulated")))
         # Equipment reports are left out: this session has no samples to judge them with.
-        commands = [e for e in self.events if e.kind != "technical.report"]
+        commands = [e for e in self.events if e.kind not in INPUTS]
         replay(self.session, commands, resources.protocols, self.end_s, baseline_from_events=True)
         setup = next((e for e in self.events if e.kind == "setup.confirmed"), None)
         self.setup_s = setup.t_s if setup else math.inf
