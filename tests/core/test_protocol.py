@@ -79,7 +79,7 @@ def test_drug_library_refuses_soft_outside_hard(tmp_path):
     path = tmp_path / "lib.toml"
     path.write_text(
         'drug = "k"\n[weight_kg]\nsoft_max = 300\nhard_max = 250\n'
-        "[concentration_mg_per_ml]\nhard_max = 10\n[roles.loading]\ndose_hard_max = 1\n"
+        "[concentration_mg_per_ml]\nhard_max = 10\n[roles.loading.mg_per_kg]\nhard_max = 1\n"
     )
     with pytest.raises(ConfigError, match="weight_kg.soft_max: lies outside the hard limits"):
         load_drug_library(path)
