@@ -8,6 +8,7 @@ use this.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from ketamon.core.baseline import Baseline
@@ -55,7 +56,20 @@ def plan_from_prescription(prescription: dict, protocols: list[Protocol]):
         sex=Sex(prescription["sex"]) if prescription.get("sex") else None,
         basis=WeightBasis(prescription.get("basis", "actual")),
     )
-    return make_plan(protocol, patient, prescription["concentration_mg_per_ml"])
+    # bag_volume_ml: absent in recordings made before the bag was asked.
+    bag_volume_ml = prescription.get("bag_volume_ml")
+    if bag_volume_ml is not None and not (
+        isinstance(bag_volume_ml, int | float)
+        and math.isfinite(bag_volume_ml)
+        and bag_volume_ml > 0
+    ):
+        raise RebuildError(f"prescription: bag_volume_ml {bag_volume_ml!r} is not a volume in mL")
+    return make_plan(
+        protocol,
+        patient,
+        prescription["concentration_mg_per_ml"],
+        bag_volume_ml,
+    )
 
 
 def apply_command(session: Session, event: SessionEvent, protocols: list[Protocol]) -> None:
