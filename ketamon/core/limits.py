@@ -154,5 +154,5 @@ def _limit(f: Fields, label: str, unit: str) -> Limit:
 
 
 def _fmt(value: float) -> str:
-    """Three significant figures, without exponents for pump-sized numbers (525, 1050)."""
-    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
+    """Four significant figures (150.5 kg, 0.9357 mg/kg), no exponent for large numbers."""
+    return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.4g}"

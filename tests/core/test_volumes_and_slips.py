@@ -112,7 +112,7 @@ def test_ideal_weight_dose_is_checked_per_kg_of_actual_weight(loading_protocol, 
     actual = findings["segment0.mg_per_kg_actual"]
     assert actual.level is LimitLevel.SOFT
     assert actual.value == pytest.approx(0.936, abs=1e-3)
-    assert "Loading dose on actual weight (45 kg) 0.936 mg/kg" in actual.message
+    assert "Loading dose on actual weight (45 kg) 0.9357 mg/kg" in actual.message
     assert "total.mg_per_kg_actual" not in findings  # 0.94 mg/kg is under the 1.0 total
 
 

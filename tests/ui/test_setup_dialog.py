@@ -209,3 +209,16 @@ def test_every_tenfold_slip_is_caught_in_the_dialog(
         type_into(qtbot, edit, "0.2")
     assert not edit.property("limit")  # corrected: the outline goes
     assert dialog.confirm_button.isEnabled()
+
+
+def test_ideal_weight_dose_is_checked_on_actual_weight_in_the_dialog(qtbot, dialog):
+    # 45 kg, 190 cm man dosed on ideal weight (84.2 kg): 42.1 mg is 0.94 mg/kg of him.
+    fill_setup(qtbot, dialog, weight="45")
+    type_into(qtbot, dialog.height, "190")
+    dialog.sex.setCurrentText("male")
+    dialog.basis.setCurrentText("ideal")
+    dose_edit, _ = dialog.segment_fields[0]
+    assert dose_edit.property("limit") == "soft"
+    message = "Loading dose on actual weight (45 kg) 0.9357 mg/kg is above the soft limit of 0.75"
+    assert message in dose_edit.toolTip()
+    assert not dialog.confirm_button.isEnabled()
