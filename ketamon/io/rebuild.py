@@ -60,6 +60,7 @@ def plan_from_prescription(prescription: dict, protocols: list[Protocol]):
     bag_volume_ml = prescription.get("bag_volume_ml")
     if bag_volume_ml is not None and not (
         isinstance(bag_volume_ml, int | float)
+        and not isinstance(bag_volume_ml, bool)
         and math.isfinite(bag_volume_ml)
         and bag_volume_ml > 0
     ):
