@@ -98,6 +98,11 @@ class SetupDialog(QDialog):
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.horizontalHeader().setStretchLastSection(True)
+        # Room for three segments without scrolling: every pump setting in view at once.
+        row_px = self.table.verticalHeader().defaultSectionSize()
+        self.table.setMinimumHeight(
+            self.table.horizontalHeader().sizeHint().height() + 3 * row_px + 6
+        )
         self.total = QLabel("", objectName="big")
         self.total.setWordWrap(True)
         self.bag_note = QLabel("", objectName="caption")

@@ -239,3 +239,10 @@ def test_bad_library_numbers_are_refused_with_file_and_field(tmp_path, old, new,
     with pytest.raises(ConfigError, match=message.replace("(", r"\(")) as err:
         load_drug_library(path)
     assert "lib.toml" in str(err.value)
+
+
+def test_a_value_that_is_not_a_number_never_passes_a_limit(loading_protocol, library):
+    plan = make_plan(loading_protocol.with_segment(0, dose=math.nan), Patient(70.0), 1.0)
+    finding = by_key(plan, library)["segment0.dose"]
+    assert finding.level is LimitLevel.HARD
+    assert finding.message == "Loading dose is not a number (nan): cannot be used"
