@@ -155,6 +155,7 @@ SLIPS = [
     ("concentration x10", dict(conc=10.0), "concentration_mg_per_ml", LimitLevel.SOFT),
     ("concentration /10", dict(conc=0.1), "segment0.rate_ml_per_h", LimitLevel.HARD),
     ("weight x10", dict(weight=700.0), "weight_kg", LimitLevel.HARD),
+    ("weight /10", dict(weight=7.0), "weight_kg", LimitLevel.HARD),
     ("loading dose x10", dict(loading=5.0), "segment0.dose", LimitLevel.HARD),
     ("maintenance dose x10", dict(maintenance=2.0), "segment1.dose", LimitLevel.HARD),
     # mg/kg vs mg/kg/h: the 6-hour maintenance total (1.2 mg/kg) typed as a rate
