@@ -246,4 +246,4 @@ def test_a_value_that_is_not_a_number_never_passes_a_limit(loading_protocol, lib
     plan = make_plan(loading_protocol.with_segment(0, dose=math.nan), Patient(70.0), 1.0)
     finding = by_key(plan, library)["segment0.dose"]
     assert finding.level is LimitLevel.HARD
-    assert finding.message == "Loading dose is not a number (nan): cannot be used"
+    assert finding.message == "Loading dose nan is not a number: cannot be used"
