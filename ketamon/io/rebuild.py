@@ -8,7 +8,6 @@ use this.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 
 from ketamon.core.baseline import Baseline
@@ -58,11 +57,9 @@ def plan_from_prescription(prescription: dict, protocols: list[Protocol]):
     )
     # bag_volume_ml: absent in recordings made before the bag was asked.
     bag_volume_ml = prescription.get("bag_volume_ml")
+    # type() rather than isinstance: True is not a volume; the chained test refuses nan and inf.
     if bag_volume_ml is not None and not (
-        isinstance(bag_volume_ml, int | float)
-        and not isinstance(bag_volume_ml, bool)
-        and math.isfinite(bag_volume_ml)
-        and bag_volume_ml > 0
+        type(bag_volume_ml) in (int, float) and 0 < bag_volume_ml < float("inf")
     ):
         raise RebuildError(f"prescription: bag_volume_ml {bag_volume_ml!r} is not a volume in mL")
     return make_plan(
