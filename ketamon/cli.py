@@ -152,6 +152,15 @@ def build_emulate_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--duration", type=_positive, metavar="S", help="stop after S wall-clock seconds"
     )
+    parser.add_argument(
+        "--refuse-association", action="store_true", help="intellivue: refuse the host (tests)"
+    )
+    parser.add_argument(
+        "--drop-link-every",
+        type=_positive,
+        metavar="S",
+        help="intellivue: go silent S session seconds into each association (reconnect tests)",
+    )
     return parser
 
 
@@ -164,8 +173,13 @@ def emulate(argv: list[str]) -> int:
 
     resources = load_clinical_resources()
     baud = args.baud or make_parser(args.protocol).default_baud
+    side = {"refuse_association": True} if args.refuse_association else {}
+    if args.drop_link_every:
+        side["drop_link_every_s"] = args.drop_link_every
+    if side and args.protocol != "intellivue":
+        build_emulate_parser().error("--refuse-association/--drop-link-every: intellivue only")
     return run_emulator(
-        resources, args.port, args.protocol, args.seed, args.speed, baud, args.duration
+        resources, args.port, args.protocol, args.seed, args.speed, baud, args.duration, side
     )
 
 

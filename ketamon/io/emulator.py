@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import serial
@@ -88,16 +89,24 @@ class KetamonTextSide(MonitorSide):
         return _ketamon_lines({s.vital: s.value for s in samples}, sensor_off)
 
 
+def _intellivue_side(**options) -> MonitorSide:
+    from ketamon.io.emulator_intellivue import IntelliVueSide  # it builds on MonitorSide above
+
+    return IntelliVueSide(**options)
+
+
 # Protocol name -> the monitor side that `ketamon emulate --protocol NAME` plays.
-MONITOR_SIDES: dict[str, type[MonitorSide]] = {
+MONITOR_SIDES: dict[str, Callable[..., MonitorSide]] = {
     "masimo-ascii": MasimoSide,
     "ketamon-text": KetamonTextSide,
+    "intellivue": _intellivue_side,
 }
 
 
-def make_monitor_side(protocol: str) -> MonitorSide:
+def make_monitor_side(protocol: str, **options) -> MonitorSide:
+    """The side for `protocol`; `options` are that side's own (e.g. refuse_association)."""
     try:
-        return MONITOR_SIDES[protocol]()
+        return MONITOR_SIDES[protocol](**options)
     except KeyError:
         raise ValueError(f"unknown protocol {protocol!r}") from None
 
@@ -121,10 +130,12 @@ class Emulator:
             self.side = make_monitor_side(self.protocol)
 
     @classmethod
-    def demo(cls, resources: ClinicalResources, protocol: str, seed: int) -> Emulator:
+    def demo(
+        cls, resources: ClinicalResources, protocol: str, seed: int, **side_options
+    ) -> Emulator:
         session = simulated_session(resources.library, seed)
         autostart_demo(session, resources.protocols[0], 70.0)
-        emulator = cls(protocol, session)
+        emulator = cls(protocol, session, side=make_monitor_side(protocol, **side_options))
         session.on_samples.connect(emulator._collect)
         emulator._pending = []
         return emulator
@@ -156,9 +167,10 @@ def run_emulator(
     speed: float,
     baud: int,
     duration_s: float | None,
+    side_options: dict | None = None,
 ) -> int:
     """`ketamon emulate`: write frames to `port` until Ctrl+C or `duration_s` wall seconds."""
-    emulator = Emulator.demo(resources, protocol, seed)
+    emulator = Emulator.demo(resources, protocol, seed, **(side_options or {}))
     try:
         device = serial.serial_for_url(port, baudrate=baud, timeout=0, write_timeout=2.0)
     except (serial.SerialException, OSError, ValueError) as exc:
