@@ -145,8 +145,8 @@ class IntelliVueParser(ProtocolParser):
                 LinkState.AWAITING_MDS: "the association (no MDS create event)",
                 LinkState.POLLING: "the numerics poll",
             }.get(self.state, "the host")
-            return f"IntelliVue: no answer to {what} for {waited:.1f} s"
-        return None
+            self._problem = f"IntelliVue: no answer to {what} for {waited:.1f} s"
+        return self._problem
 
     def on_close(self, now_s: float) -> bytes:
         """Release the association when the host closes a working link (exit)."""

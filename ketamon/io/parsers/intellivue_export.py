@@ -227,7 +227,8 @@ def decode_export(user_data: bytes) -> ExportMessage:
         raise Malformed("not a data export message")
     r.u16()  # presentation context id
     ro_type = r.u16()
-    r = r.sub(r.u16())
+    outer, r = r, r.sub(r.u16())
+    outer.done()
     linked_state = None
     if ro_type == RORLS_APDU:
         linked_state = r.u8()
