@@ -1,0 +1,160 @@
+"""IntelliVue end to end on a pty pair: emulated monitor <-> pyserial <-> DeviceConnection.
+
+The monitor's side runs on the pty master in the test's own loop (it answers what
+the host sent); the host is the real DeviceConnection with the intellivue parser,
+on short timeouts so that reconnect cycles are quick.
+"""
+
+import os
+import time
+from collections import Counter
+
+from ketamon.core.baseline import Baseline
+from ketamon.core.dosing import Patient, make_plan
+from ketamon.core.session import Session
+from ketamon.core.vitals import Sample, Vital
+from ketamon.io.device import DeviceConnection, PortSettings
+from ketamon.io.device_feed import DeviceFeed
+from ketamon.io.emulator import Emulator
+from ketamon.io.emulator_intellivue import IntelliVueSide
+from ketamon.io.parsers.intellivue import IntelliVueParser, IntelliVueTiming
+
+FAST = IntelliVueTiming(poll_interval_s=0.1, keep_alive_s=0.5, answer_timeout_s=0.15)
+
+
+class Rig:
+    """The host's connection and the monitor's side, stepped in turn on one thread."""
+
+    def __init__(self, cable, side, timing=FAST):
+        self.cable, self.side = cable, side
+        os.set_blocking(cable.master, False)
+        settings = PortSettings(str(cable.link), "intellivue", 115200)
+        self.connection = DeviceConnection(settings, retry_s=0.05, parser=IntelliVueParser(timing))
+        self.values: list[tuple[Vital, float]] = []
+        self.events: list[tuple[bool, str]] = []
+        self.t_s = 0.0  # the monitor's session time
+
+    def step(self, serve=True):
+        batch = self.connection.step()
+        for _, frame in batch.frames:
+            self.values += list(frame.values.items())
+        if batch.connected is not None:
+            self.events.append((batch.connected, batch.detail))
+        if serve:
+            try:
+                data = os.read(self.cable.master, 4096)
+            except (BlockingIOError, OSError):
+                data = b""
+            if data:
+                reply = self.side.receive(data, self.t_s)
+                if reply:
+                    self.cable.write(reply)
+        return batch
+
+    def until(self, condition, timeout_s=10.0, serve=True):
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            self.step(serve)
+            if condition():
+                return time.monotonic()
+        raise AssertionError("condition not met in time")
+
+    def finish(self):
+        """Read what is still on its way, then close (sending the release)."""
+        for _ in range(3):
+            self.step(serve=False)
+        self.connection.close()
+
+    def deliver(self):
+        """Let the monitor read what the host sent last (e.g. its release)."""
+        time.sleep(0.05)
+        return self.side.receive(os.read(self.cable.master, 4096), self.t_s)
+
+
+def test_every_value_sent_arrives_exactly_and_nothing_else(resources, cable):
+    emulator = Emulator.demo(resources, "intellivue", seed=4)
+    rig = Rig(cable, emulator.side, IntelliVueTiming(poll_interval_s=0.1, answer_timeout_s=2.0))
+    try:
+        for second in range(30):
+            if second in (5, 20):
+                for _ in range(600):  # fast-forward to the next cuff readings
+                    emulator.next_second()
+            emulator.sensor_off = 10 <= second < 15  # SpO2 sent as invalid meanwhile
+            emulator.next_second()
+            rig.t_s = emulator.session.t_s
+            polls = len(rig.values)
+            rig.until(lambda polls=polls: len(rig.values) > polls)
+        rig.finish()
+        sent = [(s.vital, s.value) for s in emulator.side.sent]
+        assert Counter(rig.values) == Counter(sent)  # every value, exactly, nothing else
+        hr = [v for vital, v in rig.values if vital is Vital.HR]
+        assert hr == [v for vital, v in sent if vital is Vital.HR]  # in order
+        assert sum(1 for vital, _ in sent if vital is Vital.SBP) >= 2  # each cuff reading once
+        assert rig.connection.parser.stats.rejected == 0
+        assert rig.events == [(True, rig.events[0][1])]  # one association all along
+        assert emulator.side.associated
+        rig.deliver()
+        assert not emulator.side.associated  # the host released the association on close
+    finally:
+        rig.connection.close()
+
+
+def test_an_emulated_bp_rise_raises_the_bp_alarm(resources, cable):
+    session = Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
+    session.configure(make_plan(resources.protocols[0], Patient(70.0), 1.0), [], 0.0)
+    session.enter_baseline(0.0, Baseline(120, 78, 72, 98, "entered"))
+    session.start(0.0)
+    t0 = time.monotonic()
+    feed = DeviceFeed(session, lambda m: m - t0)
+    side = IntelliVueSide()
+    rig = Rig(cable, side)
+
+    def moment(t_s, sbp, dbp):
+        continuous = [Sample(t_s, Vital.HR, 80), Sample(t_s, Vital.SPO2, 98)]
+        side.moment(
+            t_s, continuous + [Sample(t_s, Vital.SBP, sbp), Sample(t_s, Vital.DBP, dbp)], False
+        )
+
+    def step():
+        batch = rig.step()
+        feed.apply(batch)
+        session.advance_to(time.monotonic() - t0)
+
+    def bp_alarms():
+        started = [e.data["alarm_id"] for e in session.events if e.kind == "alarm.start"]
+        return [a for a in started if a.startswith("bp_")]
+
+    try:
+        moment(1.0, 124, 80)
+        deadline = time.monotonic() + 10
+        while session.latest.get(Vital.SBP) is None and time.monotonic() < deadline:
+            step()
+        assert session.latest[Vital.SBP].value == 124.0 and not bp_alarms()
+        moment(2.0, 172, 106)  # +52/+28 over baseline, over 160/100
+        deadline = time.monotonic() + 10
+        while not bp_alarms() and time.monotonic() < deadline:
+            step()
+        assert bp_alarms() == ["bp_high"]  # the group's most specific rule
+    finally:
+        rig.connection.close()
+
+
+def test_a_dropped_association_is_source_lost_and_data_resumes_20_of_20(cable):
+    side = IntelliVueSide()
+    side.moment(0.0, [Sample(0.0, Vital.HR, 70), Sample(0.0, Vital.SPO2, 97)], False)
+    rig = Rig(cable, side)
+    try:
+        rig.until(lambda: len(rig.values) >= 2)
+        for cycle in range(20):
+            side.drop_link()
+            dropped_at = time.monotonic()
+            lost = len([e for e in rig.events if not e[0]])
+            lost_at = rig.until(lambda lost=lost: len([e for e in rig.events if not e[0]]) > lost)
+            assert lost_at - dropped_at < 5.0, cycle
+            assert "IntelliVue" in rig.events[-1][1] and "no answer" in rig.events[-1][1]
+            seen = len(rig.values)
+            rig.until(lambda seen=seen: len(rig.values) > seen)  # re-associated, data again
+            assert rig.connection.connected
+        assert side.associations == 21
+    finally:
+        rig.connection.close()
