@@ -6,6 +6,8 @@ on short timeouts so that reconnect cycles are quick.
 """
 
 import os
+import select
+import threading
 import time
 from collections import Counter
 
@@ -23,52 +25,61 @@ FAST = IntelliVueTiming(poll_interval_s=0.1, keep_alive_s=0.5, answer_timeout_s=
 
 
 class Rig:
-    """The host's connection and the monitor's side, stepped in turn on one thread."""
+    """The host's connection stepped by the test; the monitor's side answering on a thread."""
 
     def __init__(self, cable, side, timing=FAST):
         self.cable, self.side = cable, side
-        os.set_blocking(cable.master, False)
         settings = PortSettings(str(cable.link), "intellivue", 115200)
         self.connection = DeviceConnection(settings, retry_s=0.05, parser=IntelliVueParser(timing))
         self.values: list[tuple[Vital, float]] = []
         self.events: list[tuple[bool, str]] = []
         self.t_s = 0.0  # the monitor's session time
+        self.serving = threading.Event()
+        self.serving.set()
+        self._stop = threading.Event()
+        self._monitor = threading.Thread(target=self._serve, name="emulated IntelliVue")
+        self._monitor.start()
 
-    def step(self, serve=True):
+    def _serve(self):
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self.cable.master], [], [], 0.01)
+            if ready and self.serving.is_set():
+                reply = self.side.receive(os.read(self.cable.master, 4096), self.t_s)
+                if reply:
+                    self.cable.write(reply)
+
+    def step(self):
         batch = self.connection.step()
         for _, frame in batch.frames:
             self.values += list(frame.values.items())
         if batch.connected is not None:
             self.events.append((batch.connected, batch.detail))
-        if serve:
-            try:
-                data = os.read(self.cable.master, 4096)
-            except (BlockingIOError, OSError):
-                data = b""
-            if data:
-                reply = self.side.receive(data, self.t_s)
-                if reply:
-                    self.cable.write(reply)
         return batch
 
-    def until(self, condition, timeout_s=10.0, serve=True):
+    def until(self, condition, timeout_s=10.0):
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            self.step(serve)
+            self.step()
             if condition():
                 return time.monotonic()
         raise AssertionError("condition not met in time")
 
     def finish(self):
-        """Read what is still on its way, then close (sending the release)."""
+        """Stop answering, read what is still on its way, then close (sending the release)."""
+        self.serving.clear()
         for _ in range(3):
-            self.step(serve=False)
+            self.step()
         self.connection.close()
 
     def deliver(self):
         """Let the monitor read what the host sent last (e.g. its release)."""
         time.sleep(0.05)
         return self.side.receive(os.read(self.cable.master, 4096), self.t_s)
+
+    def close(self):
+        self._stop.set()
+        self._monitor.join(timeout=2.0)
+        self.connection.close()
 
 
 def test_every_value_sent_arrives_exactly_and_nothing_else(resources, cable):
@@ -96,7 +107,7 @@ def test_every_value_sent_arrives_exactly_and_nothing_else(resources, cable):
         rig.deliver()
         assert not emulator.side.associated  # the host released the association on close
     finally:
-        rig.connection.close()
+        rig.close()
 
 
 def test_an_emulated_bp_rise_raises_the_bp_alarm(resources, cable):
@@ -136,7 +147,7 @@ def test_an_emulated_bp_rise_raises_the_bp_alarm(resources, cable):
             step()
         assert bp_alarms() == ["bp_high"]  # the group's most specific rule
     finally:
-        rig.connection.close()
+        rig.close()
 
 
 def test_a_dropped_association_is_source_lost_and_data_resumes_20_of_20(cable):
@@ -157,4 +168,4 @@ def test_a_dropped_association_is_source_lost_and_data_resumes_20_of_20(cable):
             assert rig.connection.connected
         assert side.associations == 21
     finally:
-        rig.connection.close()
+        rig.close()
