@@ -28,14 +28,37 @@ def best_of(runs: int, work) -> float:
     return min(times)
 
 
+def streamed_bytes(resources, name: str, seconds: int) -> bytes:
+    """What a streaming monitor sends in `seconds` of the demo patient."""
+    emulator = Emulator.demo(resources, name, seed=1)
+    return b"".join(emulator.next_second() for _ in range(seconds))
+
+
+def intellivue_bytes(resources, name: str, seconds: int) -> bytes:
+    """What an IntelliVue answers to one extended numerics poll a second (after associating)."""
+    from ketamon.io.parsers.intellivue_export import ext_poll_request
+    from ketamon.io.parsers.intellivue_frames import frame
+    from ketamon.io.parsers.intellivue_messages import association_request
+
+    emulator = Emulator.demo(resources, name, seed=1)
+    out = [emulator.receive(frame(association_request()))]
+    for second in range(seconds):
+        emulator.next_second()
+        out.append(emulator.receive(frame(ext_poll_request(second & 0xFFFF, second & 0xFFFF))))
+    return b"".join(out)
+
+
+# Protocol -> how to make its bytes; streaming protocols by default.
+SOURCES = {"intellivue": intellivue_bytes}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=3600, help="emulated seconds of data")
     args = parser.parse_args()
     resources = load_clinical_resources()
     for name in PARSERS:
-        emulator = Emulator.demo(resources, name, seed=1)
-        data = b"".join(emulator.next_second() for _ in range(args.seconds))
+        data = SOURCES.get(name, streamed_bytes)(resources, name, args.seconds)
         frames = len(make_parser(name).feed(data))
         chunks = [data[i : i + 256] for i in range(0, len(data), 256)]  # as reads arrive
 
