@@ -7,6 +7,8 @@ on short timeouts so that reconnect cycles are quick.
 
 import os
 import select
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -20,25 +22,22 @@ from ketamon.io.device_feed import DeviceFeed
 from ketamon.io.emulator import Emulator
 from ketamon.io.emulator_intellivue import IntelliVueSide
 from ketamon.io.parsers.intellivue import IntelliVueParser, IntelliVueTiming
+from ketamon.io.recording import Recording
 
 FAST = IntelliVueTiming(poll_interval_s=0.1, keep_alive_s=0.5, answer_timeout_s=0.15)
 
 
-class Rig:
-    """The host's connection stepped by the test; the monitor's side answering on a thread."""
+class Monitor:
+    """The emulated monitor on the pty master, answering the host on its own thread."""
 
-    def __init__(self, cable, side, timing=FAST):
+    def __init__(self, cable, side):
         self.cable, self.side = cable, side
-        settings = PortSettings(str(cable.link), "intellivue", 115200)
-        self.connection = DeviceConnection(settings, retry_s=0.05, parser=IntelliVueParser(timing))
-        self.values: list[tuple[Vital, float]] = []
-        self.events: list[tuple[bool, str]] = []
         self.t_s = 0.0  # the monitor's session time
         self.serving = threading.Event()
         self.serving.set()
         self._stop = threading.Event()
-        self._monitor = threading.Thread(target=self._serve, name="emulated IntelliVue")
-        self._monitor.start()
+        self._thread = threading.Thread(target=self._serve, name="emulated IntelliVue")
+        self._thread.start()
 
     def _serve(self):
         while not self._stop.is_set():
@@ -47,6 +46,26 @@ class Rig:
                 reply = self.side.receive(os.read(self.cable.master, 4096), self.t_s)
                 if reply:
                     self.cable.write(reply)
+
+    def deliver(self):
+        """Let the monitor read what the host sent last (e.g. its release) while not serving."""
+        time.sleep(0.05)
+        return self.side.receive(os.read(self.cable.master, 4096), self.t_s)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=2.0)
+
+
+class Rig(Monitor):
+    """The host's DeviceConnection, stepped by the test, and the monitor."""
+
+    def __init__(self, cable, side, timing=FAST):
+        super().__init__(cable, side)
+        settings = PortSettings(str(cable.link), "intellivue", 115200)
+        self.connection = DeviceConnection(settings, retry_s=0.05, parser=IntelliVueParser(timing))
+        self.values: list[tuple[Vital, float]] = []
+        self.events: list[tuple[bool, str]] = []
 
     def step(self):
         batch = self.connection.step()
@@ -71,14 +90,8 @@ class Rig:
             self.step()
         self.connection.close()
 
-    def deliver(self):
-        """Let the monitor read what the host sent last (e.g. its release)."""
-        time.sleep(0.05)
-        return self.side.receive(os.read(self.cable.master, 4096), self.t_s)
-
     def close(self):
-        self._stop.set()
-        self._monitor.join(timeout=2.0)
+        self.stop()
         self.connection.close()
 
 
@@ -169,3 +182,40 @@ def test_a_dropped_association_is_source_lost_and_data_resumes_20_of_20(cable):
         assert side.associations == 21
     finally:
         rig.close()
+
+
+def test_headless_records_what_the_monitor_sent_and_survives_a_dropped_association(cable, tmp_path):
+    side = IntelliVueSide()
+    monitor = Monitor(cable, side)
+    command = [sys.executable, "-m", "ketamon", "--headless", "--autostart", "--quit-after", "10"]
+    command += ["--port", str(cable.link), "--protocol", "intellivue", "--data-dir", str(tmp_path)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        start = time.monotonic()
+        dropped = False
+        while time.monotonic() - start < 8.5:
+            t_s = monitor.t_s = time.monotonic() - start
+            hr = 70 + int(t_s) % 7
+            side.moment(t_s, [Sample(t_s, Vital.HR, hr), Sample(t_s, Vital.RR, 15)], False)
+            if t_s > 2.0 and not dropped:
+                side.drop_link()  # silent until the host associates again
+                dropped = True
+            time.sleep(0.2)
+        monitor.serving.clear()  # nothing more in flight when it quits
+        out, err = process.communicate(timeout=30)
+    finally:
+        monitor.stop()
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert side.associations >= 2  # it associated again by itself
+    (path,) = tmp_path.glob("*.ketamon")
+    recording = Recording(path)
+    try:
+        recorded = Counter((s.vital, s.value) for s in recording.samples())
+        reports = [e.data for e in recording.events() if e.kind == "technical.report"]
+    finally:
+        recording.close()
+    assert recorded == Counter((s.vital, s.value) for s in side.sent)  # exactly, nothing else
+    lost = [r["present"] for r in reports if r["condition"] == "source_lost"]
+    assert lost[-2:] == [True, False]  # lost with the association, back with the next one
