@@ -96,7 +96,7 @@ GUIDE_ABORT = bytes.fromhex(
 def test_the_host_messages_are_the_guides_byte_for_byte():
     assert msgs.association_request() == GUIDE_ASSOCIATION_REQUEST
     assert export.ext_poll_request(1, 1) == GUIDE_EXT_POLL_REQUEST
-    assert export.mds_create_result(1, now_ticks=0x000ABD00) == GUIDE_MDS_CREATE_RESULT
+    assert export.event_report_result(1, now_ticks=0x000ABD00) == GUIDE_MDS_CREATE_RESULT
     assert export.keep_alive_request(1, 1) == GUIDE_KEEP_ALIVE
     assert msgs.release_request() == GUIDE_RELEASE_REQUEST
     assert msgs.abort() == GUIDE_ABORT

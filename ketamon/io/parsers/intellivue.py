@@ -193,7 +193,9 @@ class IntelliVueParser(ProtocolParser):
         if message.command == msgs.CMD_CONFIRMED_EVENT_REPORT and message.ro_type == msgs.ROIV_APDU:
             # Every confirmed event is answered; the MDS create event also opens polling.
             self._replies.append(
-                export.mds_create_result(message.invoke_id, message.managed_object)
+                export.event_report_result(
+                    message.invoke_id, message.managed_object, message.event_type or 0
+                )
             )
             if message.event_type == msgs.NOM_NOTI_MDS_CREAT and self.state is not LinkState.CLOSED:
                 self.state = LinkState.POLLING

@@ -98,11 +98,14 @@ def mds_create_event(invoke_id: int, rel_time_ticks: int, abs_time: bytes) -> by
     return _message(ROIV_APDU, invoke_id, CMD_CONFIRMED_EVENT_REPORT, body)
 
 
-def mds_create_result(
-    invoke_id: int, managed_object: bytes = MDS_OBJECT, now_ticks: int = 0
+def event_report_result(
+    invoke_id: int,
+    managed_object: bytes = MDS_OBJECT,
+    event_type: int = NOM_NOTI_MDS_CREAT,
+    now_ticks: int = 0,
 ) -> bytes:
-    """The host's answer to the MDS create event (echoes invoke id and object)."""
-    body = managed_object + struct.pack(">IHH", now_ticks, NOM_NOTI_MDS_CREAT, 0)
+    """The host's answer to a confirmed event report, e.g. the MDS create event."""
+    body = managed_object + struct.pack(">IHH", now_ticks, event_type, 0)
     return _message(RORS_APDU, invoke_id, CMD_CONFIRMED_EVENT_REPORT, body)
 
 
