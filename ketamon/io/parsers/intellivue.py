@@ -145,7 +145,7 @@ class IntelliVueParser(ProtocolParser):
                 LinkState.AWAITING_MDS: "the association (no MDS create event)",
                 LinkState.POLLING: "the numerics poll",
             }.get(self.state, "the host")
-            self._problem = f"IntelliVue: no answer to {what} for {waited:.1f} s"
+            self._problem = f"no answer to {what} for {waited:.1f} s"
         return self._problem
 
     def on_close(self, now_s: float) -> bytes:
@@ -216,12 +216,12 @@ class IntelliVueParser(ProtocolParser):
         if kind == "accepted" and self.state is LinkState.ASSOCIATING:
             self.state = LinkState.AWAITING_MDS
         elif kind == "refused":
-            self._problem = "IntelliVue refused the association"
+            self._problem = "the monitor refused the association"
         elif kind == "abort":
-            self._problem = "IntelliVue aborted the association"
+            self._problem = "the monitor aborted the association"
         elif kind == "release":
             self._replies.append(msgs.release_response())
-            self._problem = "IntelliVue released the association"
+            self._problem = "the monitor released the association"
 
     def _numerics(self, objects: list[export.ObservedObject]) -> Frame:
         result = Frame()
