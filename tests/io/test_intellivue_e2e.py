@@ -5,12 +5,12 @@ the host sent); the host is the real DeviceConnection with the intellivue parser
 on short timeouts so that reconnect cycles are quick.
 """
 
+import json
 import os
 import select
-import subprocess
-import sys
 import threading
 import time
+import tty
 from collections import Counter
 
 from ketamon.core.baseline import Baseline
@@ -22,7 +22,8 @@ from ketamon.io.device_feed import DeviceFeed
 from ketamon.io.emulator import Emulator
 from ketamon.io.emulator_intellivue import IntelliVueSide
 from ketamon.io.parsers.intellivue import IntelliVueParser, IntelliVueTiming
-from ketamon.io.recording import Recording
+from ketamon.io.recording import SUFFIX, Recording
+from tests.io.test_ge_s5_e2e import Lines, Relay, ketamon
 
 FAST = IntelliVueTiming(poll_interval_s=0.1, keep_alive_s=0.5, answer_timeout_s=0.15)
 
@@ -184,38 +185,71 @@ def test_a_dropped_association_is_source_lost_and_data_resumes_20_of_20(cable):
         rig.close()
 
 
-def test_headless_records_what_the_monitor_sent_and_survives_a_dropped_association(cable, tmp_path):
-    side = IntelliVueSide()
-    monitor = Monitor(cable, side)
-    command = [sys.executable, "-m", "ketamon", "--headless", "--autostart", "--quit-after", "10"]
-    command += ["--port", str(cable.link), "--protocol", "intellivue", "--data-dir", str(tmp_path)]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def test_emulate_to_headless_recording_bp_alarm_and_a_dropped_association(cable, tmp_path):
+    """`ketamon emulate --protocol intellivue --drop-link-every` to `ketamon --headless`."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+    relay = Relay(cable, master)
+    relay.start()
+    data_dir = tmp_path / "data"
+    emulator = ketamon(
+        "emulate",
+        "--port", os.ttyname(slave),
+        "--protocol", "intellivue",
+        "--seed", "2",
+        "--speed", "5",
+        "--nibp-interval", "10",  # a cuff reading every 2 s of wall time
+        "--drop-link-every", "20",  # silent 4 s of wall time into each association
+        "--duration", "11",
+    )  # fmt: skip
+    host = None
     try:
-        start = time.monotonic()
-        dropped = False
-        while time.monotonic() - start < 8.5:
-            t_s = monitor.t_s = time.monotonic() - start
-            hr = 70 + int(t_s) % 7
-            side.moment(t_s, [Sample(t_s, Vital.HR, hr), Sample(t_s, Vital.RR, 15)], False)
-            if t_s > 2.0 and not dropped:
-                side.drop_link()  # silent until the host associates again
-                dropped = True
-            time.sleep(0.2)
-        monitor.serving.clear()  # nothing more in flight when it quits
-        out, err = process.communicate(timeout=30)
+        assert "emulating" in emulator.stderr.readline()
+        host = ketamon(
+            "--headless", "--autostart",
+            "--baseline", "80/50/60",  # against a normotensive patient: a BP rise
+            "--port", str(cable.link),
+            "--protocol", "intellivue",
+            "--data-dir", str(data_dir),
+            "--quit-after", "12",
+        )  # fmt: skip
+        alarms, sent_lines = Lines(host.stdout), Lines(emulator.stdout)
+        alarms.start()
+        sent_lines.start()
+        emulator.wait(timeout=30)
+        host.wait(timeout=30)
+        alarms.join(timeout=5)
+        sent_lines.join(timeout=5)
+        assert emulator.returncode == 0, emulator.stderr.read()
+        assert host.returncode == 0, host.stderr.read()
     finally:
-        monitor.stop()
-        if process.poll() is None:
-            process.kill()
-    assert process.returncode == 0, err
-    assert side.associations >= 2  # it associated again by itself
-    (path,) = tmp_path.glob("*.ketamon")
+        relay.stopped.set()
+        for child in (emulator, host):
+            if child is not None and child.poll() is None:
+                child.kill()
+                child.wait()
+        os.close(master)
+        os.close(slave)
+
+    sent = [(at, json.loads(line)) for at, line in sent_lines.lines]
+    assert sum(1 for _, x in sent if x["vital"] == "sbp") >= 2
+    (path,) = data_dir.glob(f"*{SUFFIX}")
     recording = Recording(path)
     try:
-        recorded = Counter((s.vital, s.value) for s in recording.samples())
-        reports = [e.data for e in recording.events() if e.kind == "technical.report"]
+        recorded = [(s.vital.value, s.value) for s in recording.samples()]
     finally:
         recording.close()
-    assert recorded == Counter((s.vital, s.value) for s in side.sent)  # exactly, nothing else
-    lost = [r["present"] for r in reports if r["condition"] == "source_lost"]
-    assert lost[-2:] == [True, False]  # lost with the association, back with the next one
+    for vital in ("hr", "spo2", "rr", "sbp", "dbp", "map"):  # exactly, in order, nothing else
+        assert [v for k, v in recorded if k == vital] == [
+            x["value"] for _, x in sent if x["vital"] == vital
+        ], vital
+
+    events = [(at, json.loads(line)) for at, line in alarms.lines]
+    started = {e["alarm_id"]: (at, e) for at, e in events if e["event"] == "start"}
+    assert any(alarm.startswith("bp_") for alarm in started)
+    lost_at, lost = started["source_lost"]
+    assert lost["detail"].startswith(f"intellivue on {cable.link}: no answer")
+    last_answer_at = max(at for at, _ in sent if at < lost_at)
+    assert lost_at - last_answer_at < 5.0  # the poll after it went unanswered
+    assert any(at > lost_at for at, _ in sent)  # re-associated: values again
+    assert any(e["alarm_id"] == "source_lost" and e["event"] == "end" for _, e in events)
