@@ -95,3 +95,54 @@ def test_the_run_config_says_what_it_runs(resources, tmp_path):
     assert protocol_for(RunConfig(protocol_id=second.id), resources) is second
     with pytest.raises(ValueError, match="no protocol"):
         protocol_for(RunConfig(protocol_id="nope"), resources)
+
+
+def test_a_device_session_resumes_with_a_silent_gap(resources, tmp_path):
+    """A monitor session (no simulator to regenerate it): samples up to the crash, then a gap
+    the alarm engine does not judge, then listening again from now."""
+    from ketamon.core.vitals import NibpReading, Sample, Vital
+    from ketamon.io.recording import Recording
+    from ketamon.io.resume import ResumeHistory, rebuild_for_resume
+    from ketamon.io.session_recorder import SessionRecorder
+    from ketamon.io.summary import review_recording
+
+    port = PortSettings("/dev/ttyUSB0", "masimo-ascii", 9600)
+    config = RunConfig(SourceKind.DEVICES, port=port, data_dir=tmp_path)
+    live = make_session(config, resources)
+    recorder = SessionRecorder(live, tmp_path, recording_meta(config, resources))
+    autostart(live, config, resources)
+    for t in range(1, 700):
+        live.ingest([Sample(float(t), Vital.HR, 72.0), Sample(float(t), Vital.SPO2, 98.0)])
+        if t in (10, 320):
+            live.ingest(NibpReading(float(t), 122, 78, 93).samples())
+        live.advance_to(float(t))
+        if t == 330:
+            live.start(330.0)
+    recorder.note_clock(1000.0, 699.0, 1.0)
+    recorder.close("open")  # as a crash leaves it
+    (path,) = tmp_path.glob("*.ketamon")
+
+    history = ResumeHistory()
+    attached = []
+    session, down_s = rebuild_for_resume(
+        path,
+        resources,
+        wall_now_s=1000.0 + 600.0,
+        before_downtime=lambda s: attached.append(
+            SessionRecorder(s, tmp_path, {}, resume_path=path)
+        ),
+        history=history,
+    )
+    assert down_s == pytest.approx(600.0)
+    assert session.phase() is Phase.INFUSING and session.t_s == pytest.approx(1299.0)
+    assert history.arrays()[Vital.HR][0].max() == 699.0  # the trends before the crash
+    before = [e.data["alarm_id"] for e in live.events if e.kind == "alarm.start"]
+    assert before == ["nibp_overdue"]  # live, before the crash: this monitor took no cuff
+    starts = [e for e in session.events if e.kind == "alarm.start" and e.t_s > 699.0]
+    assert starts == []  # ten minutes of silence, and no 'no data' for it
+    session.advance_to(session.t_s + 5)  # listening again: still within the no-data time
+    attached[0].close("closed")
+    assert Recording(path).meta["status"] == "closed"
+    summary = review_recording(path, resources)
+    assert [a["condition"] for a in summary["alarms"]] == ["NIBP overdue"]  # as live
+    assert all(a["t_s"] <= 699.0 for a in summary["alarms"])
