@@ -24,6 +24,7 @@ from ketamon.core.simulator import PatientProfile
 from ketamon.io.device import port_settings
 from ketamon.io.device_feed import DeviceFeed
 from ketamon.io.device_thread import DeviceThread
+from ketamon.io.port_lock import port_problem
 from ketamon.io.session_recorder import SessionRecorder
 from ketamon.paths import default_data_dir
 from ketamon.resources_loading import ClinicalResources
@@ -152,6 +153,9 @@ def run_headless(
         log.error("--headless needs --autostart: there is no nurse to set up the session")
         return 2
     settings = port_settings(args)
+    if settings is not None and (problem := port_problem(settings.port)):
+        log.error("cannot start: %s", problem)
+        return 2
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
     scenario = getattr(args, "scenario", None)
     if settings is not None:
