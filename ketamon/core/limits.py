@@ -30,6 +30,10 @@ class Limit:
     hard_max: float | None = None
 
     def check(self, key: str, value: float) -> LimitFinding | None:
+        if not math.isfinite(value):  # nan compares false with every bound: refuse it here
+            return LimitFinding(
+                key, LimitLevel.HARD, f"{self.label} {value} is not a number: cannot be used", value
+            )
         for level, low, high in (
             (LimitLevel.HARD, self.hard_min, self.hard_max),
             (LimitLevel.SOFT, self.soft_min, self.soft_max),

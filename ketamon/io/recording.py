@@ -12,11 +12,15 @@ that is not a readable ketamon recording; it never writes to it.
 from __future__ import annotations
 
 import json
+import math
 import os
+import shutil
 import sqlite3
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import numpy as np
 
@@ -165,94 +169,246 @@ class VitalSeries:
     values: np.ndarray
 
 
+MAX_SESSION_S = 7 * 24 * 3600.0  # no session lasts a week: a later time is damage, not data
+SALVAGE_CHUNK_ROWS = 4096
+
+
+def sqlite_uri(path: Path, **params: str) -> str:
+    """A `file:` URI for `path` with # ? % spaces and unicode escaped (RFC 3986)."""
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    return f"file:{quote(str(path.absolute()), safe='/')}" + (f"?{query}" if query else "")
+
+
 class Recording:
-    """A recorded session, read-only."""
+    """A recorded session, read-only, validated and salvaged where damaged.
+
+    Opening reads everything into memory: every row is checked (known vital,
+    finite time within MAX_SESSION_S, finite value, event data a JSON object).
+    Rows that fail, or that SQLite cannot read from a damaged page, are skipped
+    and counted in `skipped` (table -> count); `problems` says why, in words.
+    Nothing is ever written beside the file: a file without a -wal is opened
+    `immutable`; one with a -wal (an unfinished session) is read from a private
+    copy of both, so the uncommitted-to-main pages are included.
+    """
 
     def __init__(self, path: Path):
         self.path = path
+        self.skipped: dict[str, int] = {}
+        self.problems: list[str] = []
         if not path.is_file():
             raise RecordingError(f"{path}: no such file")
+        self._tmp: tempfile.TemporaryDirectory | None = None
         try:
-            self._db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-            rows = self._db.execute("SELECT key, value FROM meta").fetchall()
-            self.meta = {key: json.loads(value) for key, value in rows}
-            self._db.execute("SELECT count(*) FROM samples").fetchone()
-            self._db.execute("SELECT count(*) FROM events").fetchone()
-        except (sqlite3.DatabaseError, json.JSONDecodeError) as exc:
+            self._db = self._connect(path)
+            self.meta = self._read_meta()
+            version = self.meta.get("schema_version")
+            if version != SCHEMA_VERSION:
+                raise RecordingError(
+                    f"{path.name}: recording format {version!r} is not {SCHEMA_VERSION} "
+                    "(made by another ketamon version?)"
+                )
+            self._samples = self._read_samples()
+            self._events = self._read_events()
+        except (sqlite3.Error, MemoryError, OSError) as exc:
+            self.close()
             raise RecordingError(
                 f"{path.name}: not a readable ketamon recording ({exc}); it was left untouched"
             ) from exc
-        version = self.meta.get("schema_version")
-        if version != SCHEMA_VERSION:
+        except RecordingError:
+            self.close()
+            raise
+        finally:
+            if getattr(self, "_db", None) is not None:
+                self._db.close()
+                self._db = None
+            if self._tmp is not None:
+                self._tmp.cleanup()
+                self._tmp = None
+
+    # ---- opening -------------------------------------------------------------------
+
+    def _connect(self, path: Path) -> sqlite3.Connection:
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            # Unfinished: the newest pages are in the -wal. Read a private copy of both,
+            # so SQLite's recovery writes (the -shm, a checkpoint) never touch the original.
+            self._tmp = tempfile.TemporaryDirectory(prefix="ketamon-read-")
+            copy = Path(self._tmp.name) / "r.ketamon"
+            shutil.copyfile(path, copy)
+            shutil.copyfile(wal, copy.with_name(copy.name + "-wal"))
+            db = sqlite3.connect(sqlite_uri(copy), uri=True)
+        else:
+            db = sqlite3.connect(sqlite_uri(path, mode="ro", immutable="1"), uri=True)
+        db.execute("PRAGMA query_only=1")
+        return db
+
+    def _skip(self, table: str, n: int, why: str) -> None:
+        self.skipped[table] = self.skipped.get(table, 0) + n
+        if len(self.problems) < 20:  # the first reasons say enough; the counts say how many
+            self.problems.append(f"{table}: {why}")
+
+    def _rows(self, table: str, columns: str) -> list[tuple]:
+        """Every readable row in rowid order; damaged stretches are skipped and counted."""
+        try:
+            return self._db.execute(f"SELECT {columns} FROM {table} ORDER BY rowid").fetchall()
+        except sqlite3.DatabaseError as exc:
+            first_error = str(exc)
+        # Salvage: walk rowid ranges, then single rows where a range fails.
+        try:
+            low, high = self._db.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
+        except sqlite3.DatabaseError as exc:
             raise RecordingError(
-                f"{path.name}: recording format {version!r} is not {SCHEMA_VERSION} "
-                "(made by another ketamon version?)"
+                f"{self.path.name}: not a readable ketamon recording (its {table} table cannot "
+                f"be read: {exc}); it was left untouched"
+            ) from exc
+        if low is None:
+            return []
+        high = min(high, low + 50_000_000)  # a damaged rowid must not make us walk forever
+        rows: list[tuple] = []
+        lost = 0
+        query = f"SELECT {columns} FROM {table} WHERE rowid BETWEEN ? AND ? ORDER BY rowid"
+        for a in range(low, high + 1, SALVAGE_CHUNK_ROWS):
+            b = min(a + SALVAGE_CHUNK_ROWS - 1, high)
+            try:
+                rows += self._db.execute(query, (a, b)).fetchall()
+                continue
+            except sqlite3.DatabaseError:
+                pass
+            for rowid in range(a, b + 1):
+                try:
+                    rows += self._db.execute(query, (rowid, rowid)).fetchall()
+                except sqlite3.DatabaseError:
+                    lost += 1
+        if lost or not rows:
+            self._skip(table, lost, f"damaged pages ({first_error})")
+        return rows
+
+    def _read_meta(self) -> dict:
+        meta = {}
+        for row in self._rows("meta", "key, value"):
+            key, value = row
+            try:
+                meta[str(key)] = json.loads(value)
+            except (TypeError, ValueError, RecursionError):
+                self._skip("meta", 1, f"{key!r} is not readable JSON")
+        return meta
+
+    def _read_samples(self) -> list[tuple[int, float, Vital, float]]:
+        out = []
+        for seq, t, name, value in self._rows("samples", "seq, t_s, vital, value"):
+            try:
+                vital = Vital(name)
+                ok = (
+                    isinstance(seq, int)
+                    and _is_time(t)
+                    and isinstance(value, int | float)
+                    and math.isfinite(value)
+                )
+            except ValueError:
+                ok = False
+            if not ok:
+                self._skip("samples", 1, f"row seq={seq!r} t_s={t!r} {name!r}={value!r} refused")
+                continue
+            out.append((seq, float(t), vital, float(value)))
+        return out
+
+    def _read_events(self) -> list[tuple[int, SessionEvent]]:
+        out = []
+        for seq, t, kind, message, data in self._rows("events", "seq, t_s, kind, message, data"):
+            try:
+                decoded = json.loads(data) if isinstance(data, str) else None
+            except (ValueError, RecursionError):
+                decoded = None
+            ok = (
+                isinstance(seq, int)
+                and _is_time(t)
+                and isinstance(kind, str)
+                and isinstance(message, str)
+                and isinstance(decoded, dict)
             )
+            if not ok:
+                self._skip("events", 1, f"event seq={seq!r} kind={kind!r} refused")
+                continue
+            out.append((seq, SessionEvent(float(t), kind, message, decoded)))
+        return out
 
     def close(self) -> None:
-        self._db.close()
+        """Kept for callers: the file is already closed once the recording is read."""
+
+    # ---- reading -------------------------------------------------------------------
+
+    def skipped_text(self) -> str | None:
+        """What salvage left out, for review and the browser; None when nothing was."""
+        if not self.skipped:
+            return None
+        counts = ", ".join(f"{n} {table} row(s)" for table, n in self.skipped.items())
+        return f"{self.path.name} is damaged: skipped {counts}: " + "; ".join(self.problems[:3])
 
     def events(self) -> list[SessionEvent]:
-        rows = self._db.execute("SELECT t_s, kind, message, data FROM events ORDER BY seq")
-        return [SessionEvent(t, kind, message, json.loads(data)) for t, kind, message, data in rows]
+        return [e for _seq, e in sorted(self._events, key=lambda x: x[0])]
 
     def series(self, vital: Vital) -> VitalSeries:
-        rows = self._db.execute(
-            "SELECT t_s, value FROM samples WHERE vital = ? ORDER BY seq", (vital.value,)
-        ).fetchall()
+        rows = [(t, x) for _seq, t, v, x in self._samples if v is vital]
         data = np.array(rows, dtype=float).reshape(-1, 2)
         return VitalSeries(data[:, 0], data[:, 1])
 
     def samples(self) -> list[Sample]:
         """Every sample in recorded order (which is time order per source)."""
-        rows = self._db.execute("SELECT t_s, vital, value FROM samples ORDER BY seq")
-        return [Sample(t, Vital(v), x) for t, v, x in rows]
+        return [Sample(t, v, x) for _seq, t, v, x in sorted(self._samples, key=lambda r: r[0])]
 
     def stream(self) -> list[Sample | SessionEvent]:
         """Samples and events merged in the exact order they happened."""
-        rows = self._db.execute(
-            "SELECT seq, t_s, vital, value, NULL, NULL FROM samples "
-            "UNION ALL SELECT seq, t_s, kind, NULL, message, data FROM events ORDER BY 1"
-        )
-        return [
-            Sample(t, Vital(name), value)
-            if message is None
-            else SessionEvent(t, name, message, json.loads(data))
-            for _seq, t, name, value, message, data in rows
+        items: list[tuple[int, Sample | SessionEvent]] = [
+            (seq, Sample(t, v, x)) for seq, t, v, x in self._samples
         ]
+        items += self._events
+        items.sort(key=lambda item: item[0])
+        return [item for _seq, item in items]
 
     def summary(self) -> dict:
-        """What the session browser lists, from quick queries (no rebuild)."""
-        setup = self._db.execute(
-            "SELECT data FROM events WHERE kind = 'setup.confirmed' ORDER BY seq LIMIT 1"
-        ).fetchone()
-        prescription = json.loads(setup[0]).get("prescription", {}) if setup else {}
-        peaks = dict(
-            self._db.execute(
-                "SELECT vital, max(value) FROM samples WHERE vital IN ('sbp', 'hr') GROUP BY vital"
-            ).fetchall()
+        """What the session browser lists (no rebuild)."""
+        setup = next((e for _s, e in self._events if e.kind == "setup.confirmed"), None)
+        prescription = setup.data.get("prescription", {}) if setup else {}
+        if not isinstance(prescription, dict):
+            prescription = {}
+        peaks: dict[str, float] = {}
+        for _seq, _t, vital, value in self._samples:
+            if vital in (Vital.SBP, Vital.HR) and value > peaks.get(vital.value, -math.inf):
+                peaks[vital.value] = value
+        alarms = sum(
+            1
+            for _s, e in self._events
+            if e.kind == "alarm.start" and e.data.get("kind") == "physiological"
         )
-        alarms = self._db.execute(
-            "SELECT count(*) FROM events WHERE kind = 'alarm.start' "
-            "AND json_extract(data, '$.kind') = 'physiological'"
-        ).fetchone()[0]
         return {
             "path": self.path,
-            "created_wall_s": self.meta.get("created_wall_s"),
+            "created_wall_s": _number_or_none(self.meta.get("created_wall_s")),
             "simulated": bool(self.meta.get("simulated")),
-            "patient_id": prescription.get("patient_id", ""),
-            "weight_kg": prescription.get("weight_kg"),
-            "protocol_id": prescription.get("protocol_id", ""),
+            "patient_id": str(prescription.get("patient_id", "")),
+            "weight_kg": _number_or_none(prescription.get("weight_kg")),
+            "protocol_id": str(prescription.get("protocol_id", "")),
             "duration_s": self.duration_s(),
             "peak_sbp": peaks.get("sbp"),
             "peak_hr": peaks.get("hr"),
             "alarms": alarms,
-            "status": self.meta.get("status"),
+            "status": self.meta.get("status") if isinstance(self.meta.get("status"), str) else None,
+            "damaged": self.skipped_text(),
         }
 
     def duration_s(self) -> float:
-        row = self._db.execute(
-            "SELECT max(t) FROM (SELECT max(t_s) AS t FROM samples "
-            "UNION ALL SELECT max(t_s) FROM events)"
-        ).fetchone()
-        return row[0] or 0.0
+        times = [t for _s, t, _v, _x in self._samples] + [e.t_s for _s, e in self._events]
+        return max(times, default=0.0)
+
+
+def _is_time(t: object) -> bool:
+    return (
+        isinstance(t, int | float)
+        and not isinstance(t, bool)
+        and math.isfinite(t)
+        and -MAX_SESSION_S <= t <= MAX_SESSION_S
+    )
+
+
+def _number_or_none(value: object) -> float | None:
+    ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    return float(value) if ok else None
