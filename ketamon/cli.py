@@ -25,7 +25,8 @@ def _number(lo: float, hi: float, integer: bool = False, above_lo: bool = False)
 
     def parse(text: str) -> float | int:
         try:
-            value = check_number(text, "argument", "value", lo, hi, integer=integer)
+            low = None if above_lo else lo
+            value = check_number(text, "argument", "value", low, hi, integer=integer)
         except ConfigError as exc:
             raise argparse.ArgumentTypeError(f"{exc.reason}") from None
         if above_lo and value <= lo:
@@ -251,6 +252,7 @@ def export_recording(path: Path, summary: dict, csv_dir: str | None, pdf: str | 
 
 
 def review(argv: list[str]) -> int:
+    from ketamon.io.csv_import import CsvImportError
     from ketamon.io.rebuild import RebuildError
     from ketamon.io.recording import RecordingError
     from ketamon.review import (
@@ -283,7 +285,14 @@ def review(argv: list[str]) -> int:
         else:
             summary = review_recording(path, resources)
             export_recording(path, summary, args.export_csv, args.report)
-    except (ConfigError, RecordingError, ReviewError, RebuildError, OSError) as exc:
+    except (
+        ConfigError,
+        RecordingError,
+        ReviewError,
+        RebuildError,
+        CsvImportError,
+        OSError,
+    ) as exc:
         log.error("%s", exc)
         return 2
     sys.stdout.write((to_json(summary) if args.json else format_text(summary)) + "\n")
