@@ -337,7 +337,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.headless:
             from ketamon.ui.app import show_startup_error
 
-            show_startup_error(str(exc))
+            show_startup_error(str(exc), args.quit_after)
         return 2
     if args.headless:
         from ketamon.headless import run_headless

@@ -23,6 +23,7 @@ from ketamon.core.simulation import autostart_demo, scenario_session, simulated_
 from ketamon.core.simulator import PatientProfile
 from ketamon.io.device import port_settings
 from ketamon.io.device_feed import DeviceFeed
+from ketamon.io.data_dir import data_dir_problem
 from ketamon.io.device_thread import DeviceThread
 from ketamon.io.port_lock import port_problem
 from ketamon.io.session_recorder import SessionRecorder
@@ -51,6 +52,18 @@ def alarm_json(event: SessionEvent) -> str:
             "detail": data.get("detail"),
         }
     )
+
+
+def storage_warning(problem: str) -> dict:
+    """The JSON line a headless run prints at once when recordings cannot be saved."""
+    return {
+        "t_s": 0.0,
+        "event": "warning",
+        "priority": "medium",
+        "condition": "RECORDING FAILED",
+        "kind": "technical",
+        "detail": problem,
+    }
 
 
 def start_demo_session(
@@ -167,6 +180,11 @@ def run_headless(
         session = simulated_session(
             resources.library, args.seed, profile=profile, alarm_profile=resources.alarm_profile
         )
+    if problem := data_dir_problem(data_dir):
+        # Said at once, before the session starts; RECORDING FAILED follows once armed.
+        log.error("%s", problem)
+        out.write(json.dumps(storage_warning(problem)) + "\n")
+        out.flush()
     recorder = SessionRecorder(session, data_dir, recording_meta(args, resources))
 
     def on_event(event: SessionEvent) -> None:
