@@ -21,7 +21,7 @@ DESCRIPTION = (
 
 
 def _number(lo: float, hi: float, integer: bool = False, above_lo: bool = False):
-    """An argparse type: a finite number in [lo, hi] (or (lo, hi] with above_lo), by check_number."""
+    """An argparse type: a finite number in [lo, hi] ((lo, hi] with above_lo), by check_number."""
 
     def parse(text: str) -> float | int:
         try:

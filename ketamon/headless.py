@@ -21,9 +21,9 @@ from ketamon.core.infusion import Phase
 from ketamon.core.session import Session, SessionEvent
 from ketamon.core.simulation import autostart_demo, scenario_session, simulated_session
 from ketamon.core.simulator import PatientProfile
+from ketamon.io.data_dir import data_dir_problem
 from ketamon.io.device import port_settings
 from ketamon.io.device_feed import DeviceFeed
-from ketamon.io.data_dir import data_dir_problem
 from ketamon.io.device_thread import DeviceThread
 from ketamon.io.port_lock import port_problem
 from ketamon.io.session_recorder import SessionRecorder

@@ -80,7 +80,7 @@ class CsvSamples:
 
 
 def detect_encoding(path: Path) -> str:
-    """utf-8-sig, utf-16 (BOM) or cp1252 from the file's first megabyte; CsvImportError if binary."""
+    """utf-8-sig, utf-16 (BOM) or cp1252, judged from the first megabyte; error if binary."""
     try:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)

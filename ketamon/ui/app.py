@@ -12,9 +12,9 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ketamon.core.simulation import autostart_demo
+from ketamon.io.data_dir import data_dir_problem
 from ketamon.io.device import port_settings
 from ketamon.io.rebuild import RebuildError
-from ketamon.io.data_dir import data_dir_problem
 from ketamon.io.recording import Recorder, Recording, RecordingError
 from ketamon.io.replay import ReplayData
 from ketamon.io.resume import rebuild_for_resume, unfinished_recordings
