@@ -82,6 +82,7 @@ def review_recording(path: Path, resources: ClinicalResources) -> dict:
     summary = summarize(session, peaks, source=str(path), kind="ketamon recording")
     summary["recorded_status"] = recording.meta.get("status")
     summary["damaged"] = recording.skipped_text()  # what salvage left out, or None
+    summary["rejected_readings"] = _rejections(recording.events())
     summary["annotations"] = [
         {"t_s": e.t_s, "text": e.message} for e in session.events if e.kind == "annotation"
     ]
@@ -109,6 +110,7 @@ def review_csv(
         simulated=False,
         alarm_profile=resources.alarm_profile,
         timed_technical_alarms=False,
+        artefact_rules=resources.artefact_rules,
     )
     peaks = Peaks()
     session.on_samples.connect(peaks.on_samples)
@@ -136,15 +138,33 @@ def review_csv(
         replay(session, iter(samples), resources.protocols)
     summary = summarize(session, peaks, source=str(path), kind="CSV")
     summary["rejected_cells"] = rejected
+    summary["rejected_readings"] = _rejections(session.events)
     if baseline_note:
         summary["baseline"]["note"] = baseline_note
     summary["technical_alarms_judged"] = False
     return summary
 
 
+def _rejections(events: list[SessionEvent]) -> list[dict]:
+    """Artefacts rejected by the session (core/artefact.py): time, values, reason."""
+    return [
+        {"t_s": e.t_s, "values": e.data.get("values"), "reason": e.message}
+        for e in events
+        if e.kind == "artefact.rejected"
+    ]
+
+
 def _fallback_baseline(session: Session, samples: CsvSamples, start_s: float) -> str:
     """No two readings 5 min apart before start: estimate, and say how."""
-    readings = _readings(samples.nibp())
+    rules = session.artefact_rules
+    readings = [  # an artefact is never a baseline
+        r
+        for r in _readings(samples.nibp())
+        if rules.nibp_problem(
+            r.sbp_mmhg, r.dbp_mmhg, None if math.isnan(r.map_mmhg) else r.map_mmhg
+        )
+        is None
+    ]
     before = [r for r in readings if r.t_s < start_s][-2:]
     chosen = before or [r for r in readings if r.t_s >= start_s][:1]
     if not chosen:
@@ -316,6 +336,12 @@ def format_text(summary: dict) -> str:
         f"Discharge: phase {d['phase']}; observation complete: "
         f"{'yes' if d['observation_complete'] else 'no'}; BP and HR near baseline: {near}"
     )
+    rejected = summary.get("rejected_readings") or []
+    if rejected:
+        lines.append(f"Rejected as artefact (not vitals, peaks or baseline): {len(rejected)}")
+        for r in rejected[:10]:
+            values = "/".join(f"{v:g}" for v in (r["values"] or {}).values())
+            lines.append(f"  {mmss(r['t_s'])} {values}: {r['reason']}")
     if summary.get("damaged"):
         lines.append(f"DAMAGED RECORDING: {summary['damaged']}")
     if "rejected_cells" in summary:

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from ketamon.core.alarm_profile import AlarmProfile
 from ketamon.core.alarms import AlarmEngine, AlarmEvent
+from ketamon.core.artefact import ArtefactRules, split_artefacts
 from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.dosing import DosePlan, check_limits
 from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, Phase
@@ -60,6 +61,7 @@ class Session:
         simulated: bool,
         alarm_profile: AlarmProfile | None = None,
         timed_technical_alarms: bool = True,
+        artefact_rules: ArtefactRules | None = None,
     ):
         """`timed_technical_alarms` False: no 'no data' / 'NIBP overdue' (reviewing data
         sampled once a minute, where silence between samples means nothing)."""
@@ -83,6 +85,8 @@ class Session:
         self._baseline_spo2: list[float] = []
         self._pending_nibp: dict[float, dict[Vital, float]] = {}
         self._requested_nibp_s: float | None = None
+        self.artefact_rules = artefact_rules or ArtefactRules()
+        self.rejected_readings = 0  # artefacts (core/artefact.py): never vitals, peaks, baselines
 
     @property
     def t_s(self) -> float:
@@ -249,6 +253,12 @@ class Session:
 
         A cuff reading (SBP, DBP and optionally MAP at one time) arrives within one batch.
         """
+        samples, rejections = split_artefacts(self.artefact_rules, samples)
+        for r in rejections:
+            self.rejected_readings += 1
+            self._event(SessionEvent(r.t_s, "artefact.rejected", r.reason, {"values": r.values}))
+        if not samples:
+            return
         for sample in samples:
             self.latest[sample.vital] = sample
             if sample.vital.is_nibp:
