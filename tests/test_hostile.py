@@ -418,7 +418,7 @@ def test_hostile_table(tmp_path, strong_recording):
     with ThreadPoolExecutor(max_workers=4) as pool:
         results = list(pool.map(lambda c: _run(c, data_dir), cases))
     failures = []
-    for case, code, output, seconds in results:
+    for case, code, output, _seconds in results:
         problems = []
         if code is None:
             problems.append(f"did not finish within {CASE_TIMEOUT_S:.0f} s")

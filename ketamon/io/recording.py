@@ -30,6 +30,7 @@ import numpy as np
 import ketamon
 from ketamon.core.session import Session, SessionEvent
 from ketamon.core.vitals import Sample, Vital
+from ketamon.io.data_dir import os_reason
 from ketamon.io.filelock import try_lock, unlock
 
 SCHEMA_VERSION = 1
@@ -79,7 +80,8 @@ class Recorder:
     At most MAX_BUFFERED_ROWS samples and events are kept; beyond that the oldest
     samples are dropped (counted in `dropped_samples`), never the events.
 
-    `connect` opens the SQLite database (sqlite3.connect; tests pass a factory).
+    `connect` opens the SQLite database (sqlite3.connect; tests pass a factory);
+    `max_buffered_rows` is the bound (MAX_BUFFERED_ROWS unless a test says otherwise).
     """
 
     def __init__(
@@ -88,8 +90,10 @@ class Recorder:
         meta: dict,
         resume: bool = False,
         connect: Callable[[Path], sqlite3.Connection] = sqlite3.connect,
+        max_buffered_rows: int = MAX_BUFFERED_ROWS,
     ):
         self.path = path
+        self._max_rows = max_buffered_rows
         self.failure: str | None = None
         self.dropped_samples = 0
         self._resume = resume
@@ -162,6 +166,8 @@ class Recorder:
             action()
         except (sqlite3.Error, OSError) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
+            if isinstance(exc, sqlite3.Error) and (why := os_reason(self.path.parent)):
+                reason = f"{why} ({reason})"
             if self._db is not None:
                 try:
                     self._db.rollback()
@@ -235,7 +241,7 @@ class Recorder:
         for s in samples:
             self._samples.append((self._seq, s.t_s, s.vital.value, s.value))
             self._seq += 1
-        excess = len(self._samples) + len(self._events) - MAX_BUFFERED_ROWS
+        excess = len(self._samples) + len(self._events) - self._max_rows
         if excess > 0 and self._samples:
             drop = min(excess, len(self._samples))
             del self._samples[:drop]
