@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-
 PROBE_BYTES = 64 * 1024  # enough to meet a nearly full disk or a file-size limit
 
 
