@@ -6,7 +6,7 @@ measures it). Samples come back in time order as an iterator.
 
 Refused with a clear message (CsvImportError, naming the row): a file that is not
 text in UTF-8 / UTF-16 (with BOM) / Windows-1252, a cell longer than
-MAX_CELL_CHARS, a time that is negative, not finite, or beyond a week. Counted,
+MAX_CELL_CHARS, a time that is negative, not finite, or beyond a month (MAX_TIME_S). Counted,
 not refused: a vital cell that is not a number or is impossible (`rejected`).
 """
 
@@ -26,8 +26,9 @@ from ketamon.core.config import ConfigError, check_number
 from ketamon.core.vitals import Sample, Vital, is_plausible
 
 MAX_CELL_CHARS = 10_000  # no vital or time needs more; a megabyte cell is damage or attack
-MAX_TIME_S = 7 * 24 * 3600.0
+MAX_TIME_S = 31 * 24 * 3600.0  # a month: longer gaps would take review minutes to step through
 SNIFF_BYTES = 1 << 20
+ITER_CHUNK = 65_536
 VITALS = list(Vital)
 VITAL_INDEX = {v: i for i, v in enumerate(VITALS)}
 
@@ -54,13 +55,18 @@ class CsvSamples:
         return float(self.t_s[0])
 
     def between(self, start_s: float = -math.inf, end_s: float = math.inf) -> Iterator[Sample]:
-        """Samples with start_s <= t < end_s, in time order, made one at a time."""
+        """Samples with start_s <= t < end_s, in time order, made a chunk at a time."""
         a = int(np.searchsorted(self.t_s, start_s, side="left"))
         b = int(np.searchsorted(self.t_s, end_s, side="left"))
-        for t, k, x in zip(
-            self.t_s[a:b].tolist(), self.vital[a:b].tolist(), self.value[a:b].tolist(), strict=True
-        ):
-            yield Sample(t, VITALS[k], x)
+        for c in range(a, b, ITER_CHUNK):  # bounded memory: never all as Python objects
+            d = min(c + ITER_CHUNK, b)
+            for t, k, x in zip(
+                self.t_s[c:d].tolist(),
+                self.vital[c:d].tolist(),
+                self.value[c:d].tolist(),
+                strict=True,
+            ):
+                yield Sample(t, VITALS[k], x)
 
     def __iter__(self) -> Iterator[Sample]:
         return self.between()
@@ -131,7 +137,7 @@ def read_csv_samples(
                 row_number = reader.line_num
                 if not row:
                     continue
-                if any(len(cell) > MAX_CELL_CHARS for cell in row):
+                if max(map(len, row)) > MAX_CELL_CHARS:
                     raise CsvImportError(
                         f"{path.name}, row {row_number}: a cell is longer than "
                         f"{MAX_CELL_CHARS} characters: not vitals data"
@@ -142,15 +148,17 @@ def read_csv_samples(
                 except ValueError:
                     rejected += 1  # a time that is no number: the row is unusable
                     continue
-                try:
-                    check_number(t_s, path.name, time_column, 0, MAX_TIME_S, row_number)
-                except ConfigError as exc:
-                    raise CsvImportError(
-                        f"{path.name}, row {row_number}: {time_column} {exc.reason}"
-                    ) from None
+                if not 0.0 <= t_s <= MAX_TIME_S:  # nan fails too; the one rule says why
+                    try:
+                        check_number(t_s, path.name, time_column, 0, MAX_TIME_S, row_number)
+                    except ConfigError as exc:
+                        raise CsvImportError(
+                            f"{path.name}, row {row_number}: {time_column} {exc.reason}"
+                        ) from None
+                width = len(row)
                 for k, vital, col in wanted:
-                    cell = row[col].strip() if col < len(row) else ""
-                    if not cell:
+                    cell = row[col] if col < width else ""
+                    if not cell or not (cell := cell.strip()):
                         continue
                     try:
                         value = float(cell)
