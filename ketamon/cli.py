@@ -51,6 +51,30 @@ def _speed(text: str) -> float | None:
     return _number(0, 10000, above_lo=True)(text)
 
 
+def _baseline(text: str) -> tuple[float, float, float | None]:
+    """SBP/DBP[/HR]: whole or decimal numbers a resting patient could have."""
+    from ketamon.core.vitals import Vital, is_plausible
+
+    parts = text.split("/")
+    if len(parts) not in (2, 3):
+        raise argparse.ArgumentTypeError(f"baseline must be SBP/DBP or SBP/DBP/HR (got {text!r})")
+    values: list[float] = []
+    for part, vital in zip(parts, (Vital.SBP, Vital.DBP, Vital.HR), strict=False):
+        try:
+            value = float(part)
+        except ValueError:
+            msg = f"baseline {vital.label} {part!r} is not a number"
+            raise argparse.ArgumentTypeError(msg) from None
+        if not is_plausible(vital, value):
+            raise argparse.ArgumentTypeError(
+                f"baseline {vital.label} {part} {vital.unit} is not a plausible value"
+            )
+        values.append(value)
+    if values[1] >= values[0]:
+        raise argparse.ArgumentTypeError(f"baseline DBP must be below SBP (got {text})")
+    return values[0], values[1], values[2] if len(values) == 3 else None
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ketamon",
@@ -87,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="set up a simulated patient with the default protocol, take the baseline "
         "at once and start the infusion (demos, checks)",
+    )
+    parser.add_argument(
+        "--baseline",
+        type=_baseline,
+        metavar="SBP/DBP[/HR]",
+        help="with --autostart and --port: the entered resting baseline, so the session "
+        "starts and arms at once (default: wait for the protocol's baseline readings)",
     )
     parser.add_argument(
         "--quit-after",
@@ -185,6 +216,22 @@ def build_emulate_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--duration", type=_quit_after_s, metavar="S", help="stop after S wall-clock seconds"
     )
+    parser.add_argument(
+        "--nibp-interval",
+        type=_positive,
+        metavar="S",
+        help="session seconds between cuff readings (default: the protocol's NIBP program)",
+    )
+    parser.add_argument(
+        "--pull-cable-at", type=_positive, metavar="S", help="pull the cable after S wall seconds"
+    )
+    parser.add_argument(
+        "--pull-cable-for",
+        type=_positive,
+        default=5.0,
+        metavar="S",
+        help="how long the cable stays out (default 5 s)",
+    )
     return parser
 
 
@@ -192,14 +239,23 @@ def emulate(argv: list[str]) -> int:
     args = build_emulate_parser().parse_args(argv)
     if args.speed is None:
         build_emulate_parser().error("--speed max makes no sense on a serial line")
-    from ketamon.io.emulator import run_emulator
+    from ketamon.io.emulator import EmulatorRun, run_emulator
     from ketamon.io.parsers import make_parser
 
     resources = load_clinical_resources()
     baud = args.baud or make_parser(args.protocol).default_baud
-    return run_emulator(
-        resources, args.port, args.protocol, args.seed, args.speed, baud, args.duration
+    run = EmulatorRun(
+        args.port,
+        args.protocol,
+        args.seed,
+        args.speed,
+        baud,
+        args.duration,
+        args.nibp_interval,
+        args.pull_cable_at,
+        args.pull_cable_for,
     )
+    return run_emulator(resources, run)
 
 
 def build_review_parser() -> argparse.ArgumentParser:
@@ -313,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.port and (args.simulate or args.scenario):
         parser.error("--simulate/--scenario and --port exclude each other")
+    if args.baseline and not args.port:
+        parser.error("--baseline needs --port: a simulated patient's baseline is measured")
     if args.screenshot and args.quit_after is None:
         parser.error("--screenshot needs --quit-after")
     if args.speed is None and not args.headless:

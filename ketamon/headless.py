@@ -16,6 +16,7 @@ from argparse import Namespace
 from pathlib import Path
 from typing import TextIO
 
+from ketamon.core.baseline import Baseline
 from ketamon.core.dosing import Patient, make_plan
 from ketamon.core.infusion import Phase
 from ketamon.core.session import Session, SessionEvent
@@ -197,6 +198,11 @@ def run_headless(
         if settings is not None:
             plan = make_plan(resources.protocols[0], Patient(args.weight, patient_id="DEMO"), 1.0)
             session.configure(plan, [], 0.0)
+            if getattr(args, "baseline", None) is not None:
+                sbp, dbp, hr = args.baseline
+                session.enter_baseline(0.0, Baseline(sbp, dbp, hr, None, "entered"))
+            else:
+                log.info("waiting for the baseline NIBP readings from the device (or --baseline)")
             run_device_session(session, DeviceThread(settings), args.quit_after, recorder)
         else:
             autostart_demo(session, resources.protocols[0], args.weight)

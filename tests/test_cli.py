@@ -24,6 +24,12 @@ def test_help_explains_every_option(capsys):
         (["--speed", "0"], "must be greater than 0"),
         (["--weight", "-70"], "must be greater than 0"),
         (["--screenshot", "x.png"], "--screenshot needs --quit-after"),
+        (["--port", "p", "--baseline", "120"], "baseline must be SBP/DBP or SBP/DBP/HR"),
+        (["--port", "p", "--baseline", "120/abc"], "baseline DBP 'abc' is not a number"),
+        (["--port", "p", "--baseline", "120/80/0"], "baseline HR 0 bpm is not a plausible"),
+        (["--port", "p", "--baseline", "nan/80"], "baseline SBP nan mmHg is not a plausible"),
+        (["--port", "p", "--baseline", "80/120"], "baseline DBP must be below SBP"),
+        (["--baseline", "120/80"], "--baseline needs --port"),
     ],
 )
 def test_bad_arguments_get_a_clear_message(capsys, argv, message):
@@ -31,6 +37,11 @@ def test_bad_arguments_get_a_clear_message(capsys, argv, message):
         main(argv)
     assert exit_info.value.code == 2
     assert message in capsys.readouterr().err
+
+
+def test_baseline_takes_sbp_dbp_and_optional_hr():
+    assert build_parser().parse_args(["--baseline", "128/82"]).baseline == (128.0, 82.0, None)
+    assert build_parser().parse_args(["--baseline", "128/82/71"]).baseline == (128.0, 82.0, 71.0)
 
 
 def test_defaults():

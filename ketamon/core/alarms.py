@@ -36,6 +36,9 @@ class AlarmEngine:
     def __init__(self, profile: AlarmProfile):
         self.profile = profile
         self.armed = False
+        # Equipment conditions reported by a source (source lost, sensor off, artefacts)
+        # are shown from the moment a real device is attached, before alarms are armed.
+        self.watch_equipment = False
         self.alarms: dict[str, Alarm] = {}
         self.audio_paused_until_s: float | None = None
         self._pause_ceiling: int = 0
@@ -130,7 +133,7 @@ class AlarmEngine:
         `recording_failed` is present or gone."""
         if condition not in ("source_lost", "sensor_off", "artefact", "recording_failed"):
             raise ValueError(f"unknown technical condition {condition!r}")
-        if not self.armed:
+        if not self.armed and not self.watch_equipment:
             return []
         tech = self.profile.technical
         priority = {

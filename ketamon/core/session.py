@@ -68,6 +68,8 @@ class Session:
         self.library = library
         self.simulated = simulated
         self.alarms = AlarmEngine(alarm_profile) if alarm_profile is not None else None
+        if self.alarms is not None:
+            self.alarms.watch_equipment = not simulated  # a real device: from connection on
         self._timed_technical = timed_technical_alarms
         self._technical_state: dict[str, bool] = {}
         self.plan: DosePlan | None = None

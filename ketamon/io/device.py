@@ -168,7 +168,7 @@ class DeviceConnection:
             self.close()
             self._next_try = self._now() + self._retry_s
             if self.connected or batch.connected is None:
-                self._mark(batch, False, f"cannot open {s.port}: {exc}")
+                self._mark(batch, False, f"{self.name}: cannot open {s.port}: {exc}")
             return
         self._mark(batch, True, f"{s.port} open ({s.protocol}, {s.baud} baud)")
 
@@ -177,11 +177,16 @@ class DeviceConnection:
         if data and self._port is not None:
             self._port.write(data)
 
+    @property
+    def name(self) -> str:
+        """The device as the nurse sees it named in alarms: protocol and port."""
+        return f"{self.settings.protocol} on {self.settings.port}"
+
     def _lost(self, batch: Batch, detail: str) -> None:
-        log.warning("device %s lost: %s", self.settings.port, detail)
+        log.warning("device %s lost: %s", self.name, detail)
         self.close()
         self._next_try = self._now() + self._retry_s
-        self._mark(batch, False, detail)
+        self._mark(batch, False, f"{self.name}: {detail}")
 
     def _mark(self, batch: Batch, connected: bool, detail: str) -> None:
         changed = connected != self.connected

@@ -79,6 +79,9 @@ class PortDialog(QDialog):
     def _on_protocol_changed(self, *_args) -> None:
         parser = PARSERS[self.protocol.currentData()]
         self.baud.setCurrentText(str(parser.default_baud))
+        self.parity.setCurrentText(
+            next(k for k, v in PARITIES.items() if v == parser.default_parity)
+        )
 
     def _on_port_changed(self, port: str) -> None:
         saved = remembered(self._settings, port) if port else {}
@@ -102,6 +105,7 @@ class PortDialog(QDialog):
             protocol=self.protocol.currentData(),
             baud=int(self.baud.currentText()),
             parity=PARITIES[self.parity.currentText()],
+            rtscts=PARSERS[self.protocol.currentData()].rtscts,  # the protocol's, not a choice
         )
         remember(self._settings, self.chosen)
         self.accept()

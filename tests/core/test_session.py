@@ -5,7 +5,7 @@ from ketamon.core.dosing import Patient, check_limits, make_plan
 from ketamon.core.infusion import CommandError, Phase
 from ketamon.core.session import LimitsNotCleared, Session
 from ketamon.core.simulator import PatientProfile, SimulatedMonitor
-from ketamon.core.vitals import NibpReading, Vital
+from ketamon.core.vitals import NibpReading, Sample, Vital
 
 MIN = 60.0
 
@@ -137,3 +137,15 @@ def test_snapshot_marks_stale_nibp(library, plan_70kg):
     session.advance_to(8 * MIN)
     assert session.snapshot().nibp_stale
     assert session.snapshot().latest[Vital.SBP].value == 120
+
+
+def test_a_real_device_has_equipment_alarms_before_start_a_simulation_does_not(resources):
+    device = Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
+    simulated = Session(resources.library, simulated=True, alarm_profile=resources.alarm_profile)
+    for session in (device, simulated):
+        session.report_technical(1.0, "source_lost", True, "ge-s5 on /dev/ttyUSB1: read failed")
+        session.ingest([Sample(2.0, Vital.SBP, 200.0), Sample(2.0, Vital.DBP, 120.0)])
+    assert [e.data["alarm_id"] for e in device.events if e.kind == "alarm.start"] == [
+        "source_lost"
+    ]  # and no BP alarm: physiological alarms wait for the infusion
+    assert not [e for e in simulated.events if e.kind == "alarm.start"]

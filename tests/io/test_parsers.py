@@ -42,6 +42,7 @@ def test_masimo_dash_filled_values_give_no_sample():
 def test_masimo_sensor_exceptions(exc, detail):
     (frame,) = make_parser("masimo-ascii").feed(RAD7.replace(b"000800", exc))
     assert frame.technical["sensor_off"] == (True, detail)
+    assert frame.values == {}  # SPO2=097 beside a sensor exception is not a measurement
 
 
 def test_lines_split_across_reads_are_joined():

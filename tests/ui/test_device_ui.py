@@ -97,6 +97,16 @@ def test_port_dialog_remembers_settings_per_port(qtbot, tmp_path):
     assert again.baud.currentText() == "57600"
 
 
+def test_port_dialog_takes_the_protocols_line_settings(qtbot, tmp_path):
+    dialog = PortDialog(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(dialog)
+    type_into(qtbot, dialog.port.lineEdit(), "/dev/ttyUSB3")
+    dialog.protocol.setCurrentIndex(dialog.protocol.findData("ge-s5"))
+    assert (dialog.baud.currentText(), dialog.parity.currentText()) == ("19200", "even")
+    click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
+    assert dialog.chosen == PortSettings("/dev/ttyUSB3", "ge-s5", 19200, "E", rtscts=True)
+
+
 def test_port_dialog_needs_a_port(qtbot, tmp_path):
     dialog = PortDialog(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
     qtbot.addWidget(dialog)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from ketamon.io.parsers.base import Frame, LineParser, ParserStats, ProtocolParser
+from ketamon.io.parsers.ge_s5 import GeS5Parser
 from ketamon.io.parsers.ketamon_text import KetamonTextParser
 from ketamon.io.parsers.masimo import MasimoAsciiParser
 
 PARSERS: dict[str, type[ProtocolParser]] = {
     MasimoAsciiParser.name: MasimoAsciiParser,
     KetamonTextParser.name: KetamonTextParser,
+    GeS5Parser.name: GeS5Parser,
 }
 
 

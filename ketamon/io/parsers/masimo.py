@@ -64,4 +64,6 @@ class MasimoAsciiParser(LineParser):
             bits = int(exc, 16)
             problems = [text for bit, text in EXC_SENSOR_PROBLEMS.items() if bits & bit]
             frame.technical["sensor_off"] = (bool(problems), ", ".join(problems))
+            if problems:
+                frame.values.clear()  # numbers next to "sensor off" are not measurements
         return frame
