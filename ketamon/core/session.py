@@ -88,6 +88,7 @@ class Session:
         self._pending_nibp: dict[float, dict[Vital, float]] = {}
         self._requested_nibp_s: float | None = None
         self.artefact_rules = artefact_rules or ArtefactRules()
+        self._last_rejected_nibp_s: float | None = None
         self.rejected_readings = 0  # artefacts (core/artefact.py): never vitals, peaks, baselines
 
     @property
@@ -258,6 +259,8 @@ class Session:
         samples, rejections = split_artefacts(self.artefact_rules, samples)
         for r in rejections:
             self.rejected_readings += 1
+            if "sbp" in r.values:  # the cuff did measure: the next one is due an interval on
+                self._last_rejected_nibp_s = max(self._last_rejected_nibp_s or r.t_s, r.t_s)
             self._event(SessionEvent(r.t_s, "artefact.rejected", r.reason, {"values": r.values}))
         if not samples:
             return
@@ -286,6 +289,8 @@ class Session:
             return None
         t_s = self._t if t_s is None else t_s
         last = self._nibp_readings[-1].t_s if self._nibp_readings else None
+        if self._last_rejected_nibp_s is not None:
+            last = max(last or self._last_rejected_nibp_s, self._last_rejected_nibp_s)
         return next_due_s(
             self.plan.protocol.nibp, self.phase(t_s), self.infusion.phase_start_s(t_s), last
         )
