@@ -8,6 +8,7 @@ import sys
 import time
 
 from ketamon.io.device import DeviceConnection, PortSettings
+from ketamon.io.port_lock import lock_file_for
 from ketamon.io.recording import Recording
 
 
@@ -41,15 +42,15 @@ def test_a_second_process_on_the_same_port_is_refused(tmp_path, cable):
         text=True,
     )
     try:
-        deadline = time.monotonic() + 10
-        lock_seen = False
-        while time.monotonic() < deadline and not lock_seen:
-            time.sleep(0.2)
-            probe = DeviceConnection(PortSettings(str(cable.link), "masimo-ascii"))
-            batch = probe.step()
-            probe.close()
-            lock_seen = batch.connected is False and "in use by ketamon" in batch.detail
-        assert lock_seen, "the first process never held the port"
+        # Held once the first has opened the port: its lock file then names its pid.
+        lock_file = lock_file_for(str(cable.link))
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if lock_file.exists() and lock_file.read_text().strip() == str(first.pid):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the first process never held the port")
         second = subprocess.run(
             _ketamon("--headless", "--autostart", "--port", str(cable.link), "--quit-after", "2")
             + ["--data-dir", str(tmp_path)],
