@@ -296,6 +296,22 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
             "not a readable ketamon",
         ),
         Case(
+            "replay alarm event without priority (GUI)",
+            [
+                "--replay",
+                _damaged(
+                    root,
+                    recording,
+                    "prio.ketamon",
+                    "UPDATE events SET data=json_remove(data, '$.priority') "
+                    "WHERE kind='alarm.start'",
+                ),
+                "--quit-after",
+                "1",
+            ],
+            "damaged",
+        ),
+        Case(
             "replay missing (GUI)",
             ["--replay", str(root / "gone.ketamon"), "--quit-after", "1"],
             "no such file",

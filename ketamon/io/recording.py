@@ -299,6 +299,7 @@ class VitalSeries:
     values: np.ndarray
 
 
+VITAL_NAMES = {v.value for v in Vital}
 MAX_SESSION_S = 7 * 24 * 3600.0  # no session lasts a week: a later time is damage, not data
 SALVAGE_CHUNK_ROWS = 4096
 
@@ -339,6 +340,8 @@ class Recording:
                 )
             self._samples = self._read_samples()
             self._events = self._read_events()
+            if self.skipped:
+                log.warning("%s", self.skipped_text())
         except (sqlite3.Error, MemoryError, OSError) as exc:
             self.close()
             raise RecordingError(
@@ -455,6 +458,7 @@ class Recording:
                 and isinstance(kind, str)
                 and isinstance(message, str)
                 and isinstance(decoded, dict)
+                and _event_data_ok(kind, decoded)
             )
             if not ok:
                 self._skip("events", 1, f"event seq={seq!r} kind={kind!r} refused")
@@ -528,6 +532,36 @@ class Recording:
     def duration_s(self) -> float:
         times = [t for _s, t, _v, _x in self._samples] + [e.t_s for _s, e in self._events]
         return max(times, default=0.0)
+
+
+ALARM_STATE_EVENTS = {"alarm.start", "alarm.change", "alarm.escalated", "alarm.condition_returned"}
+PRIORITIES = {"low", "medium", "high"}
+ALARM_KINDS = {"physiological", "technical"}
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _event_data_ok(kind: str, data: dict) -> bool:
+    """The fields replay and review read from an event are there and of the right type."""
+    if kind in ALARM_STATE_EVENTS:
+        return (
+            isinstance(data.get("alarm_id"), str)
+            and data.get("priority") in PRIORITIES
+            and data.get("kind") in ALARM_KINDS
+            and all(data.get(k) is None or _finite(data[k]) for k in ("value", "limit"))
+            and isinstance(data.get("vitals", []), list)
+            and all(v in VITAL_NAMES for v in data.get("vitals", []))
+        )
+    if kind.startswith("alarm.") and "priority" in data:
+        return data["priority"] is None or data["priority"] in PRIORITIES
+    if kind in ("baseline.measured", "baseline.entered"):
+        hr = data.get("hr")
+        return _finite(data.get("sbp")) and _finite(data.get("dbp")) and (hr is None or _finite(hr))
+    if kind == "technical.report":
+        return isinstance(data.get("condition"), str) and isinstance(data.get("present"), bool)
+    return True
 
 
 def _is_time(t: object) -> bool:
