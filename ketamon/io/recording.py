@@ -291,6 +291,21 @@ def is_unfinished(path: Path) -> bool:
     return True
 
 
+def is_open_elsewhere(path: Path) -> bool:
+    """Another ketamon is recording `path` right now (its lock is held)."""
+    lock = lock_path(path)
+    if not lock.exists():
+        return False
+    try:
+        with open(lock, "a") as handle:
+            if not try_lock(handle):
+                return True
+            unlock(handle)
+    except OSError:
+        return False
+    return False
+
+
 @dataclass(frozen=True)
 class VitalSeries:
     """All recorded values of one vital: times (s) and values, as arrays."""

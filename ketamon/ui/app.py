@@ -15,7 +15,7 @@ from ketamon.core.simulation import autostart_demo
 from ketamon.io.data_dir import data_dir_problem
 from ketamon.io.device import port_settings
 from ketamon.io.rebuild import RebuildError
-from ketamon.io.recording import Recorder, Recording, RecordingError
+from ketamon.io.recording import Recorder, Recording, RecordingError, is_open_elsewhere
 from ketamon.io.replay import ReplayData
 from ketamon.io.resume import rebuild_for_resume, unfinished_recordings
 from ketamon.paths import default_data_dir
@@ -89,6 +89,13 @@ def resumed_model(
     return None
 
 
+def _open_elsewhere(directory: Path) -> Path | None:
+    """A recording in `directory` that another ketamon holds open now, if any."""
+    if not directory.is_dir():
+        return None
+    return next((p for p in sorted(directory.glob("*.ketamon")) if is_open_elsewhere(p)), None)
+
+
 def ask_resume(path: Path) -> bool:
     answer = QMessageBox.question(
         None,
@@ -128,6 +135,11 @@ def run_gui(args: Namespace, resources: ClinicalResources) -> int:
             else:
                 first = resumed_model(sources, ask_resume)
         except ResumeRefused:
+            return 2
+        if args.resume and first is None and (busy := _open_elsewhere(data_dir)):
+            message = f"The session {busy.name} is already open in another ketamon."
+            log.error("cannot resume: %s", message)
+            show_startup_error(message, args.quit_after)
             return 2
     window = MainWindow(
         sources.new_model,
