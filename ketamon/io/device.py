@@ -94,9 +94,10 @@ class DeviceConnection:
         open_port: Callable[..., serial.SerialBase] | None = None,
         now: Callable[[], float] = time.monotonic,
         retry_s: float = 1.0,
+        parser: ProtocolParser | None = None,
     ):
         self.settings = settings
-        self.parser: ProtocolParser = make_parser(settings.protocol)
+        self.parser: ProtocolParser = parser or make_parser(settings.protocol)
         self._open_port = open_port or (
             lambda port, **kw: open_serial_port(port, settings.allow_url, **kw)
         )
@@ -139,6 +140,10 @@ class DeviceConnection:
 
     def close(self) -> None:
         if self._port is not None:
+            try:  # a protocol may say goodbye (release); a dead port just closes
+                self._send(self.parser.on_close(self._now()))
+            except (serial.SerialException, OSError):
+                pass
             self._port.close()
             self._port = None
         self._port_lock.release()
