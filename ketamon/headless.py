@@ -21,8 +21,10 @@ from ketamon.core.events import alarm_event, alarm_line
 from ketamon.core.infusion import CommandError, Phase
 from ketamon.core.session import Session, SessionEvent
 from ketamon.io.actions import Action, apply_action
+from ketamon.io.data_dir import data_dir_problem
 from ketamon.io.device_feed import DeviceFeed
 from ketamon.io.device_thread import DeviceThread
+from ketamon.io.port_lock import port_problem
 from ketamon.io.run_config import RunConfig, autostart, make_session, recording_meta
 from ketamon.io.session_recorder import SessionRecorder
 from ketamon.resources_loading import ClinicalResources
@@ -69,6 +71,18 @@ class ScriptedNurse:
         except CommandError as exc:
             self.out.write(refused_json(t_s, action.command, str(exc)) + "\n")
             self.out.flush()
+
+
+def storage_warning(problem: str) -> dict:
+    """The JSON line a headless run prints at once when recordings cannot be saved."""
+    return {
+        "t_s": 0.0,
+        "event": "warning",
+        "priority": "medium",
+        "condition": "RECORDING FAILED",
+        "kind": "technical",
+        "detail": problem,
+    }
 
 
 def run_session(
@@ -143,9 +157,17 @@ def run_headless(
 ) -> int:
     """Run `config` autostarted with no window; alarm events (and refusals) as JSON lines."""
     out = out or sys.stdout  # looked up now, so a redirected stdout is honoured
+    if config.port is not None and (problem := port_problem(config.port.port)):
+        log.error("cannot start: %s", problem)
+        return 2
     session = make_session(config, resources)
     recorder = None
     if config.data_dir is not None:
+        if problem := data_dir_problem(config.data_dir):
+            # Said at once, before the session starts; RECORDING FAILED follows once armed.
+            log.error("%s", problem)
+            out.write(json.dumps(storage_warning(problem)) + "\n")
+            out.flush()
         meta = recording_meta(config, resources, headless=True)
         recorder = SessionRecorder(session, config.data_dir, meta)
 

@@ -27,6 +27,7 @@ TECHNICAL_LABELS = {
     "sensor_off": "Sensor off",
     "nibp_overdue": "NIBP overdue",
     "artefact": "Malformed data",
+    "recording_failed": "RECORDING FAILED",  # INOP: the session is not being saved
 }
 
 
@@ -171,8 +172,9 @@ class AlarmEngine:
     def report_technical(
         self, t_s: float, condition: str, present: bool, detail: str = ""
     ) -> list[AlarmEvent]:
-        """A source says: `source_lost`, `sensor_off` or `artefact` is present or gone."""
-        if condition not in ("source_lost", "sensor_off", "artefact"):
+        """A source says: `source_lost`, `sensor_off`, `artefact` or the recorder says
+        `recording_failed` is present or gone."""
+        if condition not in ("source_lost", "sensor_off", "artefact", "recording_failed"):
             raise ValueError(f"unknown technical condition {condition!r}")
         if not self.armed and not self.watch_equipment:
             return []
@@ -181,6 +183,7 @@ class AlarmEngine:
             "source_lost": tech.source_lost_priority,
             "sensor_off": tech.sensor_off_priority,
             "artefact": tech.artefact_priority,
+            "recording_failed": tech.recording_failed_priority,
         }[condition]
         self._set_technical(condition, priority, present, detail)
         return self._resolve(t_s)

@@ -93,7 +93,9 @@ def load_protocol(path: Path) -> Protocol:
         observation_interval_min=nibp_fields.number(
             "observation_interval_min", 15.0, low=1, high=120
         ),
-        baseline_readings=int(nibp_fields.number("baseline_readings", 2, low=1, high=10)),
+        baseline_readings=int(
+            nibp_fields.number("baseline_readings", 2, low=1, high=10, integer=True)
+        ),
         stale_grace_min=nibp_fields.number("stale_grace_min", 2.0, low=0, high=30),
         baseline_min_span_min=nibp_fields.number("baseline_min_span_min", 5.0, low=0, high=60),
         baseline_review_sbp_mmhg=nibp_fields.number(

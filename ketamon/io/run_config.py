@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
+from ketamon.core.artefact import ArtefactRules
 from ketamon.core.baseline import Baseline
 from ketamon.core.protocol import Protocol
 from ketamon.core.scenario import Scenario
@@ -97,14 +98,21 @@ def make_session(config: RunConfig, resources: ClinicalResources) -> Session:
 
 
 def rebuilt_session(
-    resources: ClinicalResources, simulated: bool, judge_silence: bool = True
+    resources: ClinicalResources,
+    simulated: bool,
+    judge_silence: bool = True,
+    artefact_rules: ArtefactRules | None = None,
 ) -> Session:
-    """A session with no source of its own, driven by a rebuild (review, replay, resume)."""
+    """A session with no source of its own, driven by a rebuild (review, replay, resume).
+
+    `artefact_rules`: None, the rules a live session uses (so a rebuild judges as live).
+    """
     return Session(
         resources.library,
         simulated=simulated,
         alarm_profile=resources.alarm_profile,
         timed_technical_alarms=judge_silence,
+        artefact_rules=artefact_rules,
     )
 
 

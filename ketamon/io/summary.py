@@ -21,6 +21,8 @@ from ketamon.io.recording import Recording
 from ketamon.io.run_config import rebuilt_session
 from ketamon.resources_loading import ClinicalResources
 
+DAMAGED_KEY = "_damaged"  # rebuild_recording's note of what the reader had to skip
+REJECTED_KEY = "_rejected"  # and of the readings rejected as artefact
 NEAR_BASELINE_SBP_MMHG = 20.0  # design choice: "back near baseline" for discharge readiness
 NEAR_BASELINE_HR_BPM = 20.0
 
@@ -50,15 +52,20 @@ def rebuild_recording(path: Path, resources: ClinicalResources) -> tuple[Session
         session.on_samples.connect(peaks.on_samples)
         stream = recording.stream()
         replay(session, stream, resources.protocols, until_s=recording.duration_s())
-        return session, peaks, dict(recording.meta)
+        # Rejected readings never became samples: the recording's own list of them.
+        notes = {DAMAGED_KEY: recording.skipped_text(), REJECTED_KEY: _rejections(stream)}
+        return session, peaks, dict(recording.meta) | notes
     finally:
         recording.close()
 
 
 def review_recording(path: Path, resources: ClinicalResources) -> dict:
     session, peaks, meta = rebuild_recording(path, resources)
+    damaged = meta.get(DAMAGED_KEY)
     summary = summarize(session, peaks, source=str(path), kind="ketamon recording")
     summary["recorded_status"] = meta.get("status")
+    summary["damaged"] = damaged  # what salvage left out, or None
+    summary["rejected_readings"] = meta.get(REJECTED_KEY, [])
     summary["annotations"] = [
         {"t_s": e.t_s, "text": e.message} for e in session.events if e.kind == "annotation"
     ]
@@ -153,4 +160,13 @@ def _alarms(events: list[SessionEvent]) -> list[dict]:
             "ended_s": a.ended_s,
         }
         for a in alarm_history(events)
+    ]
+
+
+def _rejections(events) -> list[dict]:
+    """Artefacts rejected by the session (core/artefact.py): time, values, reason."""
+    return [
+        {"t_s": e.t_s, "values": e.data.get("values"), "reason": e.message}
+        for e in events
+        if isinstance(e, SessionEvent) and e.kind == "artefact.rejected"
     ]

@@ -48,13 +48,23 @@ class AlarmLog(QTableWidget):
         for event in history["events"]:
             self._on_event_added(event)
 
-    def _add_note(self, event: SessionEvent, prefix: str = "Note: ", state: str = "note") -> None:
+    def _add_note(self, event: SessionEvent) -> None:
+        self._add_line(event.t_s, f"Note: {event.message}", "", "note", "#e0e0ff")
+
+    def _add_rejected(self, event: SessionEvent) -> None:
+        """An artefact (core/artefact.py): listed as rejected, never shown as a vital."""
+        values = event.data.get("values") or {}
+        shown = "/".join(f"{v:g}" for v in values.values() if isinstance(v, int | float))
+        self._add_line(event.t_s, f"Rejected: {event.message}", shown, "rejected", "#c0c0c0")
+
+    def _add_line(self, t_s: float, text: str, value: str, state: str, colour: str) -> None:
         self.insertRow(0)
-        texts = (mmss(event.t_s), f"{prefix}{event.message}", "", state)
-        for column, text in enumerate(texts):
-            item = QTableWidgetItem(text)
-            item.setForeground(QColor("#e0e0ff"))
+        for column, cell in enumerate((mmss(t_s), text, value, state)):
+            item = QTableWidgetItem(cell)
+            item.setForeground(QColor(colour))
             self.setItem(0, column, item)
+        if self.rowCount() > MAX_ROWS:
+            self.removeRow(self.rowCount() - 1)
 
     def rows(self) -> list[list[str]]:
         """What the nurse reads, top to bottom."""
@@ -67,8 +77,11 @@ class AlarmLog(QTableWidget):
         if event.kind == "annotation":
             self._add_note(event)
             return
+        if event.kind == "artefact.rejected":
+            self._add_rejected(event)
+            return
         if event.kind == SESSION_RESUMED:
-            self._add_note(event, prefix="", state=event.data.get("gap", ""))
+            self._add_line(event.t_s, event.message, "", event.data.get("gap", ""), "#e0e0ff")
             return
         alarm = alarm_event(event)
         if alarm is None or alarm.action not in STATES or alarm.priority is None:

@@ -11,8 +11,9 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from ketamon.io.data_dir import data_dir_problem
 from ketamon.io.rebuild import RebuildError
-from ketamon.io.recording import Recorder, Recording, RecordingError
+from ketamon.io.recording import Recorder, Recording, RecordingError, is_open_elsewhere
 from ketamon.io.replay import ReplayData
 from ketamon.io.resume import ResumeHistory, rebuild_for_resume, unfinished_recordings
 from ketamon.io.run_config import RunConfig, autostart
@@ -33,26 +34,48 @@ def _application() -> QApplication:
     return app
 
 
-def show_startup_error(text: str) -> None:
-    """A broken resource file: say so in a window; never run unarmed silently."""
+def show_startup_error(text: str, timeout_s: float | None = None) -> None:
+    """A broken resource file: say so in a window; never run unarmed silently.
+
+    `timeout_s` (the run's --quit-after): the window closes by itself after that long.
+    """
     _application()
-    QMessageBox.critical(None, "ketamon cannot start", text)
+    box = QMessageBox(QMessageBox.Icon.Critical, "ketamon cannot start", text)
+    if timeout_s is not None:
+        QTimer.singleShot(round(timeout_s * 1000), box.accept)
+    box.exec()
 
 
-def resumed_model(sources: Sources, ask: Callable[[Path], bool]) -> SessionModel | None:
+class ResumeRefused(Exception):
+    """The unfinished session cannot be resumed; the user has been told why."""
+
+
+def resumed_model(
+    sources: Sources, ask: Callable[[Path], bool], timeout_s: float | None = None
+) -> SessionModel | None:
     """Offer the newest unfinished session; a refused one is closed as interrupted."""
     for path in unfinished_recordings(sources.data_dir):
         if not ask(path):
-            Recorder(path, {}, resume=True).close("interrupted")
+            try:
+                Recorder(path, {}, resume=True).close("interrupted")
+            except RecordingError as exc:  # another ketamon took it meanwhile
+                log.warning("%s", exc)
             continue
-        return resume(sources, path)
+        return resume(sources, path, timeout_s=timeout_s)
     return None
 
 
-def resume(sources: Sources, path: Path, wall_now_s: float | None = None) -> SessionModel | None:
+def resume(
+    sources: Sources,
+    path: Path,
+    wall_now_s: float | None = None,
+    timeout_s: float | None = None,
+) -> SessionModel:
     """The session of `path` rebuilt, recording on into the same file, with its history.
 
-    `wall_now_s`: what time it is (default: the wall clock now)."""
+    `wall_now_s`: what time it is (default: the wall clock now). Raises ResumeRefused
+    (the user has been told why) if it cannot be resumed.
+    """
     history = ResumeHistory()
     models: list[SessionModel] = []
 
@@ -64,14 +87,42 @@ def resume(sources: Sources, path: Path, wall_now_s: float | None = None) -> Ses
         _session, downtime_s = rebuild_for_resume(
             path, sources.resources, wall_now_s, before_downtime=attach, history=history
         )
-    except (RecordingError, RebuildError, ValueError) as exc:
+    except RecordingError as exc:
+        if models:  # the file was readable: the failure came after the recorder was attached
+            raise
+        if not _readable(path):
+            return _refuse(
+                f"The unfinished session {path.name} cannot be resumed: {exc}", timeout_s
+            )
+        message = f"The session {path.name} is already open in another ketamon ({exc})."
+        return _refuse(message, timeout_s)
+    except (RebuildError, ValueError, KeyError, TypeError) as exc:
         for model in models:
             model.close()
-        log.error("cannot resume %s: %s", path.name, exc)
-        show_startup_error(f"The unfinished session {path.name} cannot be resumed: {exc}")
-        return None
+        return _refuse(f"The unfinished session {path.name} cannot be resumed: {exc}", timeout_s)
     log.info("resumed %s after %.0f s down", path.name, downtime_s)
     return models[0]
+
+
+def _readable(path: Path) -> bool:
+    try:
+        Recording(path).close()
+    except RecordingError:
+        return False
+    return True
+
+
+def _refuse(message: str, timeout_s: float | None):
+    log.error("cannot resume: %s", message)
+    show_startup_error(message, timeout_s)
+    raise ResumeRefused(message)
+
+
+def _open_elsewhere(directory: Path) -> Path | None:
+    """A recording in `directory` that another ketamon holds open now, if any."""
+    if not directory.is_dir():
+        return None
+    return next((p for p in sorted(directory.glob("*.ketamon")) if is_open_elsewhere(p)), None)
 
 
 def ask_resume(path: Path) -> bool:
@@ -98,6 +149,7 @@ class GuiOptions:
 def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions) -> int:
     app = _application()
     sources = Sources(resources, config)
+    data_dir = config.data_dir
     if options.replay:
         try:
             first = ReplayModel(
@@ -105,14 +157,24 @@ def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions
             )
         except (RecordingError, RebuildError) as exc:
             log.error("%s", exc)
-            show_startup_error(str(exc))
+            show_startup_error(str(exc), options.quit_after_s)
             return 2
-    elif options.resume:
-        first = resumed_model(sources, lambda _p: True)
-    elif options.autostart:
-        first = None  # a demo or an unattended check: never stop to ask
     else:
-        first = resumed_model(sources, ask_resume)
+        try:
+            if options.resume:
+                first = resumed_model(sources, lambda _p: True, options.quit_after_s)
+            elif options.autostart:
+                first = None  # a demo or an unattended check: never stop to ask
+            else:
+                first = resumed_model(sources, ask_resume)
+        except ResumeRefused:
+            return 2
+        busy = _open_elsewhere(data_dir) if options.resume and data_dir else None
+        if first is None and busy is not None:
+            message = f"The session {busy.name} is already open in another ketamon."
+            log.error("cannot resume: %s", message)
+            show_startup_error(message, options.quit_after_s)
+            return 2
     window = MainWindow(
         sources.new_model,
         resources.protocols,
@@ -122,6 +184,9 @@ def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions
         first_model=first,
     )
     window.resize(1600, 900)
+    if data_dir is not None and (problem := data_dir_problem(data_dir)):
+        log.error("%s", problem)
+        window.show_storage_problem(problem)
     if options.autostart and first is None and window.model.session.simulated:
         autostart(window.model.session, config, resources)
         window.model.refresh()

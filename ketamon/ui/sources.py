@@ -54,12 +54,12 @@ class Sources:
         speed = (self.config.speed or 1.0) if session.simulated else 1.0
         arrays = history.arrays() if history is not None else None
         model = SessionModel(session, SessionClock(session, speed=speed), history_arrays=arrays)
+        if self.data_dir is not None:  # first: a refused resume must leave no device thread
+            meta = recording_meta(self.config, self.resources)
+            model.recorder = SessionRecorder(session, self.data_dir, meta, resume_path=resume_path)
         if self.config.port is not None and not session.simulated:
             model.device = DeviceLink(self.config.port, model)
             model.device.start()
-        if self.data_dir is not None:
-            meta = recording_meta(self.config, self.resources)
-            model.recorder = SessionRecorder(session, self.data_dir, meta, resume_path=resume_path)
         return model
 
     def label(self) -> str:
