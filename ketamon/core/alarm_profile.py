@@ -73,6 +73,10 @@ class Criterion:
         threshold = self.threshold(baseline)
         if threshold is None:
             return False
+        return self.meets(value, threshold, hysteresis)
+
+    def meets(self, value: float, threshold: float, hysteresis: float = 0.0) -> bool:
+        """`holds` against a threshold already computed (it changes only with the baseline)."""
         if self.is_rise:
             return value >= threshold - hysteresis
         shift = -hysteresis if self.raises else hysteresis

@@ -53,6 +53,10 @@ class AlarmEngine:
             else tuple(r for r in profile.rules if vital in r.vitals)
             for vital in Vital
         }
+        # Each rule's criteria with their thresholds, computed once per baseline (the
+        # baseline is immutable and replaced when it changes).
+        self._checks_baseline: Baseline | None = None
+        self._checks: dict[str, list[tuple[Criterion, float | None, float]]] = {}
         self._latest: dict[Vital, Sample] = {}
         self._last_seen_s: dict[Vital, float] = {}
         self._armed_s = 0.0
@@ -240,29 +244,49 @@ class AlarmEngine:
         state = self._rules[rule.id]
         was_met = state.met
         hits = []
-        for criterion in rule.criteria:
+        for criterion, base, threshold in self._checks_for(rule, baseline):
             latest = self._latest.get(criterion.vital)
             if latest is None:
                 continue
             if criterion.vital.is_nibp and latest.t_s != sample.t_s:
                 continue  # NIBP: judge only the reading that just arrived
-            base = _baseline_for(criterion, baseline)
             hysteresis = self.profile.hysteresis_for(criterion.vital) if state.met else 0.0
-            if criterion.holds(latest.value, base, hysteresis):
-                hits.append((criterion, latest.value, base))
+            if criterion.meets(latest.value, threshold, hysteresis):
+                hits.append((criterion, latest.value, base, threshold))
         if not hits:
             state.pending_since_s = None
             state.met = False
             return was_met
-        criterion, value, base = hits[0]
+        criterion, value, base, threshold = hits[0]
         if state.pending_since_s is None:
             state.pending_since_s = sample.t_s
         state.value = value
-        state.limit = criterion.threshold(base)
-        state.message = "; ".join(c.describe(v, b) for c, v, b in hits)
+        state.limit = threshold
+        state.message = "; ".join(c.describe(v, b) for c, v, b, _ in hits)
         if sample.t_s - state.pending_since_s >= rule.delay_s - 1e-9:
             state.met = True
         return state.met or was_met
+
+    def _checks_for(
+        self, rule: AlarmRule, baseline: Baseline | None
+    ) -> list[tuple[Criterion, float | None, float]]:
+        """`rule`'s criteria that can be judged, with their baseline value and threshold.
+
+        A criterion whose threshold needs a missing baseline is left out (it never holds).
+        """
+        if baseline is not self._checks_baseline:
+            self._checks_baseline = baseline
+            self._checks = {}
+        checks = self._checks.get(rule.id)
+        if checks is None:
+            checks = []
+            for criterion in rule.criteria:
+                base = _baseline_for(criterion, baseline)
+                threshold = criterion.threshold(base)
+                if threshold is not None:
+                    checks.append((criterion, base, threshold))
+            self._checks[rule.id] = checks
+        return checks
 
     def _findings(self) -> dict[str, Finding]:
         found: dict[str, Finding] = {}

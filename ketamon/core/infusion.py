@@ -105,6 +105,13 @@ class Infusion:
         self._discharged_t: float | None = None
         self._t = setup_t_s
         self._bounds_s = _cumulative([s.duration_s for s in plan.segments])
+        # The plan is frozen: its totals are computed once (phase() runs every step).
+        self._infusion_s = plan.infusion_s
+        self._observation_s = plan.observation_s
+        # Segment starts and the infusion end follow from the runs alone: cached until a
+        # command changes them (see _timeline).
+        self._timeline_key: tuple | None = None
+        self._timeline: tuple[list[float | None], float | None] = ([], None)
         self._emitted: set[tuple[EventKind, int]] = set()
         self.events: list[InfusionEvent] = [
             InfusionEvent(setup_t_s, EventKind.SETUP, plan.protocol.name)
@@ -170,8 +177,9 @@ class Infusion:
         out: list[InfusionEvent] = []
         if not self._runs:
             return out
+        seg_starts, _ = self._timeline_now()
         for i, plan in enumerate(self.plan.segments):
-            seg_start = self._wall_at_run(self._bounds_s[i])
+            seg_start = seg_starts[i]
             if seg_start is not None and seg_start <= t_s and self._not_cut(seg_start):
                 out += self._emit_once(
                     (EventKind.SEGMENT_STARTED, i),
@@ -192,7 +200,7 @@ class Infusion:
                 (EventKind.OBSERVATION_STARTED, 0),
                 InfusionEvent(end_t, EventKind.OBSERVATION_STARTED),
             )
-            ready_t = end_t + self.plan.observation_s
+            ready_t = end_t + self._observation_s
             if ready_t <= t_s:
                 out += self._emit_once(
                     (EventKind.DISCHARGE_READY, 0),
@@ -208,7 +216,7 @@ class Infusion:
             return Phase.INFUSING if self._running_at(t_s) else Phase.PAUSED
         if self._discharged_t is not None and t_s >= self._discharged_t:
             return Phase.DISCHARGED
-        if t_s < end_t + self.plan.observation_s:
+        if t_s < end_t + self._observation_s:
             return Phase.OBSERVATION
         return Phase.DISCHARGE_READY
 
@@ -237,7 +245,7 @@ class Infusion:
         """When the pump stopped for good (natural end or early stop); None if not yet known."""
         if self._stop_t is not None:
             return self._stop_t
-        return self._wall_at_run(self.plan.infusion_s)
+        return self._timeline_now()[1]
 
     def observation_end_s(self) -> float | None:
         end_t = self.infusion_end_s()
@@ -320,6 +328,20 @@ class Infusion:
                 return a + (run_target_s - done)
             done += span
         return None
+
+    def _timeline_now(self) -> tuple[list[float | None], float | None]:
+        """(session time each segment starts, natural infusion end), None where not reached.
+
+        Only the runs decide them, and a command changes the runs only by appending one
+        or closing the last: (count, last end) identifies them.
+        """
+        runs = self._runs
+        key = (len(runs), runs[-1][1] if runs else None)
+        if key != self._timeline_key:
+            starts = [self._wall_at_run(b) for b in self._bounds_s[:-1]]
+            self._timeline = (starts, self._wall_at_run(self._infusion_s))
+            self._timeline_key = key
+        return self._timeline
 
     def _not_cut(self, t_s: float) -> bool:
         return self._stop_t is None or t_s < self._stop_t

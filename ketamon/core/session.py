@@ -95,6 +95,8 @@ class Session:
         self._baseline_spo2: list[float] = []
         self._pending_nibp: dict[float, dict[Vital, float]] = {}
         self._requested_nibp_s: float | None = None
+        self._nibp_due_key: tuple | None = None  # nibp_due_s's last question and answer
+        self._nibp_due: float | None = None
         self.artefact_rules = artefact_rules or ArtefactRules()
         self._last_rejected_nibp_s: float | None = None
         self.rejected_readings = 0  # artefacts (core/artefact.py): never vitals, peaks, baselines
@@ -354,11 +356,12 @@ class Session:
             self._event(SessionEvent(r.t_s, "artefact.rejected", r.reason, {"values": r.values}))
         if not samples:
             return
+        in_baseline = self.phase() is Phase.BASELINE  # the clock does not move in a batch
         for sample in samples:
             self.latest[sample.vital] = sample
             if sample.vital.is_nibp:
                 self._pending_nibp.setdefault(sample.t_s, {})[sample.vital] = sample.value
-            elif self.phase() is Phase.BASELINE:
+            elif in_baseline:
                 if sample.vital is Vital.HR:
                     self._baseline_hr.append(sample.value)
                 elif sample.vital is Vital.SPO2:
@@ -378,12 +381,25 @@ class Session:
         if self.infusion is None or self.plan is None:
             return None
         t_s = self._t if t_s is None else t_s
+        # Asked twice a step (the cuff request, the overdue check): the answer changes
+        # only with time, a new or rejected reading, or an infusion transition (an event).
+        key = (
+            t_s,
+            len(self._nibp_readings),
+            self._last_rejected_nibp_s,
+            self.infusion,
+            len(self.infusion.events),
+        )
+        if key == self._nibp_due_key:
+            return self._nibp_due
         last = self._nibp_readings[-1].t_s if self._nibp_readings else None
         if self._last_rejected_nibp_s is not None:
             last = max(last or self._last_rejected_nibp_s, self._last_rejected_nibp_s)
-        return next_due_s(
+        due = next_due_s(
             self.plan.protocol.nibp, self.phase(t_s), self.infusion.phase_start_s(t_s), last
         )
+        self._nibp_due_key, self._nibp_due = key, due
+        return due
 
     def snapshot(self) -> Snapshot:
         status = self.infusion.status(self._t) if self.infusion else None
@@ -426,8 +442,10 @@ class Session:
 
     def _request_nibp_if_due(self, step_t: float) -> None:
         request = getattr(self.source, "request_nibp", None)
+        if request is None:
+            return
         due = self.nibp_due_s(step_t)
-        if request is None or due is None or due > step_t:
+        if due is None or due > step_t:
             return
         if self._requested_nibp_s is not None and math.isclose(self._requested_nibp_s, due):
             return
