@@ -127,4 +127,4 @@ if __name__ == "__main__":
     res = load_clinical_resources()
     for key in sorted(GOLDEN):
         with tempfile.TemporaryDirectory() as tmp:
-            print(f'    "{key}": "{_live_and_rebuilt(key, res, Path(tmp))}",')
+            sys.stdout.write(f'    "{key}": "{_live_and_rebuilt(key, res, Path(tmp))}",\n')
