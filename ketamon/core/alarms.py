@@ -12,6 +12,8 @@ always an argument: the engine never reads a clock.
 
 from __future__ import annotations
 
+import math
+
 from ketamon.core.alarm_profile import AlarmKind, AlarmProfile, AlarmRule, Criterion, Priority
 from ketamon.core.alarm_types import Alarm, AlarmEvent, Finding, RuleState
 from ketamon.core.baseline import Baseline
@@ -56,7 +58,8 @@ class AlarmEngine:
         # Each rule's criteria with their thresholds, computed once per baseline (the
         # baseline is immutable and replaced when it changes).
         self._checks_baseline: Baseline | None = None
-        self._checks: dict[str, list[tuple[Criterion, float | None, float]]] = {}
+        self._checks: dict[str, list[tuple[Criterion, Vital, float | None, float]]] = {}
+        self._bands: dict[Vital, tuple[float, float] | None] = {}  # see _band_for
         self._latest: dict[Vital, Sample] = {}
         self._last_seen_s: dict[Vital, float] = {}
         self._armed_s = 0.0
@@ -102,8 +105,9 @@ class AlarmEngine:
                 continue
             self._t = max(self._t, sample.t_s)
             touched = False
-            for rule in rules:
-                touched |= self._judge(rule, sample, baseline)
+            if not self._quiet(sample, rules, baseline):
+                for rule in rules:
+                    touched |= self._judge(rule, sample, baseline)
             if touched or self.alarms:
                 events += self._resolve(sample.t_s)
         return events
@@ -244,13 +248,14 @@ class AlarmEngine:
         state = self._rules[rule.id]
         was_met = state.met
         hits = []
-        for criterion, base, threshold in self._checks_for(rule, baseline):
-            latest = self._latest.get(criterion.vital)
+        latest_of = self._latest
+        for criterion, vital, base, threshold in self._checks_for(rule, baseline):
+            latest = latest_of.get(vital)
             if latest is None:
                 continue
-            if criterion.vital.is_nibp and latest.t_s != sample.t_s:
+            if vital.is_nibp and latest.t_s != sample.t_s:
                 continue  # NIBP: judge only the reading that just arrived
-            hysteresis = self.profile.hysteresis_for(criterion.vital) if state.met else 0.0
+            hysteresis = self.profile.hysteresis_for(vital) if state.met else 0.0
             if criterion.meets(latest.value, threshold, hysteresis):
                 hits.append((criterion, latest.value, base, threshold))
         if not hits:
@@ -267,9 +272,51 @@ class AlarmEngine:
             state.met = True
         return state.met or was_met
 
+    def _quiet(
+        self, sample: Sample, rules: tuple[AlarmRule, ...], baseline: Baseline | None
+    ) -> bool:
+        """True if judging `rules` on `sample` would change nothing: the common case.
+
+        So when every rule is idle and the value lies strictly inside the band where
+        none of their criteria can hold (only for rules that look at this one vital).
+        """
+        band = self._band_for(sample.vital, rules, baseline)
+        if band is None or not band[0] < sample.value < band[1]:
+            return False
+        states = self._rules
+        return all(states[rule.id].is_idle() for rule in rules)
+
+    def _band_for(
+        self, vital: Vital, rules: tuple[AlarmRule, ...], baseline: Baseline | None
+    ) -> tuple[float, float] | None:
+        """(low, high): a value strictly between meets none of `rules`' criteria (no
+        hysteresis: the rules are idle). None if a rule looks at another vital too."""
+        if baseline is not self._checks_baseline:
+            self._checks_for(rules[0], baseline)  # resets the per-baseline caches
+        if vital in self._bands:
+            return self._bands[vital]
+        low, high = -math.inf, math.inf
+        band: tuple[float, float] | None = None
+        if not vital.is_nibp:
+            for rule in rules:
+                for criterion, crit_vital, _, threshold in self._checks_for(rule, baseline):
+                    if crit_vital is not vital:
+                        break
+                    if criterion.raises:
+                        high = min(high, threshold)
+                    else:
+                        low = max(low, threshold)
+                else:
+                    continue
+                break
+            else:
+                band = (low, high)
+        self._bands[vital] = band
+        return band
+
     def _checks_for(
         self, rule: AlarmRule, baseline: Baseline | None
-    ) -> list[tuple[Criterion, float | None, float]]:
+    ) -> list[tuple[Criterion, Vital, float | None, float]]:
         """`rule`'s criteria that can be judged, with their baseline value and threshold.
 
         A criterion whose threshold needs a missing baseline is left out (it never holds).
@@ -277,6 +324,7 @@ class AlarmEngine:
         if baseline is not self._checks_baseline:
             self._checks_baseline = baseline
             self._checks = {}
+            self._bands = {}
         checks = self._checks.get(rule.id)
         if checks is None:
             checks = []
@@ -284,7 +332,7 @@ class AlarmEngine:
                 base = _baseline_for(criterion, baseline)
                 threshold = criterion.threshold(base)
                 if threshold is not None:
-                    checks.append((criterion, base, threshold))
+                    checks.append((criterion, criterion.vital, base, threshold))
             self._checks[rule.id] = checks
         return checks
 

@@ -112,6 +112,9 @@ class Infusion:
         # command changes them (see _timeline).
         self._timeline_key: tuple | None = None
         self._timeline: tuple[list[float | None], float | None] = ([], None)
+        # advance_to's fast path: no transition before _quiet_until_s while _state_key holds.
+        self._quiet_until_s = -math.inf
+        self._quiet_key: tuple | None = None
         self._emitted: set[tuple[EventKind, int]] = set()
         self.events: list[InfusionEvent] = [
             InfusionEvent(setup_t_s, EventKind.SETUP, plan.protocol.name)
@@ -177,6 +180,8 @@ class Infusion:
         out: list[InfusionEvent] = []
         if not self._runs:
             return out
+        if t_s < self._quiet_until_s and self._quiet_key == self._state_key():
+            return out  # nothing can happen before the next transition: most steps
         seg_starts, _ = self._timeline_now()
         for i, plan in enumerate(self.plan.segments):
             seg_start = seg_starts[i]
@@ -206,7 +211,35 @@ class Infusion:
                     (EventKind.DISCHARGE_READY, 0),
                     InfusionEvent(ready_t, EventKind.DISCHARGE_READY),
                 )
+        self._quiet_until_s = self._next_transition_s()
+        self._quiet_key = self._state_key()
         return out
+
+    def _state_key(self) -> tuple:
+        """Changes whenever a command (or a transition) could change what comes next."""
+        runs = self._runs
+        return (len(runs), runs[-1][1] if runs else None, self._stop_t, len(self.events))
+
+    def _next_transition_s(self) -> float:
+        """The earliest time of a transition not yet emitted (inf: none until a command)."""
+        seg_starts, _ = self._timeline_now()
+        times = [
+            start
+            for i, start in enumerate(seg_starts)
+            if start is not None
+            and self._not_cut(start)
+            and (EventKind.SEGMENT_STARTED, i) not in self._emitted
+        ]
+        end_t = self.infusion_end_s()
+        if end_t is not None:
+            if (self._stop_t is None and (EventKind.INFUSION_COMPLETE, 0) not in self._emitted) or (
+                EventKind.OBSERVATION_STARTED,
+                0,
+            ) not in self._emitted:
+                times.append(end_t)
+            if (EventKind.DISCHARGE_READY, 0) not in self._emitted:
+                times.append(end_t + self._observation_s)
+        return min(times, default=math.inf)
 
     def phase(self, t_s: float) -> Phase:
         if not self._runs or t_s < self._runs[0][0]:
