@@ -242,11 +242,14 @@ class Infusion:
         return min(times, default=math.inf)
 
     def phase(self, t_s: float) -> Phase:
-        if not self._runs or t_s < self._runs[0][0]:
+        runs = self._runs
+        if not runs or t_s < runs[0][0]:
             return Phase.BASELINE
         end_t = self.infusion_end_s()
         if end_t is None or t_s < end_t:
-            return Phase.INFUSING if self._running_at(t_s) else Phase.PAUSED
+            last = runs[-1]  # the run going on now, mostly
+            running = last[0] <= t_s < last[1] or self._running_at(t_s)
+            return Phase.INFUSING if running else Phase.PAUSED
         if self._discharged_t is not None and t_s >= self._discharged_t:
             return Phase.DISCHARGED
         if t_s < end_t + self._observation_s:
