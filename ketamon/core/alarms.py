@@ -134,6 +134,24 @@ class AlarmEngine:
             events.append(AlarmEvent(ended_s, "audio_resumed", "audio", detail="pause ended"))
         return events
 
+    def is_quiet(self, judge_silence: bool) -> bool:
+        """True if ticking, with no new input, can emit nothing and change nothing but the
+        clock: disarmed, or armed with no alarm, finding, met rule, audio pause, artefact
+        count or silence to judge. The session then skips the seconds until its next
+        input or transition. A new time-driven condition must make this False while it
+        can still fire.
+        """
+        if not self.armed:
+            return True
+        return (
+            not judge_silence
+            and not self.alarms
+            and not self._technical
+            and not self._counting_artefacts
+            and self.audio_paused_until_s is None
+            and not any(state.met for state in self._rules.values())
+        )
+
     def count_artefacts(self, t_s: float, frames: int) -> list[AlarmEvent]:
         """A source rejected `frames` malformed frames at `t_s`.
 

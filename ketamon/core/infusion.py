@@ -215,6 +215,13 @@ class Infusion:
         self._quiet_key = self._state_key()
         return out
 
+    def quiet_until_s(self) -> float:
+        """Before this time advance_to emits nothing (until a command changes the runs)."""
+        if self._quiet_key != self._state_key():
+            self._quiet_until_s = self._next_transition_s() if self._runs else math.inf
+            self._quiet_key = self._state_key()
+        return self._quiet_until_s
+
     def _state_key(self) -> tuple:
         """Changes whenever a command (or a transition) could change what comes next."""
         runs = self._runs

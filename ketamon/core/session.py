@@ -324,6 +324,8 @@ class Session:
         if t_s < self._t - 1e-9:
             raise ValueError(f"time went backwards: {t_s} < {self._t}")
         while self._t < t_s:
+            if self.source is None and self._skip_quiet_steps(t_s):
+                continue
             step_t = min(t_s, self._t + MAX_STEP_S)
             if self.infusion is not None:
                 self._forward(self.infusion.advance_to(step_t))
@@ -342,6 +344,35 @@ class Session:
                 self._alarm_events(self.alarms.tick(step_t, self.nibp_due_s(), judge))
         if arrive is not None:
             arrive()
+
+    def _skip_quiet_steps(self, t_s: float) -> bool:
+        """With no source, pass at once over the steps before `t_s` where nothing can happen.
+
+        A rebuild driven by commands alone (replay) or a resumed session's downtime would
+        otherwise tick every second for hours. Nothing can happen while no input arrives,
+        the alarm engine is quiet (AlarmEngine.is_quiet) and the infusion's next transition
+        lies ahead. The clock lands on the same times stepping gives (floating-point sums
+        of MAX_STEP_S), so what follows is exactly what stepping would do. True if skipped.
+        """
+        engine = self.alarms
+        if engine is not None and not engine.is_quiet(self.judge_silence):
+            return False
+        until_s = self.infusion.quiet_until_s() if self.infusion is not None else math.inf
+        t = self._t
+        while True:
+            after = min(t_s, t + MAX_STEP_S)
+            if after >= t_s or after >= until_s:
+                break
+            t = after
+        if t <= self._t:
+            return False
+        # What the last skipped step would have done: move every clock (no events).
+        if self.infusion is not None:
+            self._forward(self.infusion.advance_to(t))
+        self._t = t
+        if engine is not None:
+            self._alarm_events(engine.tick(t, self.nibp_due_s(), self.judge_silence))
+        return True
 
     def ingest(self, samples: list[Sample]) -> None:
         """Take a batch of samples from any source (polled or pushed by a device thread).
