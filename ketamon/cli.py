@@ -6,13 +6,18 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ketamon
 from ketamon.core.config import ConfigError, check_number
-from ketamon.io.actions import ActionsError, load_actions
 from ketamon.io.parsers import PARSERS
-from ketamon.io.run_config import RunConfig
 from ketamon.resources_loading import load_clinical_resources
+
+if TYPE_CHECKING:
+    from ketamon.io.run_config import RunConfig
+
+# The session machinery (run_config, actions: numpy, the simulator) is imported where a
+# command needs it, after the arguments are checked: a refused argument answers at once.
 
 log = logging.getLogger("ketamon")
 
@@ -401,7 +406,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     """The typed run configuration of the main command's arguments (the only translation)."""
     from ketamon.core.scenario import find_scenario
     from ketamon.io.device import port_settings
-    from ketamon.io.run_config import SourceKind
+    from ketamon.io.run_config import RunConfig, SourceKind
     from ketamon.paths import default_data_dir
     from ketamon.resources import scenarios_dir
 
@@ -458,6 +463,8 @@ def main(argv: list[str] | None = None) -> int:
         problem = check_port_argument(args.port, args.allow_port_url)
         if problem:
             parser.error(problem)
+    from ketamon.io.actions import ActionsError, load_actions
+
     try:
         resources = load_clinical_resources(
             Path(args.alarm_profile) if args.alarm_profile else None
