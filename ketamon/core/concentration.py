@@ -65,3 +65,24 @@ class PredictedConcentration:
             if abs(mark_t - t_s) <= tolerance_s:
                 return cp
         return None
+
+
+def concentration_curve(
+    infusion: Infusion,
+    model: PkModel,
+    weight_kg: float,
+    from_s: float,
+    until_s: float,
+    step_s: float = 10.0,
+) -> tuple[list[float], list[float]]:
+    """Cp (ng/mL) every `step_s` from `from_s` (setup) to `until_s`, both ends included:
+    what the live trend drew, for a replay's seek or a resumed session's past."""
+    tracker = PredictedConcentration(model, weight_kg, from_s)
+    times, values = [from_s], [0.0]
+    t = from_s
+    while t < until_s:
+        t = min(until_s, t + step_s)
+        tracker.advance_to(infusion, t)
+        times.append(t)
+        values.append(tracker.cp_ng_per_ml)
+    return times, values

@@ -162,7 +162,11 @@ def build_course(
         )
         remission = score is not None and score < threshold
         days = None
-        if previous is not None and previous.started_wall_s and facts.started_wall_s:
+        if (
+            previous is not None
+            and previous.started_wall_s is not None
+            and facts.started_wall_s is not None
+        ):
             days = (facts.started_wall_s - previous.started_wall_s) / DAY_S
         rows.append(CourseRow(n, facts, days, score, response, remission))
         previous = facts

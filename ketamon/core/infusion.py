@@ -240,6 +240,14 @@ class Infusion:
             t for t in times if t is not None and math.isfinite(t) and after_s < t < before_s
         )
 
+    def loading_end_s(self) -> float | None:
+        """When the first (loading) segment ended: at its planned running time, or at an
+        earlier stop; None while it runs."""
+        t = self._wall_at_run(self._bounds_s[1])
+        if self._stop_t is not None and (t is None or t > self._stop_t):
+            return self._stop_t
+        return t
+
     def started_s(self) -> float | None:
         return self._runs[0][0] if self._runs else None
 

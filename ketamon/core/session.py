@@ -15,7 +15,7 @@ from ketamon.core.alarm_profile import AlarmProfile
 from ketamon.core.alarms import AlarmEngine, AlarmEvent
 from ketamon.core.artefact import ArtefactRules, split_artefacts
 from ketamon.core.baseline import Baseline, measured_baseline
-from ketamon.core.concentration import PredictedConcentration, pk_model
+from ketamon.core.concentration import PredictedConcentration, concentration_curve, pk_model
 from ketamon.core.dosing import DosePlan, check_limits
 from ketamon.core.events import encode_alarm, encode_command
 from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, Phase
@@ -443,6 +443,23 @@ class Session:
             predicted_cp_ng_per_ml=cp.cp_ng_per_ml if cp else None,
             pk_model=cp.model.name if cp else None,
         )
+
+    def predicted_cp_curve(
+        self, until_s: float, step_s: float = 10.0
+    ) -> tuple[list[float], list[float]]:
+        """The model's Cp (ng/mL) from setup to `until_s` every `step_s` (empty before setup),
+        from the rates delivered (CLINICAL.md §6): the same numbers live, replayed and reported."""
+        cp, infusion = self.concentration, self.infusion
+        if cp is None or infusion is None or self.plan is None:
+            return [], []
+        weight_kg = self.plan.patient.weight_kg
+        setup_s = infusion.events[0].t_s
+        return concentration_curve(infusion, cp.model, weight_kg, setup_s, until_s, step_s)
+
+    def predicted_cp_at(self, t_s: float) -> float | None:
+        """The model's Cp (ng/mL) at any time since setup (a replay's position)."""
+        times, values = self.predicted_cp_curve(t_s, step_s=max(t_s, 1.0))
+        return values[-1] if values else None
 
     @property
     def nibp_readings(self) -> list[NibpReading]:

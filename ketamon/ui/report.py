@@ -80,6 +80,18 @@ def write_report(path: Path, summary: dict, recording: Recording) -> Path:
     return path
 
 
+def predicted_text(cp: dict | None) -> str:
+    """The report's line on the model's predicted plasma concentration (CLINICAL.md §6)."""
+    if not cp:
+        return "Predicted plasma concentration: no infusion"
+    end = cp.get("end_of_loading_ng_per_ml")
+    end_text = "" if end is None else f"end of loading {end:.0f} ng/mL, "
+    return (
+        f"Predicted plasma concentration (model, not measured; {cp['model']}): "
+        f"{end_text}peak {cp['peak_ng_per_ml']:.0f} ng/mL"
+    )
+
+
 def _header(pages: PdfPages, summary: dict, recording: Recording) -> None:
     pages.text("ketamon session report", 18, bold=True)
     if summary["simulated"]:
@@ -110,6 +122,7 @@ def _header(pages: PdfPages, summary: dict, recording: Recording) -> None:
         f"{k.upper()} {v['value']:g} at {mmss(v['t_s'])}" for k, v in summary["peaks"].items()
     )
     pages.text(f"Peaks: {peaks}")
+    pages.text(predicted_text(summary.get("predicted_concentration")))
     d = summary["discharge"]
     pages.text(
         f"Discharge: {d['phase']}; observation complete "
