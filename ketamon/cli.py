@@ -440,8 +440,8 @@ def build_course_parser(add_score: bool) -> argparse.ArgumentParser:
 
 
 def course(argv: list[str]) -> int:
-    from ketamon.course import course_command
     from ketamon.core.scores import ScoreError
+    from ketamon.course import course_command
     from ketamon.io.course_store import FollowUpError, add_follow_up_score
     from ketamon.paths import default_data_dir
 

@@ -14,21 +14,12 @@ import logging
 from pathlib import Path
 from typing import TextIO
 
-from ketamon.core.course import Course, build_course, course_dict
+from ketamon.core.course import Course, course_dict
 from ketamon.core.scores import SCALES
-from ketamon.io.course_store import patient_sessions
+from ketamon.io.course_store import load_course
 from ketamon.resources_loading import ClinicalResources
 
 log = logging.getLogger(__name__)
-
-
-def load_course(
-    patient_id: str, data_dir: Path, resources: ClinicalResources, scale: str = "phq9"
-) -> Course:
-    facts, problems = patient_sessions(data_dir, patient_id, resources)
-    for problem in problems:
-        log.warning("left out of the course: %s", problem)
-    return build_course(patient_id, facts, resources.course, scale)
 
 
 def format_course(course: Course) -> str:
@@ -58,7 +49,7 @@ def course_command(
     report: Path | None,
     out: TextIO,
 ) -> int:
-    course = load_course(patient_id, data_dir, resources)
+    course, _problems = load_course(patient_id, data_dir, resources)
     if not course.rows:
         log.error("no recorded session of patient %s in %s", patient_id, data_dir)
         return 1
@@ -72,4 +63,3 @@ def course_command(
     text = json.dumps(course_dict(course), indent=2) if as_json else format_course(course)
     out.write(text + "\n")
     return 0
-

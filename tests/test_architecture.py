@@ -106,7 +106,11 @@ def test_sessions_are_made_by_the_one_factory():
 def test_nothing_below_the_commands_imports_them(path):
     """cli, headless, review and nuisance sit on top: the window uses io/summary.py."""
     commands = {
-        "ketamon.cli", "ketamon.headless", "ketamon.review", "ketamon.nuisance", "ketamon.course",
+        "ketamon.cli",
+        "ketamon.headless",
+        "ketamon.review",
+        "ketamon.nuisance",
+        "ketamon.course",
     }
     bad = _imports(path) & commands
     assert not bad, f"{path.name} imports {sorted(bad)}"

@@ -93,7 +93,9 @@ def test_predicted_concentration_is_equal_live_in_replay_and_in_the_report(
     assert report["end_of_loading_ng_per_ml"] == pytest.approx(177.0, rel=0.01)
     replay = ReplayData(Recording(path), resources)
     snap = replay.snapshot_at(report["end_of_loading_t_s"])
-    assert snap.predicted_cp_ng_per_ml == pytest.approx(report["end_of_loading_ng_per_ml"], abs=0.01)
+    assert snap.predicted_cp_ng_per_ml == pytest.approx(
+        report["end_of_loading_ng_per_ml"], abs=0.01
+    )
     # Live: the same run again, asked at the same session time.
     from ketamon.io.run_config import RunConfig, autostart, make_session
 

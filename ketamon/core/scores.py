@@ -57,9 +57,7 @@ class CourseSettings:
     """The clinic's choices: `scales` recorded (PHQ-9 first), thresholds, PK model id."""
 
     scales: tuple[str, ...] = (PHQ9,)
-    remission_below: dict[str, float] = field(
-        default_factory=lambda: dict(DEFAULT_REMISSION_BELOW)
-    )
+    remission_below: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_REMISSION_BELOW))
     response_drop: float = RESPONSE_DROP
     pk_model: str = "clements"
 
@@ -90,4 +88,3 @@ def load_course_settings(path: Path) -> CourseSettings:
     )
     f.finish()
     return settings
-

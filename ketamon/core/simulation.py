@@ -6,8 +6,8 @@ from ketamon.core.alarm_profile import AlarmProfile
 from ketamon.core.dosing import DosePlan, Patient, make_plan
 from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
-from ketamon.core.scores import CourseSettings
 from ketamon.core.scenario import Scenario, ScriptedMonitor
+from ketamon.core.scores import CourseSettings
 from ketamon.core.session import Session
 from ketamon.core.simulator import PatientProfile, SimulatedMonitor, typical_patient
 

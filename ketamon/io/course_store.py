@@ -23,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ketamon.core.course import ScoreEntry, SessionFacts
+from ketamon.core.course import Course, ScoreEntry, SessionFacts, build_course
 from ketamon.core.events import encode_command
 from ketamon.core.scores import check_score
 from ketamon.core.session import Session
@@ -150,6 +150,37 @@ def patient_sessions(
         except (RecordingError, ValueError, KeyError, TypeError) as exc:
             problems.append(f"{path.name}: cannot be rebuilt ({exc})")
     return facts, problems
+
+
+def load_course(
+    patient_id: str, data_dir: Path, resources: ClinicalResources, scale: str = "phq9"
+) -> tuple[Course, list[str]]:
+    """The patient's course on `scale`, and the recordings left out (with why)."""
+    facts, problems = patient_sessions(data_dir, patient_id, resources)
+    for problem in problems:
+        log.warning("left out of the course: %s", problem)
+    return build_course(patient_id, facts, resources.course, scale), problems
+
+
+def last_session(
+    data_dir: Path, patient_id: str, resources: ClinicalResources
+) -> SessionFacts | None:
+    """The patient's most recent recorded session (only it is rebuilt), or None."""
+    latest: tuple[float, Path] | None = None
+    for path in find_patient_recordings(data_dir, patient_id).paths:
+        try:
+            created = _number(Recording(path).meta.get("created_wall_s")) or 0.0
+        except RecordingError:
+            continue
+        if latest is None or created >= latest[0]:
+            latest = (created, path)
+    if latest is None:
+        return None
+    try:
+        return session_facts(latest[1], resources)
+    except (RecordingError, ValueError, KeyError, TypeError) as exc:
+        log.warning("%s: the last session cannot be rebuilt (%s)", latest[1].name, exc)
+        return None
 
 
 class FollowUpError(Exception):

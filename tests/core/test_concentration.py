@@ -5,10 +5,10 @@ import math
 
 import pytest
 
+from ketamon.core.baseline import Baseline
 from ketamon.core.dosing import Patient, make_plan
 from ketamon.core.pk import CLEMENTS_1981, PkModel
 from ketamon.io.run_config import rebuilt_session
-from ketamon.core.baseline import Baseline
 
 
 def exact_cp_ng_per_ml(model: PkModel, weight_kg: float, pieces, t_min: float) -> float:
@@ -92,7 +92,9 @@ def test_a_stop_delivers_nothing_more_and_domino_is_an_option(resources):
     session.advance_to(1800.0)
     exact = exact_cp_ng_per_ml(CLEMENTS_1981, 70, [(0.0, 10.0, 35.0 / 40.0)], 30.0)
     assert session.snapshot().predicted_cp_ng_per_ml == pytest.approx(exact, rel=1e-9)
-    domino = rebuilt_session(replace(resources, course=replace(resources.course, pk_model="domino")), False)
+    domino = rebuilt_session(
+        replace(resources, course=replace(resources.course, pk_model="domino")), False
+    )
     protocol = next(p for p in resources.protocols if len(p.segments) == 1)
     domino.configure(make_plan(protocol, Patient(70.0, patient_id="P"), 1.0), [], 0.0)
     domino.enter_baseline(0.0, Baseline(120, 80, 70, None, "entered"))
