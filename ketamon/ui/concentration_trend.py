@@ -30,6 +30,9 @@ class ConcentrationTrend:
         self.curve = plot.plot(pen=pg.mkPen(CP_COLOUR, width=2), connect="finite")
         self.curve.setClipToView(True)
         self.label = pg.TextItem("", color=CP_COLOUR, anchor=(0, 0))
+        font = pg.QtGui.QFont()
+        font.setPixelSize(15)  # legible from the chair beside the bed
+        self.label.setFont(font)
         self.label.setPos(0, 0)
         plot.addItem(self.label)
         self._plot = plot

@@ -12,17 +12,17 @@ NONE = "—"
 COLUMNS = [
     "#",
     "Date",
-    "Days since previous",
+    "Days since last",
+    "{scale} before",
     "Protocol",
     "Delivered",
     "Baseline BP",
-    "Peak rise SBP/DBP",
+    "Rise SBP/DBP",
     "HR rise",
-    "Alarms",
+    "Predicted peak Cp (model)",
     "CADSS max",
     "MOAA/S min",
-    "{scale} before",
-    "Predicted peak (model)",
+    "Alarms",
 ]
 
 
@@ -34,8 +34,10 @@ def _signed(value: float | None) -> str:
     return NONE if value is None else f"{value:+.0f}"
 
 
-def date_text(wall_s: float | None) -> str:
-    return NONE if wall_s is None else time.strftime("%Y-%m-%d %H:%M", time.localtime(wall_s))
+def date_text(wall_s: float | None, with_time: bool = True) -> str:
+    if wall_s is None:
+        return NONE
+    return time.strftime("%Y-%m-%d %H:%M" if with_time else "%Y-%m-%d", time.localtime(wall_s))
 
 
 def dose_text(f: SessionFacts) -> str:
@@ -57,18 +59,18 @@ def row_cells(row: CourseRow) -> list[str]:
     cp = f.predicted_peak_ng_per_ml
     return [
         str(row.number),
-        date_text(f.started_wall_s),
+        date_text(f.started_wall_s, with_time=False),
         _n(row.days_since_previous, "{:.1f}"),
+        score,
         f.protocol,
         dose_text(f),
         base,
         f"{_signed(f.sbp_rise)}/{_signed(f.dbp_rise)}",
         _signed(f.hr_rise),
-        str(f.alarms),
+        NONE if cp is None else f"{cp:.0f} ng/mL",
         _n(f.cadss_max),
         _n(f.moaas_min),
-        score,
-        NONE if cp is None else f"{cp:.0f} ng/mL",
+        str(f.alarms),
     ]
 
 

@@ -127,6 +127,11 @@ class CourseView(QDialog):
                 item.setData(256, row.facts.source)
                 self.table.setItem(r, c, item)
         self.table.resizeColumnsToContents()
+        protocol_col = 4  # long protocol names: cut to fit, the full name in the tooltip
+        self.table.setColumnWidth(protocol_col, min(self.table.columnWidth(protocol_col), 160))
+        for r in range(self.table.rowCount()):
+            item = self.table.item(r, protocol_col)
+            item.setToolTip(item.text())
         self._draw()
 
     @staticmethod

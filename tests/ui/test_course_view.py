@@ -52,10 +52,10 @@ def test_the_course_view_lists_sessions_and_marks_response_and_remission(qtbot):
     assert [r[header.index("PHQ-9 before")] for r in rows] == [
         "20", "12", "8  response", "4  remission",
     ]  # fmt: skip
-    assert rows[1][header.index("Days since previous")] == "3.0"
+    assert rows[1][header.index("Days since last")] == "3.0"
     assert rows[0][header.index("Delivered")] == "35.0 mg (0.50 mg/kg)"
-    assert rows[0][header.index("Peak rise SBP/DBP")] == "+30/+15"
-    assert rows[0][header.index("Predicted peak (model)")] == "177 ng/mL"
+    assert rows[0][header.index("Rise SBP/DBP")] == "+30/+15"
+    assert rows[0][header.index("Predicted peak Cp (model)")] == "177 ng/mL"
     assert rows[0][header.index("MOAA/S min")] == "—"
     assert "response (drop of at least 50%) at session 3" in view.summary.text()
     assert "remission (below 5) at session 4" in view.summary.text()
