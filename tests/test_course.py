@@ -77,6 +77,11 @@ def test_a_follow_up_score_is_appended_never_rewriting(tmp_path, capsys):
     course = course_json(data_dir, "P7", capsys)
     assert course["sessions"][0]["score"] == 18  # the score before stays the session's
     assert course["sessions"][0]["follow_up_scores"][0]["value"] == 8
+    report = tmp_path / "course.pdf"
+    argv = ["course", "P7", "--report", str(report), "--data-dir", str(data_dir)]
+    assert main(argv) == 0
+    assert report.read_bytes().startswith(b"%PDF")
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600
     assert "0 to 27" not in capsys.readouterr().err
     assert main(["course", "add-score", str(path), "--scale", "phq9", "--value", "28"]) == 2
     assert len(Recording(path).events()) == len(after.events())

@@ -242,6 +242,12 @@ class Session:
             checked_scale, checked = check_score(scale, value)
         except ScoreError as exc:
             raise CommandError(str(exc)) from None
+        if entered_wall_s is not None and not (
+            isinstance(entered_wall_s, int | float)
+            and not isinstance(entered_wall_s, bool)
+            and math.isfinite(entered_wall_s)
+        ):
+            raise CommandError(f"a follow-up's entry time {entered_wall_s!r} is not a time")
         data = {"scale": scale, "value": checked, "phase": self.phase().value}
         if entered_wall_s is not None:
             data["entered_wall_s"] = entered_wall_s

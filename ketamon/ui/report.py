@@ -14,7 +14,7 @@ from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPageSize, QPainter, QPdfWriter, QPen
 
 from ketamon.core.vitals import Vital
-from ketamon.format import mmss
+from ketamon.format import mmss, predicted_text
 from ketamon.io.private_files import make_private
 from ketamon.io.recording import Recording
 
@@ -78,18 +78,6 @@ def write_report(path: Path, summary: dict, recording: Recording) -> Path:
     finally:
         painter.end()
     return path
-
-
-def predicted_text(cp: dict | None) -> str:
-    """The report's line on the model's predicted plasma concentration (CLINICAL.md §6)."""
-    if not cp:
-        return "Predicted plasma concentration: no infusion"
-    end = cp.get("end_of_loading_ng_per_ml")
-    end_text = "" if end is None else f"end of loading {end:.0f} ng/mL, "
-    return (
-        f"Predicted plasma concentration (model, not measured; {cp['model']}): "
-        f"{end_text}peak {cp['peak_ng_per_ml']:.0f} ng/mL"
-    )
 
 
 def _header(pages: PdfPages, summary: dict, recording: Recording) -> None:
