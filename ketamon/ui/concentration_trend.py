@@ -52,7 +52,7 @@ class ConcentrationTrend:
         if cp is None:
             self.text = ""
         else:
-            self.text = f"{LABEL}, {snap.pk_model}: {cp:.0f} ng/mL now"
+            self.text = f"{LABEL}\n{snap.pk_model}: {cp:.0f} ng/mL now"
             if self._last_s is None or snap.t_s - self._last_s >= POINT_S:
                 self.buffer.append(snap.t_s / 60.0, cp)
                 self._last_s = snap.t_s
