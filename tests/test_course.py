@@ -61,7 +61,8 @@ def test_three_then_four_sessions_mark_response_then_remission(tmp_path, capsys)
     assert course["remission_at_session"] == 4
 
 
-def test_a_follow_up_score_is_appended_never_rewriting(tmp_path, capsys):
+def test_a_follow_up_score_is_appended_never_rewriting(tmp_path, capsys, qapp):
+    # qapp: the PDF needs a Qt application; the test session keeps one QApplication.
     data_dir = tmp_path / "data"
     run_session(data_dir, tmp_path, "P7", 18, capsys)
     (path,) = data_dir.glob("*.ketamon")

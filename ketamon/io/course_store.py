@@ -29,7 +29,7 @@ from ketamon.core.scores import check_score
 from ketamon.core.session import Session
 from ketamon.core.vitals import Vital
 from ketamon.io.filelock import try_lock, unlock
-from ketamon.io.recording import SUFFIX, Recording, RecordingError, lock_path
+from ketamon.io.recording import SUFFIX, Recording, RecordingError, lock_path, sqlite_uri
 from ketamon.io.summary import Peaks, rebuild_recording
 from ketamon.resources_loading import ClinicalResources
 
@@ -55,6 +55,37 @@ def recording_patient_id(recording: Recording) -> str:
     return ""
 
 
+def setup_patient_id(path: Path) -> str:
+    """The patient ID of a recording, reading only its first setup record (a scan of a
+    folder of long sessions stays quick); RecordingError if the file cannot be read.
+
+    An unfinished recording (a -wal beside it) is read whole by `Recording`, which
+    reads the uncommitted pages from a private copy.
+    """
+    wal = path.with_name(path.name + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return recording_patient_id(Recording(path))
+    query = (
+        "SELECT data FROM events WHERE kind IN ('command.setup', 'setup.confirmed') "
+        "ORDER BY seq LIMIT 1"
+    )
+    try:
+        db = sqlite3.connect(sqlite_uri(path, mode="ro", immutable="1"), uri=True)
+        try:
+            row = db.execute(query).fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise RecordingError(f"{path.name}: not a readable ketamon recording ({exc})") from exc
+    try:
+        data = json.loads(row[0]) if row and isinstance(row[0], str) else {}
+    except (ValueError, RecursionError):
+        data = {}
+    prescription = data.get("prescription") if isinstance(data, dict) else None
+    pid = prescription.get("patient_id") if isinstance(prescription, dict) else None
+    return pid if isinstance(pid, str) else ""
+
+
 def find_patient_recordings(data_dir: Path, patient_id: str) -> CourseScan:
     """Every recording in `data_dir` whose setup names `patient_id` (exactly)."""
     paths: list[Path] = []
@@ -63,11 +94,11 @@ def find_patient_recordings(data_dir: Path, patient_id: str) -> CourseScan:
         return CourseScan(paths, unreadable)
     for path in sorted(data_dir.glob(f"*{SUFFIX}")):
         try:
-            recording = Recording(path)
+            found = setup_patient_id(path)
         except RecordingError as exc:
             unreadable.append(str(exc))
             continue
-        if recording_patient_id(recording) == patient_id:
+        if found == patient_id:
             paths.append(path)
     return CourseScan(paths, unreadable)
 
