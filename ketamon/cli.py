@@ -161,12 +161,55 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="resume an unfinished session (after a crash) without asking",
     )
+    add_net_arguments(parser)
     parser.add_argument(
         "--screenshot",
         metavar="PNG",
         help="save the main window to PNG just before exit (with --quit-after)",
     )
     return parser
+
+
+def add_net_arguments(parser: argparse.ArgumentParser) -> None:
+    """--mqtt/--bed/--site/--mqtt-config/--hl7-mllp (GUI and headless)."""
+    group = parser.add_argument_group("clinic network (see README: central station, HL7)")
+    group.add_argument(
+        "--mqtt", metavar="URL", help="publish to this MQTT broker (mqtt://host:1883, mqtts://...)"
+    )
+    group.add_argument("--bed", metavar="NAME", help="this bed's name on the broker and in HL7")
+    group.add_argument(
+        "--site", metavar="NAME", default="clinic", help="site name (default clinic)"
+    )
+    group.add_argument(
+        "--mqtt-config",
+        metavar="FILE",
+        help="TOML with the broker username/password/CA and what may leave the laptop",
+    )
+    group.add_argument(
+        "--hl7-mllp", metavar="HOST:PORT", help="send HL7 v2 ORU^R01 to this MLLP listener"
+    )
+
+
+def net_plan(parser: argparse.ArgumentParser, args: argparse.Namespace):
+    """The network targets from the flags; a bad flag is a usage error, a bad file a ConfigError."""
+    from ketamon.io.net.bedside_links import NetPlan
+    from ketamon.io.net.mqtt_messages import check_name
+    from ketamon.io.net.net_config import load_net_config, parse_host_port, parse_mqtt_url
+
+    if not (args.mqtt or args.hl7_mllp):
+        if args.bed or args.mqtt_config:
+            parser.error("--bed/--mqtt-config need --mqtt or --hl7-mllp")
+        return NetPlan()
+    if not args.bed:
+        parser.error("--mqtt and --hl7-mllp need --bed NAME (how the clinic knows this chair)")
+    try:
+        bed, site = check_name("bed", args.bed), check_name("site", args.site)
+        mqtt = parse_mqtt_url(args.mqtt, site, bed) if args.mqtt else None
+        hl7 = parse_host_port(args.hl7_mllp) if args.hl7_mllp else None
+    except ValueError as exc:
+        parser.error(str(exc))
+    config = load_net_config(Path(args.mqtt_config) if args.mqtt_config else None)
+    return NetPlan(mqtt, hl7, config, bed, site)
 
 
 def build_emulate_parser() -> argparse.ArgumentParser:
@@ -343,6 +386,7 @@ def main(argv: list[str] | None = None) -> int:
             from ketamon.resources import scenarios_dir
 
             args.scenario = find_scenario(args.scenario, scenarios_dir())
+        args.net = net_plan(parser, args)
     except ConfigError as exc:
         log.error("cannot start: %s", exc)
         if not args.headless:

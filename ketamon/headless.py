@@ -25,6 +25,7 @@ from ketamon.core.simulator import PatientProfile
 from ketamon.io.device import port_settings
 from ketamon.io.device_feed import DeviceFeed
 from ketamon.io.device_thread import DeviceThread
+from ketamon.io.net.bedside_links import BedsideLinks, NetPlan, start_links
 from ketamon.io.session_recorder import SessionRecorder
 from ketamon.paths import default_data_dir
 from ketamon.resources_loading import ClinicalResources
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MAX_SPEED_STEP_S = 60.0
 PACED_TICK_S = 0.05
+DRAIN_AT_EXIT_S = 20.0  # MQTT/HL7 still queued at exit: this long to send it (rest stays on disk)
 
 
 def alarm_json(event: SessionEvent) -> str:
@@ -69,6 +71,7 @@ def run_session(
     speed: float | None,
     quit_after_s: float | None,
     recorder: SessionRecorder | None = None,
+    links: BedsideLinks | None = None,
 ) -> None:
     """Advance until observation is complete (or the wall-clock limit); speed None = max."""
     wall_start = time.monotonic()
@@ -86,6 +89,8 @@ def run_session(
             time.sleep(PACED_TICK_S)
         if recorder is not None:
             recorder.maybe_flush()
+        if links is not None:
+            links.poll(session.t_s)
 
 
 def run_device_session(
@@ -93,6 +98,7 @@ def run_device_session(
     device: DeviceThread,
     quit_after_s: float | None,
     recorder: SessionRecorder | None = None,
+    links: BedsideLinks | None = None,
 ) -> None:
     """Live monitor, live time: start when the baseline is in; run until quit-after."""
     t0 = time.monotonic()
@@ -111,6 +117,8 @@ def run_device_session(
                 return
             if recorder is not None:
                 recorder.maybe_flush()
+            if links is not None:
+                links.poll(session.t_s)
             time.sleep(PACED_TICK_S)
     except KeyboardInterrupt:
         pass
@@ -172,6 +180,7 @@ def run_headless(
             out.flush()
 
     session.on_event.connect(on_event)
+    links = start_links(session, getattr(args, "net", None) or NetPlan(), data_dir)
     try:
         if settings is not None:
             plan = make_plan(resources.protocols[0], Patient(args.weight, patient_id="DEMO"), 1.0)
@@ -181,10 +190,12 @@ def run_headless(
                 session.enter_baseline(0.0, Baseline(sbp, dbp, hr, None, "entered"))
             else:
                 log.info("waiting for the baseline NIBP readings from the device (or --baseline)")
-            run_device_session(session, DeviceThread(settings), args.quit_after, recorder)
+            run_device_session(session, DeviceThread(settings), args.quit_after, recorder, links)
         else:
             autostart_demo(session, resources.protocols[0], args.weight)
-            run_session(session, args.speed, args.quit_after, recorder)
+            run_session(session, args.speed, args.quit_after, recorder, links)
     finally:
+        if links is not None:
+            links.close(DRAIN_AT_EXIT_S)
         recorder.close("closed")
     return 0
