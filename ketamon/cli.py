@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import ketamon
+from ketamon.cli_net import add_net_arguments, add_review_net_arguments, export_network, net_plan
 from ketamon.core.config import ConfigError
 from ketamon.io.parsers import PARSERS
 from ketamon.resources_loading import load_clinical_resources
@@ -170,48 +171,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_net_arguments(parser: argparse.ArgumentParser) -> None:
-    """--mqtt/--bed/--site/--mqtt-config/--hl7-mllp (GUI and headless)."""
-    group = parser.add_argument_group("clinic network (see README: central station, HL7)")
-    group.add_argument(
-        "--mqtt", metavar="URL", help="publish to this MQTT broker (mqtt://host:1883, mqtts://...)"
-    )
-    group.add_argument("--bed", metavar="NAME", help="this bed's name on the broker and in HL7")
-    group.add_argument(
-        "--site", metavar="NAME", default="clinic", help="site name (default clinic)"
-    )
-    group.add_argument(
-        "--mqtt-config",
-        metavar="FILE",
-        help="TOML with the broker username/password/CA and what may leave the laptop",
-    )
-    group.add_argument(
-        "--hl7-mllp", metavar="HOST:PORT", help="send HL7 v2 ORU^R01 to this MLLP listener"
-    )
-
-
-def net_plan(parser: argparse.ArgumentParser, args: argparse.Namespace):
-    """The network targets from the flags; a bad flag is a usage error, a bad file a ConfigError."""
-    from ketamon.io.net.bedside_links import NetPlan
-    from ketamon.io.net.mqtt_messages import check_name
-    from ketamon.io.net.net_config import load_net_config, parse_host_port, parse_mqtt_url
-
-    if not (args.mqtt or args.hl7_mllp):
-        if args.bed or args.mqtt_config:
-            parser.error("--bed/--mqtt-config need --mqtt or --hl7-mllp")
-        return NetPlan()
-    if not args.bed:
-        parser.error("--mqtt and --hl7-mllp need --bed NAME (how the clinic knows this chair)")
-    try:
-        bed, site = check_name("bed", args.bed), check_name("site", args.site)
-        mqtt = parse_mqtt_url(args.mqtt, site, bed) if args.mqtt else None
-        hl7 = parse_host_port(args.hl7_mllp) if args.hl7_mllp else None
-    except ValueError as exc:
-        parser.error(str(exc))
-    config = load_net_config(Path(args.mqtt_config) if args.mqtt_config else None)
-    return NetPlan(mqtt, hl7, config, bed, site)
-
-
 def build_emulate_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ketamon emulate",
@@ -298,6 +257,7 @@ def build_review_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--report", metavar="PDF", help="recordings: also write the PDF session report"
     )
+    add_review_net_arguments(parser)
     return parser
 
 
@@ -318,6 +278,7 @@ def export_recording(path: Path, summary: dict, csv_dir: str | None, pdf: str | 
 
 
 def review(argv: list[str]) -> int:
+    from ketamon.io.net.recording_export import ExportError
     from ketamon.io.rebuild import RebuildError
     from ketamon.io.recording import RecordingError
     from ketamon.review import (
@@ -350,7 +311,8 @@ def review(argv: list[str]) -> int:
         else:
             summary = review_recording(path, resources)
             export_recording(path, summary, args.export_csv, args.report)
-    except (ConfigError, RecordingError, ReviewError, RebuildError, OSError) as exc:
+            export_network(path, resources, args)
+    except (ConfigError, RecordingError, ReviewError, RebuildError, ExportError, OSError) as exc:
         log.error("%s", exc)
         return 2
     sys.stdout.write((to_json(summary) if args.json else format_text(summary)) + "\n")
