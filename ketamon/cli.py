@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 
 import ketamon
-from ketamon.cli_net import add_net_arguments, add_review_net_arguments, export_network, net_plan
+from ketamon.cli_net import (
+    add_net_arguments,
+    add_review_net_arguments,
+    central,
+    export_network,
+    net_plan,
+)
 from ketamon.core.config import ConfigError
 from ketamon.io.parsers import PARSERS
 from ketamon.resources_loading import load_clinical_resources
@@ -329,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
         return emulate(argv[1:])
     if argv[:1] == ["review"]:
         return review(argv[1:])
+    if argv[:1] == ["central"]:
+        return central(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.port and (args.simulate or args.scenario):

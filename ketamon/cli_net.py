@@ -87,3 +87,48 @@ def export_network(path: Path, resources, args: argparse.Namespace) -> None:
             log.info("wrote %s", args.fhir)
         if args.fhir_url:
             log.info("FHIR server answered HTTP %d", post_bundle(args.fhir_url, bundle))
+
+
+def build_central_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ketamon central",
+        description="Central station: one tile per bed publishing to the broker (read-only).",
+    )
+    parser.add_argument("--mqtt", required=True, metavar="URL", help="the clinic's MQTT broker")
+    parser.add_argument("--site", default="clinic", help="site name (default clinic)")
+    parser.add_argument(
+        "--mqtt-config", metavar="FILE", help="TOML with the broker username/password/CA"
+    )
+    parser.add_argument("--quit-after", type=float, metavar="S", help="close after S seconds")
+    parser.add_argument("--screenshot", metavar="PNG", help="save the window at --quit-after")
+    return parser
+
+
+def central(argv: list[str]) -> int:
+    """`ketamon central --mqtt URL [--site NAME]`."""
+    from ketamon.core.config import ConfigError
+    from ketamon.io.net.mqtt_messages import check_name
+    from ketamon.io.net.mqtt_subscriber import MqttSubscriber
+    from ketamon.io.net.net_config import load_net_config, parse_mqtt_url
+
+    parser = build_central_parser()
+    args = parser.parse_args(argv)
+    if args.quit_after is not None and not args.quit_after > 0:
+        parser.error("--quit-after must be greater than 0")
+    try:
+        target = parse_mqtt_url(args.mqtt, check_name("site", args.site), "central")
+    except ValueError as exc:
+        parser.error(str(exc))
+    try:
+        config = load_net_config(Path(args.mqtt_config) if args.mqtt_config else None)
+    except ConfigError as exc:
+        log.error("cannot start: %s", exc)
+        return 2
+    from ketamon.ui.central_window import run_central
+
+    def feed() -> MqttSubscriber:
+        subscriber = MqttSubscriber(target, config)
+        subscriber.start()
+        return subscriber
+
+    return run_central(feed, args.site, args.quit_after, args.screenshot)

@@ -85,6 +85,7 @@ def run_gui(args: Namespace, resources: ClinicalResources) -> int:
         speed=args.speed,
         data_dir=data_dir,
         scenario=args.scenario,
+        net=getattr(args, "net", None),
     )
     if args.replay:
         try:

@@ -8,6 +8,7 @@ from ketamon.core.scenario import Scenario
 from ketamon.core.session import Session
 from ketamon.core.simulation import scenario_session, simulated_session
 from ketamon.io.device import PortSettings
+from ketamon.io.net.bedside_links import NetPlan, start_links
 from ketamon.io.session_recorder import SessionRecorder
 from ketamon.resources_loading import ClinicalResources
 from ketamon.ui.clock import SessionClock
@@ -26,6 +27,7 @@ class Sources:
         speed: float = 1.0,
         data_dir: Path | None = None,
         scenario: Scenario | None = None,
+        net: NetPlan | None = None,
     ):
         """`data_dir` None: sessions are not recorded (tests of widgets only)."""
         self.resources = resources
@@ -34,6 +36,7 @@ class Sources:
         self.speed = speed
         self.data_dir = data_dir
         self.scenario = scenario
+        self.net = net or NetPlan()
 
     def new_model(self) -> SessionModel:
         r = self.resources
@@ -57,6 +60,7 @@ class Sources:
             model.recorder = SessionRecorder(
                 session, self.data_dir, self.recording_meta(), resume_path=resume_path
             )
+            model.links = start_links(session, self.net, self.data_dir)  # MQTT / HL7
         return model
 
     def recording_meta(self) -> dict:
