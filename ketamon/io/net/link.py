@@ -38,11 +38,16 @@ class LinkState:
                 self._since = time.monotonic()
             self._ok, self._detail = False, detail
 
+    def worth_waiting(self, grace_s: float = 3.0) -> bool:
+        """At exit: fine now, or failing only for `grace_s` (e.g. still connecting)."""
+        with self._lock:
+            return self._since is None or time.monotonic() - self._since < grace_s
+
     def read(self, queued: int) -> LinkStatus:
         with self._lock:
             return LinkStatus(self._ok, self._since, self._detail, queued)
 
 
-def backoff_s(attempt: int, first_s: float = 0.5, max_s: float = 10.0) -> float:
+def backoff_s(attempt: int, first_s: float = 0.5, max_s: float = 5.0) -> float:
     """Seconds before retry number `attempt` (0, 1, ...): doubling, capped."""
     return min(max_s, first_s * (2 ** min(attempt, 16)))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 
 from ketamon.io.net.link import LinkState, LinkStatus, backoff_s
 from ketamon.io.net.net_config import HostPort
@@ -104,12 +105,11 @@ class MllpSender:
         return self.link.read(len(self.outbox))
 
     def close(self, drain_s: float = 5.0) -> None:
-        """Send what is queued for up to `drain_s`, then stop; the rest stays on disk."""
-        deadline = threading.Event()
-        waited = 0.0
-        while len(self.outbox) and waited < drain_s and self._thread.is_alive():
-            deadline.wait(0.05)
-            waited += 0.05
+        """Send what is queued for up to `drain_s` (not while the engine fails),
+        then stop; the rest stays on disk for the next start."""
+        deadline = time.monotonic() + drain_s
+        while len(self.outbox) and self.link.worth_waiting() and time.monotonic() < deadline:
+            time.sleep(0.05)
         self._stop.set()
         self._thread.join(timeout=ACK_TIMEOUT_S + 1)
         if len(self.outbox):

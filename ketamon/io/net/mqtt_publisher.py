@@ -91,9 +91,10 @@ class MqttPublisher:
         return self.link.read(len(self.outbox))
 
     def close(self, drain_s: float = 5.0) -> None:
-        """Send what is queued for up to `drain_s`, say goodbye, stop. The rest stays on disk."""
+        """Send what is queued for up to `drain_s` (not while the broker is away),
+        say goodbye, stop. The rest stays on disk for the next start."""
         deadline = time.monotonic() + drain_s
-        while len(self.outbox) and time.monotonic() < deadline and self._thread.is_alive():
+        while len(self.outbox) and self.link.worth_waiting() and time.monotonic() < deadline:
             time.sleep(0.05)
         self._stop.set()
         self._thread.join(timeout=5.0)

@@ -36,7 +36,7 @@ def test_broker_away_20_s_and_engine_down_30_s_lose_nothing(broker, tmp_path):
         "--speed",
         "60",
         "--quit-after",
-        str(ENGINE_DOWN_S + 3),
+        str(ENGINE_DOWN_S + 7),
         "--alarm-profile",
         str(profile),
         "--hl7-mllp",
