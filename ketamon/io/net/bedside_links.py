@@ -57,6 +57,7 @@ class BedsideLinks:
         self._vitals_seq = 0
         self._alarm_seq = 0
         self._state_due = 0.0
+        self._reported: dict[str, bool] = {}
         self.mqtt: MqttPublisher | None = None
         self.mllp: MllpSender | None = None
         self.hl7: Hl7Feed | None = None
@@ -118,8 +119,10 @@ class BedsideLinks:
     def _judge(self, t_s: float, condition: str, status: LinkStatus, after_s: float) -> None:
         since = status.failing_since_s
         present = since is not None and time.monotonic() - since >= after_s
-        detail = status.detail if present else ""
-        self.session.report_technical(t_s, condition, present, detail)
+        if self._reported.get(condition, False) != present:  # the session records changes
+            self._reported[condition] = present
+            detail = status.detail if present else "link working again"
+            self.session.report_technical(t_s, condition, present, detail)
 
     def _patient_id(self) -> str | None:
         plan = self.session.plan

@@ -2,7 +2,7 @@
 
 paho's network thread receives; `drain()` from the central's own thread returns the
 decoded messages in arrival order. The session is persistent (clean_session False,
-a fixed client id per site), so the broker keeps QoS 1 messages for the central
+a fixed client id per site and machine), so the broker keeps QoS 1 messages for the central
 while it restarts. Read-only: the central never publishes to a bed's topics.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import socket
 import ssl
 
 import paho.mqtt.client as mqtt
@@ -32,7 +33,9 @@ class MqttSubscriber:
         self._inbox: queue.Queue[BedMessage] = queue.Queue()
         client = mqtt.Client(
             mqtt.CallbackAPIVersion.VERSION2,
-            client_id=client_id or f"ketamon-central-{target.site}",
+            # Persistent per machine: two central stations of a site must not share an id
+            # (the broker would throw one off whenever the other connects).
+            client_id=client_id or f"ketamon-central-{target.site}-{socket.gethostname()}",
             clean_session=False,
             protocol=mqtt.MQTTv311,
         )
