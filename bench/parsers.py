@@ -23,7 +23,7 @@ GOALS_FRAMES_PER_S: dict[str, float | None] = {
     "masimo-ascii": 250_000,
     "ketamon-text": None,
     "ge-s5": None,
-    # "intellivue": None,  # Philips IntelliVue (issue 12): add its goal here
+    "intellivue": None,
 }
 
 
@@ -43,6 +43,23 @@ def emulated_bytes(resources, name: str, seconds: int) -> bytes:
     return b"".join(emulator.next_second() for _ in range(seconds))
 
 
+def intellivue_bytes(resources, name: str, seconds: int) -> bytes:
+    """What an IntelliVue answers: the association, then one numerics poll result a second."""
+    from ketamon.io.parsers.intellivue_export import ext_poll_request
+    from ketamon.io.parsers.intellivue_frames import frame
+
+    emulator = Emulator.demo(resources, name, seed=1)
+    out = [emulator.receive(make_parser(name).on_connect(0.0))]
+    for second in range(seconds):
+        emulator.next_second()
+        out.append(emulator.receive(frame(ext_poll_request(second & 0xFFFF, second & 0xFFFF))))
+    return b"".join(out)
+
+
+# Monitors that answer polls instead of streaming: how to get their bytes.
+POLLED_SOURCES = {"intellivue": intellivue_bytes}
+
+
 def line_bits(name: str) -> int:
     """Bits a byte takes on the wire: start, 8 data, parity if any, stop."""
     return 11 if make_parser(name).default_parity != "N" else 10
@@ -59,7 +76,7 @@ def main() -> int:
             continue
         # GE S/5 sends one record every 5 s: give it as many frames as the others.
         seconds = args.seconds * (5 if name == "ge-s5" else 1)
-        data = emulated_bytes(resources, name, seconds)
+        data = POLLED_SOURCES.get(name, emulated_bytes)(resources, name, seconds)
         probe = make_parser(name)
         probe.feed(data)
         frames = probe.stats.frames

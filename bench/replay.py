@@ -20,7 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from ketamon.core.dosing import Patient, make_plan  # noqa: E402
+from ketamon.core.dosing import Patient, check_limits, make_plan  # noqa: E402
 from ketamon.core.simulation import simulated_session  # noqa: E402
 from ketamon.io.recording import Recording  # noqa: E402
 from ketamon.io.replay import ReplayData  # noqa: E402
@@ -36,7 +36,8 @@ def record_eight_hours(directory: Path, resources) -> Path:
     recorder = SessionRecorder(session, directory, {"source": {"kind": "simulator", "seed": 1}})
     protocol = next(p for p in resources.protocols if len(p.segments) == 2)
     plan = make_plan(protocol.with_segment(1, duration_min=360), Patient(70.0), 1.0)
-    session.configure(plan, [], 0.0)
+    # 6 h maintenance totals 1.7 mg/kg: a soft limit, acknowledged here as a nurse would.
+    session.configure(plan, check_limits(plan, resources.library), 0.0)
     session.advance_to(300.0)
     session.start(300.0)
     while session.t_s < 8 * 3600:

@@ -207,6 +207,15 @@ def build_emulate_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="how long the cable stays out (default 5 s)",
     )
+    parser.add_argument(
+        "--refuse-association", action="store_true", help="intellivue: refuse the host (tests)"
+    )
+    parser.add_argument(
+        "--drop-link-every",
+        type=_positive,
+        metavar="S",
+        help="intellivue: go silent S session seconds into each association (reconnect tests)",
+    )
     return parser
 
 
@@ -229,8 +238,18 @@ def emulate(argv: list[str]) -> int:
         args.nibp_interval,
         args.pull_cable_at,
         args.pull_cable_for,
+        _intellivue_options(args),
     )
     return run_emulator(resources, run)
+
+
+def _intellivue_options(args: argparse.Namespace) -> dict:
+    side = {"refuse_association": True} if args.refuse_association else {}
+    if args.drop_link_every:
+        side["drop_link_every_s"] = args.drop_link_every
+    if side and args.protocol != "intellivue":
+        build_emulate_parser().error("--refuse-association/--drop-link-every: intellivue only")
+    return side
 
 
 def build_review_parser() -> argparse.ArgumentParser:

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from enum import Enum
 
-from ketamon.core.dosing import DosePlan
+from ketamon.core.dosing import DosePlan, bag_empty_in_s, delivered_mg_after, volume_infused_ml
 
 
 class Phase(Enum):
@@ -59,7 +59,10 @@ class InfusionStatus:
     """Everything the infusion panel shows at session time `t_s`.
 
     Times in seconds; `*_remaining_s` is None when it cannot be known (paused
-    indefinitely, or nothing left). Doses in mg, rates in mg/h and mL/h.
+    indefinitely, or nothing left). Doses in mg, rates in mg/h and mL/h, volumes
+    in mL. `bag_remaining_ml`/`bag_empty_in_s` (running seconds at the planned rates)
+    are None when no bag was entered; `bag_empty_in_s` is also None when the bag
+    outlasts the plan.
     """
 
     t_s: float
@@ -74,6 +77,9 @@ class InfusionStatus:
     rate_ml_per_h: float
     delivered_mg: float
     planned_mg: float
+    volume_infused_ml: float = 0.0
+    bag_remaining_ml: float | None = None
+    bag_empty_in_s: float | None = None
 
     @property
     def phase_label(self) -> str:
@@ -212,13 +218,11 @@ class Infusion:
 
     def delivered_mg(self, t_s: float) -> float:
         """Integral of the rate over running time (CLINICAL.md §1); pauses deliver nothing."""
-        run_s = min(self.running_s(t_s), self.plan.infusion_s)
-        total = 0.0
-        for i, seg in enumerate(self.plan.segments):
-            overlap = min(run_s, self._bounds_s[i + 1]) - self._bounds_s[i]
-            if overlap > 0:
-                total += seg.rate_mg_per_h * overlap / 3600.0
-        return total
+        return delivered_mg_after(self.plan, self._delivered_run_s(t_s))
+
+    def _delivered_run_s(self, t_s: float) -> float:
+        """Running seconds that delivered drug: capped at the plan, ending at an early stop."""
+        return min(self.running_s(t_s), self.plan.infusion_s)
 
     def rate_mg_per_h(self, t_s: float) -> float:
         if self.phase(t_s) is not Phase.INFUSING:
@@ -276,6 +280,8 @@ class Infusion:
             total_elapsed = self._discharged_t - self._runs[0][0]
             total_remaining = 0.0
         rate = self.rate_mg_per_h(t_s)
+        volume_ml = volume_infused_ml(self.plan, run_s)
+        bag_ml = self.plan.bag_volume_ml
         return InfusionStatus(
             t_s=t_s,
             phase=phase,
@@ -289,6 +295,9 @@ class Infusion:
             rate_ml_per_h=rate / self.plan.concentration_mg_per_ml,
             delivered_mg=self.delivered_mg(t_s),
             planned_mg=self.plan.total_mg,
+            volume_infused_ml=volume_ml,
+            bag_remaining_ml=None if bag_ml is None else max(0.0, bag_ml - volume_ml),
+            bag_empty_in_s=bag_empty_in_s(self.plan, run_s) if self._stop_t is None else None,
         )
 
     # ---- internals ------------------------------------------------------------------

@@ -40,6 +40,7 @@ def prescription_data(plan: DosePlan) -> dict:
         "basis": patient.basis.value,
         "patient_id": patient.patient_id,
         "concentration_mg_per_ml": plan.concentration_mg_per_ml,
+        "bag_volume_ml": plan.bag_volume_ml,
     }
 
 
@@ -112,6 +113,7 @@ class Session:
                 "dose_mg": round(s.dose_mg, 3),
                 "rate_mg_per_h": round(s.rate_mg_per_h, 3),
                 "rate_ml_per_h": round(s.rate_ml_per_h, 3),
+                "vtbi_ml": round(s.vtbi_ml, 3),
                 "duration_s": s.duration_s,
             }
             for s in plan.segments

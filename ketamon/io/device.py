@@ -74,9 +74,10 @@ class DeviceConnection:
         open_port: Callable[..., serial.SerialBase] = serial.serial_for_url,
         now: Callable[[], float] = time.monotonic,
         retry_s: float = 1.0,
+        parser: ProtocolParser | None = None,
     ):
         self.settings = settings
-        self.parser: ProtocolParser = make_parser(settings.protocol)
+        self.parser: ProtocolParser = parser or make_parser(settings.protocol)
         self._open_port = open_port
         self._now = now
         self._retry_s = retry_s
@@ -116,6 +117,10 @@ class DeviceConnection:
 
     def close(self) -> None:
         if self._port is not None:
+            try:  # a protocol may say goodbye (release); a dead port just closes
+                self._send(self.parser.on_close(self._now()))
+            except (serial.SerialException, OSError):
+                pass
             self._port.close()
             self._port = None
 

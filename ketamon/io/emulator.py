@@ -12,7 +12,8 @@ import logging
 import struct
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import serial
 
@@ -187,17 +188,25 @@ class GeS5Side(MonitorSide):
         return head + bytes(sub) + bytes(aux)
 
 
+def _intellivue_side(**options) -> MonitorSide:
+    from ketamon.io.emulator_intellivue import IntelliVueSide  # it builds on MonitorSide above
+
+    return IntelliVueSide(**options)
+
+
 # Protocol name -> the monitor side that `ketamon emulate --protocol NAME` plays.
-MONITOR_SIDES: dict[str, type[MonitorSide]] = {
+MONITOR_SIDES: dict[str, Callable[..., MonitorSide]] = {
     "masimo-ascii": MasimoSide,
     "ketamon-text": KetamonTextSide,
     "ge-s5": GeS5Side,
+    "intellivue": _intellivue_side,
 }
 
 
-def make_monitor_side(protocol: str) -> MonitorSide:
+def make_monitor_side(protocol: str, **options) -> MonitorSide:
+    """The side for `protocol`; `options` are that side's own (e.g. refuse_association)."""
     try:
-        return MONITOR_SIDES[protocol]()
+        return MONITOR_SIDES[protocol](**options)
     except KeyError:
         raise ValueError(f"unknown protocol {protocol!r}") from None
 
@@ -249,13 +258,14 @@ class Emulator:
         protocol: str,
         seed: int,
         nibp_interval_s: float | None = None,
+        **side_options,
     ) -> Emulator:
         """The seeded demo patient; `nibp_interval_s` replaces the protocol's cuff program."""
         session = simulated_session(resources.library, seed)
         autostart_demo(session, resources.protocols[0], 70.0)
         if nibp_interval_s is not None:
             session.source = _FixedCuff(session.source, session.t_s, nibp_interval_s)
-        emulator = cls(protocol, session)
+        emulator = cls(protocol, session, side=make_monitor_side(protocol, **side_options))
         session.on_samples.connect(emulator._collect)
         emulator._pending = []
         return emulator
@@ -292,6 +302,7 @@ class EmulatorRun:
     nibp_interval_s: float | None = None  # session seconds between cuff readings
     pull_cable_at_s: float | None = None
     pull_cable_for_s: float = 5.0
+    side_options: dict = field(default_factory=dict)  # the protocol side's own, e.g. intellivue
 
 
 def sent_json(sample: Sample) -> str:
@@ -308,7 +319,9 @@ def run_emulator(resources: ClinicalResources, run: EmulatorRun, out=None) -> in
     waits for the host's request again, as after a real reconnection.
     """
     out = out or sys.stdout
-    emulator = Emulator.demo(resources, run.protocol, run.seed, run.nibp_interval_s)
+    emulator = Emulator.demo(
+        resources, run.protocol, run.seed, run.nibp_interval_s, **run.side_options
+    )
     device = _open(run)
     if device is None:
         return 2
@@ -328,7 +341,8 @@ def run_emulator(resources: ClinicalResources, run: EmulatorRun, out=None) -> in
                 while sent_s < (time.monotonic() - start) * run.speed:
                     emulator.next_second()  # the patient lives on; nothing reaches the wire
                     sent_s += 1.0
-                emulator.side = make_monitor_side(run.protocol)  # forgets the host's request
+                # A new side forgets the host's request (and association).
+                emulator.side = make_monitor_side(run.protocol, **run.side_options)
                 printed = 0
                 device = _open(run)
                 if device is None:

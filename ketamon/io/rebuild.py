@@ -55,7 +55,19 @@ def plan_from_prescription(prescription: dict, protocols: list[Protocol]):
         sex=Sex(prescription["sex"]) if prescription.get("sex") else None,
         basis=WeightBasis(prescription.get("basis", "actual")),
     )
-    return make_plan(protocol, patient, prescription["concentration_mg_per_ml"])
+    # bag_volume_ml: absent in recordings made before the bag was asked.
+    bag_volume_ml = prescription.get("bag_volume_ml")
+    # type() rather than isinstance: True is not a volume; the chained test refuses nan and inf.
+    if bag_volume_ml is not None and not (
+        type(bag_volume_ml) in (int, float) and 0 < bag_volume_ml < float("inf")
+    ):
+        raise RebuildError(f"prescription: bag_volume_ml {bag_volume_ml!r} is not a volume in mL")
+    return make_plan(
+        protocol,
+        patient,
+        prescription["concentration_mg_per_ml"],
+        bag_volume_ml,
+    )
 
 
 def apply_command(session: Session, event: SessionEvent, protocols: list[Protocol]) -> None:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol
 
-from PySide6.QtCore import QElapsedTimer, QTimer, QUrl
+from PySide6.QtCore import QElapsedTimer, QTimer
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
@@ -24,15 +24,16 @@ from PySide6.QtWidgets import (
 )
 
 from ketamon.core.alarm_profile import Priority
-from ketamon.core.alarm_tones import PATTERNS, wav_name
+from ketamon.core.alarm_tones import PATTERNS
 from ketamon.core.central import CentralModel
 from ketamon.core.central_types import BedMessage
 from ketamon.format import mmss
+from ketamon.io.audio import ToneOutput
 from ketamon.io.net.link import LinkStatus
 from ketamon.resources import sounds_dir
 from ketamon.ui.alarm_banner import Flasher
 from ketamon.ui.central_tile import BedTile, BedTrends
-from ketamon.ui.sound import load_sound_effect_class
+from ketamon.ui.sound import select_tones
 
 PUMP_MS = 250
 COLUMNS = 3
@@ -49,12 +50,8 @@ class BedFeed(Protocol):
 class CentralSound:
     """The high-alarm pattern, at once and then every repeat interval while it sounds."""
 
-    def __init__(self, parent) -> None:
-        effect_class, self.notice = load_sound_effect_class()
-        self.effect = None
-        if effect_class is not None:
-            self.effect = effect_class(parent)
-            self.effect.setSource(QUrl.fromLocalFile(str(sounds_dir() / wav_name(Priority.HIGH))))
+    def __init__(self, tones: ToneOutput) -> None:
+        self.tones = tones
         self.plays = 0
         self._since = QElapsedTimer()
         self._sounding = False
@@ -68,8 +65,7 @@ class CentralSound:
             self._sounding = True
             self._since.start()
             self.plays += 1
-            if self.effect is not None:
-                self.effect.play()
+            self.tones.play(priority)
 
 
 class CentralWindow(QMainWindow):
@@ -81,15 +77,18 @@ class CentralWindow(QMainWindow):
         feed: BedFeed,
         site: str,
         now: Callable[[], float] = time.monotonic,
+        tones: ToneOutput | None = None,
         parent: QWidget | None = None,
     ):
+        """`tones` None: this machine's alarm sound output (tests pass their own)."""
         super().__init__(parent)
         self.model = model
         self.feed = feed
         self.now = now
         self.setWindowTitle(f"ketamon central station: {site} (read-only)")
         self.flasher = Flasher(self)
-        self.sound = CentralSound(self)
+        self.sound = CentralSound(tones if tones is not None else select_tones(sounds_dir(), self))
+        self.destroyed.connect(self.sound.tones.close)
         self.tiles: dict[str, BedTile] = {}
         self.trend_windows: list[BedTrends] = []
         self.broker = QLabel("", objectName="centralBroker")
@@ -97,8 +96,8 @@ class CentralWindow(QMainWindow):
         self.pause = QPushButton("AUDIO PAUSE", objectName="pauseAudioButton")
         self.acknowledge.clicked.connect(self._on_acknowledge)
         self.pause.clicked.connect(self._on_pause_audio)
-        self.sound_notice = QLabel("" if self.sound.effect else "NO SOUND")
-        self.sound_notice.setToolTip(self.sound.notice)
+        self.sound_notice = QLabel("" if self.sound.tones.available else "NO SOUND")
+        self.sound_notice.setToolTip(self.sound.tones.notice)
         top = QHBoxLayout()
         top.addWidget(QLabel(f"Site {site}", objectName="centralSite"))
         top.addWidget(self.broker, 1)

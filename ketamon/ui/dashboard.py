@@ -50,3 +50,4 @@ class Dashboard(QWidget):
     def stop(self) -> None:
         self.trends.redraw_timer.stop()
         self.flasher.stop()
+        self.sound.tones.close()

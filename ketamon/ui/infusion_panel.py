@@ -175,9 +175,19 @@ class InfusionPanel(QFrame):
         who = patient.patient_id or "(no ID)"
         self.patient.setText(
             f"{who}, {patient.weight_kg:g} kg, {plan.concentration_mg_per_ml:g} mg/mL. "
-            f"{plan.protocol.name}"
+            f"{plan.protocol.name}. {self._volume_text(status)}"
         )
         self.baseline.setText(self._baseline_text(snap))
+
+    @staticmethod
+    def _volume_text(status) -> str:
+        """Volume infused and what is left in the bag (CLINICAL.md §8)."""
+        text = f"Infused {status.volume_infused_ml:.1f} mL"
+        if status.bag_remaining_ml is not None:
+            text += f", bag {status.bag_remaining_ml:.1f} mL left"
+        if status.bag_empty_in_s is not None:
+            text += f", bag empty in {mmss(status.bag_empty_in_s)} of running"
+        return text
 
     def _baseline_text(self, snap: Snapshot) -> str:
         b = snap.baseline

@@ -1,13 +1,17 @@
-"""Patient setup: who, weight, bag concentration, protocol; shows doses before confirming.
+"""Patient setup: who, weight, the bag (contents and volume), protocol; shows doses,
+pump rates and VTBI before confirming.
 
 The dialog only collects input and shows what core computes (`make_plan`,
 `check_limits`). A hard limit keeps Confirm disabled; each soft limit must be
-ticked by the nurse, and those acknowledgements are kept with the session.
+ticked by the nurse, and those acknowledgements are kept with the session. The
+entry a finding is about is outlined (red hard, amber soft) with the value and the
+limit in its tooltip.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -29,7 +33,9 @@ from ketamon.core.dosing import (
     Patient,
     Sex,
     WeightBasis,
+    bag_empty_in_s,
     check_limits,
+    concentration_from_bag,
     make_plan,
     parse_positive,
 )
@@ -58,7 +64,9 @@ class SetupDialog(QDialog):
         self.sex.addItems(["—", "female", "male"])
         self.basis = QComboBox()
         self.basis.addItems([b.value for b in WeightBasis])
-        self.concentration = QLineEdit(placeholderText="mg/mL (e.g. 50 mg in 50 mL = 1)")
+        self.bag_contents = QLineEdit(placeholderText="mg")
+        self.bag_volume = QLineEdit(placeholderText="mL")
+        self.concentration = QLineEdit(placeholderText="mg/mL, or enter the bag's mg")
         self.protocol = QComboBox()
         self.protocol.addItems([p.name for p in protocols])
         self.segment_form = QFormLayout()
@@ -73,16 +81,32 @@ class SetupDialog(QDialog):
         body.addWidget(QLabel("dose on"))
         body.addWidget(self.basis)
         form.addRow("Height / sex", body)
+        bag = QHBoxLayout()
+        bag.addWidget(self.bag_contents)
+        bag.addWidget(QLabel("mg in"))
+        bag.addWidget(self.bag_volume)
+        bag.addWidget(QLabel("mL"))
+        form.addRow("Bag", bag)
         form.addRow("Concentration (mg/mL)", self.concentration)
         form.addRow("Protocol", self.protocol)
 
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["Segment", "Duration", "Dose", "mg/h", "mL/h"])
+        self.table = QTableWidget(0, 6)
+        self.table.setHorizontalHeaderLabels(
+            ["Segment", "Duration", "Dose", "mg/h", "mL/h", "VTBI mL"]
+        )
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.table.horizontalHeader().setStretchLastSection(True)
+        # Room for three segments without scrolling: every pump setting in view at once.
+        row_px = self.table.verticalHeader().defaultSectionSize()
+        self.table.setMinimumHeight(
+            self.table.horizontalHeader().sizeHint().height() + 3 * row_px + 6
+        )
         self.total = QLabel("", objectName="big")
+        self.total.setWordWrap(True)
+        self.bag_note = QLabel("", objectName="caption")
+        self.bag_note.setWordWrap(True)
         self.error = QLabel("", objectName="error")
         self.error.setWordWrap(True)
         self.limits_box = QVBoxLayout()
@@ -99,11 +123,19 @@ class SetupDialog(QDialog):
         layout.addLayout(self.segment_form)
         layout.addWidget(self.table)
         layout.addWidget(self.total)
+        layout.addWidget(self.bag_note)
         layout.addWidget(self.error)
         layout.addLayout(self.limits_box)
         layout.addWidget(self.buttons)
 
-        for edit in (self.patient_id, self.weight, self.height, self.concentration):
+        for edit in (
+            self.patient_id,
+            self.weight,
+            self.height,
+            self.bag_contents,
+            self.bag_volume,
+            self.concentration,
+        ):
             edit.textChanged.connect(self._on_input_changed)
         for combo in (self.sex, self.basis):
             combo.currentIndexChanged.connect(self._on_input_changed)
@@ -121,9 +153,11 @@ class SetupDialog(QDialog):
             dose = QLineEdit(f"{seg.dose:g}")
             duration = QLineEdit(f"{seg.duration_min:g}")
             duration.setReadOnly(not seg.duration_adjustable)
-            duration.setToolTip(
-                f"up to {seg.max_duration_min:g} min" if seg.duration_adjustable else "fixed"
+            duration.setProperty(
+                "baseTip",
+                f"up to {seg.max_duration_min:g} min" if seg.duration_adjustable else "fixed",
             )
+            duration.setToolTip(duration.property("baseTip"))
             for edit in (dose, duration):
                 edit.textChanged.connect(self._on_input_changed)
             row = QHBoxLayout()
@@ -135,9 +169,32 @@ class SetupDialog(QDialog):
             self.segment_fields.append((dose, duration))
         self._on_input_changed()
 
-    def _read(self) -> tuple[Protocol, Patient, float]:
+    def _read_bag(self) -> tuple[float, float]:
+        """(concentration mg/mL, bag volume mL) from the bag's contents or its concentration.
+
+        The nurse gives the bag's mg (safer: the label says "50 mg in 50 mL") or its
+        mg/mL; given both, they must agree, so a slip in one is caught by the other.
+        """
+        volume_ml = parse_positive(self.bag_volume.text(), "Bag volume", "mL")
+        contents_text = self.bag_contents.text().strip()
+        conc_text = self.concentration.text().strip()
+        if not contents_text and not conc_text:
+            raise InputError("Enter the bag's contents (mg) or its concentration (mg/mL).")
+        conc = parse_positive(conc_text, "Concentration", "mg/mL") if conc_text else None
+        if contents_text:
+            contents_mg = parse_positive(contents_text, "Bag contents", "mg")
+            from_bag = concentration_from_bag(contents_mg, volume_ml)
+            if conc is not None and abs(conc - from_bag) > 0.01 * from_bag:
+                raise InputError(
+                    f"Bag {contents_mg:g} mg in {volume_ml:g} mL is {from_bag:.3g} mg/mL, "
+                    f"but the concentration entered is {conc:g} mg/mL: correct one of them."
+                )
+            conc = from_bag
+        return conc, volume_ml
+
+    def _read(self) -> tuple[Protocol, Patient, float, float]:
         weight_kg = parse_positive(self.weight.text(), "Weight", "kg")
-        conc = parse_positive(self.concentration.text(), "Concentration", "mg/mL")
+        conc, bag_volume_ml = self._read_bag()
         height = self.height.text().strip()
         height_cm = parse_positive(height, "Height", "cm") if height else None
         sex = {"female": Sex.FEMALE, "male": Sex.MALE}.get(self.sex.currentText())
@@ -159,24 +216,26 @@ class SetupDialog(QDialog):
                     f"{seg.max_duration_min:g} min."
                 )
             protocol = protocol.with_segment(i, dose=dose, duration_min=duration)
-        return protocol, patient, conc
+        return protocol, patient, conc, bag_volume_ml
 
     def _on_input_changed(self, *_args) -> None:
         self.plan = None
         self._clear_limits()
         try:
-            protocol, patient, conc = self._read()
-            plan = make_plan(protocol, patient, conc)
+            protocol, patient, conc, bag_volume_ml = self._read()
+            plan = make_plan(protocol, patient, conc, bag_volume_ml)
         except InputError as exc:
             self.error.setText(str(exc))
             self.table.setRowCount(0)
             self.total.setText("")
+            self.bag_note.setText("")
             self._update_confirm()
             return
         self.error.setText("")
         self.plan = plan
         self._show_plan(plan)
         for finding in check_limits(plan, self._library):
+            self._highlight(finding)
             if finding.level is LimitLevel.HARD:
                 label = QLabel("⛔ " + finding.message, objectName="error")
                 label.setWordWrap(True)
@@ -203,6 +262,7 @@ class SetupDialog(QDialog):
                 f"{seg.dose_mg:.1f} mg",
                 f"{seg.rate_mg_per_h:.1f}",
                 f"{seg.rate_ml_per_h:.1f}",
+                f"{seg.vtbi_ml:.1f}",
             )
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
@@ -212,13 +272,72 @@ class SetupDialog(QDialog):
             f"{plan.infusion_s / 60:g} min (dosing weight {plan.dosing_weight_kg:.1f} kg), "
             f"then {plan.protocol.observation_min:g} min observation"
         )
+        left_ml = plan.bag_volume_ml - plan.total_ml
+        holds = (
+            f"holds the plan, {left_ml:.1f} mL left at the end"
+            if left_ml >= 0
+            else f"runs out after {(bag_empty_in_s(plan, 0.0) or 0.0) / 60:.0f} min of infusion"
+        )
+        self.bag_note.setText(
+            f"Bag {plan.bag_contents_mg:.3g} mg in {plan.bag_volume_ml:g} mL = "
+            f"{plan.concentration_mg_per_ml:.3g} mg/mL: {holds}"
+        )
+
+    def limit_widgets(self, key: str) -> list[QWidget]:
+        """The entries a finding with `key` is about (see `check_limits` for the keys)."""
+        head, _, quantity = key.partition(".")
+        if key == "weight_kg":
+            return [self.weight]
+        if key == "concentration_mg_per_ml" or quantity == "rate_ml_per_h":
+            return [w for w in (self.bag_contents, self.concentration) if w.text().strip()]
+        if key == "bag.volume_ml":
+            return [self.bag_volume]
+        if head.startswith("segment") and head[7:].isdigit():
+            dose, duration = self.segment_fields[int(head[7:])]
+            return [duration] if quantity == "duration_min" else [dose]
+        return [self.total]
+
+    def _highlight(self, finding: LimitFinding) -> None:
+        """Outline the entry beyond the limit; its tooltip says the value and the limit."""
+        for widget in self.limit_widgets(finding.key):
+            if widget.property("limit") != LimitLevel.HARD.value:
+                widget.setProperty("limit", finding.level.value)
+            tips = [t for t in (widget.toolTip(), finding.message) if t]
+            widget.setToolTip("\n".join(tips))
+            widget.style().unpolish(widget)
+            widget.style().polish(widget)
+        if finding.key.endswith("rate_ml_per_h"):
+            row = int(finding.key.split(".")[0][7:])
+            cell = self.table.item(row, 4)
+            cell.setBackground(QColor("#a01010" if finding.level is LimitLevel.HARD else "#8a6a00"))
+            cell.setToolTip(finding.message)
 
     def _clear_limits(self) -> None:
         self._soft_checks = []
+        for widget in self._limit_targets():
+            if widget.property("limit"):
+                widget.setProperty("limit", "")
+                widget.setToolTip(widget.property("baseTip") or "")
+                widget.style().unpolish(widget)
+                widget.style().polish(widget)
         while self.limits_box.count():
             item = self.limits_box.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
+            widget = item.widget()
+            if widget is not None:
+                # Unparent now: a stale finding must not linger until the event loop runs.
+                widget.setParent(None)
+                widget.deleteLater()
+
+    def _limit_targets(self) -> list[QWidget]:
+        fields = [w for pair in self.segment_fields for w in pair]
+        return [
+            self.weight,
+            self.bag_contents,
+            self.bag_volume,
+            self.concentration,
+            self.total,
+            *fields,
+        ]
 
     def _update_confirm(self, *_args) -> None:
         ok = (

@@ -100,7 +100,10 @@ def test_ten_fold_weight_slip_is_a_hard_limit(loading_protocol, library):
 
 def test_ten_fold_dose_slip_is_a_hard_limit(loading_protocol, library):
     plan = make_plan(loading_protocol.with_segment(0, dose=5.0), Patient(70.0), 1.0)
-    assert _levels(plan, library) == {"segment0.dose": LimitLevel.HARD}
+    levels = _levels(plan, library)
+    assert levels["segment0.dose"] is LimitLevel.HARD
+    assert levels["segment0.mg_per_kg_per_h"] is LimitLevel.HARD  # 7.5 mg/kg/h
+    assert levels["total.mg_per_kg_actual"] is LimitLevel.HARD  # 5 mg/kg in the session
 
 
 def test_soft_limits(loading_protocol, maintenance_protocol, library):
@@ -119,7 +122,10 @@ def test_hard_limits_on_concentration_and_maintenance(maintenance_protocol, libr
     plan = make_plan(maintenance_protocol, Patient(70.0), 50.0)
     assert _levels(plan, library) == {"concentration_mg_per_ml": LimitLevel.HARD}
     plan = make_plan(maintenance_protocol.with_segment(1, duration_min=7 * 60), Patient(70), 1.0)
-    assert _levels(plan, library) == {"segment1.duration_min": LimitLevel.HARD}
+    assert _levels(plan, library) == {
+        "segment1.duration_min": LimitLevel.HARD,
+        "total.mg_per_kg_actual": LimitLevel.SOFT,  # 0.5 + 1.4 mg/kg
+    }
 
 
 def test_default_prescription_at_70kg_is_within_every_limit(plan_70kg, library):
@@ -128,8 +134,10 @@ def test_default_prescription_at_70kg_is_within_every_limit(plan_70kg, library):
 
 def test_limit_messages_name_the_limit(loading_protocol, library):
     plan = make_plan(loading_protocol.with_segment(0, dose=5.0), Patient(70.0), 1.0)
-    (finding,) = check_limits(plan, library)
+    by_key = {f.key: f for f in check_limits(plan, library)}
+    finding = by_key["segment0.dose"]
     assert finding.message == (
         "Loading dose 5 mg/kg is above the hard limit of 1 mg/kg: cannot be used"
     )
+    assert (finding.value, finding.limit) == (5.0, 1.0)
     assert not math.isnan(finding.value)

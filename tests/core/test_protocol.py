@@ -27,6 +27,12 @@ def test_bundled_protocols_load_default_first():
     assert maintenance.segments[1].basis is DoseBasis.MG_PER_KG_PER_H
     assert maintenance.segments[1].duration_adjustable
     assert maintenance.segments[1].max_duration_min == 360
+    # Esketamine's label asks for 2 h of observation (CLINICAL.md §2, §9).
+    two_hours = next(p for p in protocols if p.id == "ketamine-loading-2h-observation")
+    assert two_hours.observation_min == 120
+    assert [(s.basis, s.dose, s.duration_min) for s in two_hours.segments] == [
+        (DoseBasis.MG_PER_KG, 0.5, 40)
+    ]
 
 
 def test_a_new_protocol_needs_no_code(tmp_path):
@@ -79,7 +85,7 @@ def test_drug_library_refuses_soft_outside_hard(tmp_path):
     path = tmp_path / "lib.toml"
     path.write_text(
         'drug = "k"\n[weight_kg]\nsoft_max = 300\nhard_max = 250\n'
-        "[concentration_mg_per_ml]\nhard_max = 10\n[roles.loading]\ndose_hard_max = 1\n"
+        "[concentration_mg_per_ml]\nhard_max = 10\n[roles.loading.mg_per_kg]\nhard_max = 1\n"
     )
     with pytest.raises(ConfigError, match="weight_kg.soft_max: lies outside the hard limits"):
         load_drug_library(path)

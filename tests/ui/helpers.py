@@ -16,6 +16,7 @@ def click(qtbot, button) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
-def fill_setup(qtbot, dialog, weight="70", concentration="1") -> None:
+def fill_setup(qtbot, dialog, weight="70", concentration="1", bag_volume_ml="100") -> None:
     type_into(qtbot, dialog.weight, weight)
     type_into(qtbot, dialog.concentration, concentration)
+    type_into(qtbot, dialog.bag_volume, bag_volume_ml)

@@ -190,3 +190,32 @@ def test_a_higher_priority_sounds_at_once(window):
     assert (sound.playing, sound.plays) == (Priority.HIGH, 2)
     window.actions.request_acknowledge()
     assert sound.playing is None
+
+
+def test_alarm_sound_plays_the_high_tone_through_miniaudio(qtbot, window):
+    import miniaudio
+
+    from ketamon.io.audio import MiniaudioTones
+    from ketamon.resources import sounds_dir
+    from ketamon.ui.sound import AlarmSound
+
+    tones = MiniaudioTones(sounds_dir(), backends=[miniaudio.Backend.NULL])
+    sound = AlarmSound(window.model, window, tones=tones)
+    assert sound.available and sound.notice == ""
+    start_infusion(window)
+    cuff(window, 186, 112)
+    assert sound.playing is Priority.HIGH
+    qtbot.waitUntil(lambda: tones.frames_played[Priority.HIGH] > 0, timeout=3000)
+    tones.close()
+
+
+def test_select_tones_without_a_working_backend_says_no_sound_with_the_reason(window):
+    import miniaudio
+
+    from ketamon.resources import sounds_dir
+    from ketamon.ui.sound import select_tones
+
+    tones = select_tones(sounds_dir(), window, backends=[miniaudio.Backend.WEBAUDIO])
+    assert not tones.available
+    assert tones.notice.startswith("Sound unavailable (no audio output device; miniaudio: ")
+    assert tones.notice.endswith(": visual alarms only")

@@ -62,6 +62,7 @@ def test_a_whole_session_as_the_nurse_drives_it(qtbot, window):
     advance(window, 25 * MIN)
     assert panel.remaining.text() == "20:00"
     assert panel.dose.text() == "17.5 / 35.0 mg"
+    assert panel.patient.text().endswith("Infused 17.5 mL, bag 82.5 mL left")  # 100 mL bag
     tiles = window.dashboard.numerics.tiles
     assert tiles[next(iter(tiles))].value.text().isdigit()  # HR shows a number
 

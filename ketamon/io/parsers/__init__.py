@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ketamon.io.parsers.base import Frame, LineParser, ParserStats, ProtocolParser
 from ketamon.io.parsers.ge_s5 import GeS5Parser
+from ketamon.io.parsers.intellivue import IntelliVueParser
 from ketamon.io.parsers.ketamon_text import KetamonTextParser
 from ketamon.io.parsers.masimo import MasimoAsciiParser
 
@@ -11,6 +12,7 @@ PARSERS: dict[str, type[ProtocolParser]] = {
     MasimoAsciiParser.name: MasimoAsciiParser,
     KetamonTextParser.name: KetamonTextParser,
     GeS5Parser.name: GeS5Parser,
+    IntelliVueParser.name: IntelliVueParser,
 }
 
 

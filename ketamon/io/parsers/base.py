@@ -76,6 +76,10 @@ class ProtocolParser:
         """Why the link is dead although the port is open (no answer), or None."""
         return None
 
+    def on_close(self, now_s: float) -> bytes:
+        """The port is about to close: bytes to send first (e.g. a release), or b""."""
+        return b""
+
 
 class LineParser(ProtocolParser):
     """Splits a byte stream into CR LF lines and hands each to `parse_line`."""
