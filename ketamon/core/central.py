@@ -7,7 +7,8 @@ to `on_change`. Read-only: nothing here can command a bedside.
 - A bed's active alarms follow its alarm events (queued at the bedside, so none is
   lost while the broker is away); until the first event arrives, the retained state's.
 - A bed not heard for `offline_after_s` (6 s: three missed 2-s heartbeats), or whose
-  last will arrives, is OFFLINE: a technical alarm of the central station.
+  last will arrives, is OFFLINE: a technical alarm of the central station. A bed that
+  said goodbye (its session closed) is shown closed, without an alarm.
 - Audio sounds for high-priority alarms only, with the central's own acknowledge
   (silences the alarms sounding now) and pause (all audio, `audio_pause_s`).
 """
@@ -20,6 +21,7 @@ from ketamon.core.alarm_profile import Priority
 from ketamon.core.central_types import (
     AlarmRecord,
     BedAlarm,
+    BedClosed,
     BedMessage,
     BedOffline,
     BedState,
@@ -51,6 +53,7 @@ class BedView:
     alarms: dict[str, BedAlarm] = field(default_factory=dict)
     last_seq: dict[tuple[str, str], int] = field(default_factory=dict)
     holes: int = 0  # sequence numbers never received (should stay 0)
+    closed: bool = False  # ended cleanly: shown as closed, never OFFLINE
     from_events: bool = False
 
     def active_alarms(self) -> list[BedAlarm]:
@@ -90,6 +93,7 @@ class CentralModel:
             bed = self.beds[message.bed] = BedView(message.bed, now_s)
         bed.heard_s = now_s
         bed.offline = isinstance(message, BedOffline)
+        bed.closed = isinstance(message, BedClosed)
         if isinstance(message, BedState):
             bed.state = message
         elif isinstance(message, VitalsBatch):
@@ -103,14 +107,15 @@ class CentralModel:
         elif isinstance(message, AlarmRecord):
             if self._is_new(bed, "alarms", message.run, message.seq):
                 self._apply_alarm(bed, message)
-        elif not isinstance(message, Heartbeat | BedOffline):
+        elif not isinstance(message, Heartbeat | BedOffline | BedClosed):
             raise TypeError(f"not a bed message: {message!r}")
         self.on_change.emit(bed.bed)
 
     def tick(self, now_s: float) -> None:
         """Mark beds OFFLINE that have not been heard for `offline_after_s`."""
         for bed in self.beds.values():
-            if not bed.offline and now_s - bed.heard_s > self.offline_after_s:
+            silent = now_s - bed.heard_s > self.offline_after_s
+            if not bed.offline and not bed.closed and silent:
                 bed.offline = True
                 self.on_change.emit(bed.bed)
         if self._audio_paused_until_s is not None and now_s >= self._audio_paused_until_s:

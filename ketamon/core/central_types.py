@@ -69,9 +69,16 @@ class Heartbeat:
 
 @dataclass(frozen=True)
 class BedOffline:
-    """The broker's last will for a bed, or its clean goodbye."""
+    """The broker's last will for a bed: it vanished without saying goodbye."""
 
     bed: str
 
 
-BedMessage = BedState | VitalsBatch | AlarmRecord | Heartbeat | BedOffline
+@dataclass(frozen=True)
+class BedClosed:
+    """The bedside ended cleanly (its session closed): not monitored, and not an alarm."""
+
+    bed: str
+
+
+BedMessage = BedState | VitalsBatch | AlarmRecord | Heartbeat | BedOffline | BedClosed

@@ -71,7 +71,8 @@ class BedTile(QFrame):
     def show_view(self, view: BedView) -> None:
         self._view = view
         state = view.state
-        self.phase.setText(state.phase if state else "waiting for the bed's state")
+        phase = state.phase if state else "waiting for the bed's state"
+        self.phase.setText(f"{phase} (session closed)" if view.closed else phase)
         left = state.time_left_s if state else None
         self.time_left.setText(f"{mmss(left)} left" if left is not None else "")
         for vital in (Vital.HR, Vital.SPO2):

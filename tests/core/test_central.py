@@ -81,3 +81,14 @@ def test_vitals_keep_the_latest_and_the_trend():
     assert bed.latest[Vital.HR] == (2.0, 71.0)
     assert bed.age_s(Vital.HR) == 10.0
     assert bed.trends[Vital.HR] == [(1.0, 70.0), (2.0, 71.0)]
+
+
+def test_a_bed_that_closed_cleanly_is_not_an_alarm():
+    from ketamon.core.central_types import BedClosed
+
+    model = CentralModel()
+    model.apply(Heartbeat("b1"), 0.0)
+    model.apply(BedClosed("b1"), 1.0)
+    model.tick(60.0)
+    assert model.beds["b1"].closed and not model.beds["b1"].offline
+    assert model.beds["b1"].highest_alarm() is None

@@ -5,7 +5,7 @@ Topics under `ketamon/<site>/<bed>/`:
 - `vitals`    each batch of samples, QoS 1, queued on disk while the broker is away
 - `alarms`    each alarm event in the headless JSON format, QoS 1, queued likewise
 - `heartbeat` every 2 s of wall time, QoS 0, never queued (a stale heartbeat means nothing)
-- `status`    retained "online"; the broker's last will sets "offline"
+- `status`    retained "online"; the broker's last will sets "offline"; a clean exit "closed"
 
 Queued payloads carry `run` (one per bedside process) and `seq` (1, 2, ... per topic
 and run) so the central can drop repeats (QoS 1 is at-least-once) and see holes.
@@ -20,6 +20,7 @@ from ketamon.core.alarm_profile import Priority
 from ketamon.core.central_types import (
     AlarmRecord,
     BedAlarm,
+    BedClosed,
     BedMessage,
     BedOffline,
     BedState,
@@ -33,6 +34,7 @@ ROOT = "ketamon"
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 OFFLINE = b"offline"
 ONLINE = b"online"
+CLOSED = b"closed"
 
 
 class MessageError(ValueError):
@@ -120,7 +122,9 @@ def decode(topic_name: str, payload: bytes) -> BedMessage | None:
         return None
     bed, leaf = parts[2], parts[3]
     if leaf == "status":
-        return BedOffline(bed) if payload == OFFLINE else Heartbeat(bed)
+        if payload == OFFLINE:
+            return BedOffline(bed)
+        return BedClosed(bed) if payload == CLOSED else Heartbeat(bed)
     if leaf == "heartbeat":
         return Heartbeat(bed)
     try:

@@ -19,6 +19,7 @@ import paho.mqtt.client as mqtt
 
 from ketamon.io.net.link import LinkState, LinkStatus, backoff_s
 from ketamon.io.net.mqtt_messages import (
+    CLOSED,
     OFFLINE,
     ONLINE,
     heartbeat_payload,
@@ -92,7 +93,7 @@ class MqttPublisher:
 
     def close(self, drain_s: float = 5.0) -> None:
         """Send what is queued for up to `drain_s` (not while the broker is away),
-        say goodbye, stop. The rest stays on disk for the next start."""
+        say goodbye ("closed"), stop. The rest stays on disk for the next start."""
         deadline = time.monotonic() + drain_s
         while len(self.outbox) and self.link.worth_waiting() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -132,7 +133,7 @@ class MqttPublisher:
                     self._lost(f"broker connection lost ({mqtt.error_string(rc)})")
                 time.sleep(LOOP_S)
         if self._connected:
-            self._client.publish(self._topic("status"), OFFLINE, qos=1, retain=True)
+            self._client.publish(self._topic("status"), CLOSED, qos=1, retain=True)
             self._client.loop(timeout=0.2)
             self._client.disconnect()
 

@@ -65,7 +65,9 @@ def test_three_bedsides_at_max_speed_reach_the_central_in_order(broker, tmp_path
 
         def complete():
             return all(
-                bed in model.beds and len(model.beds[bed].alarm_events) >= len(printed[bed])
+                bed in model.beds
+                and len(model.beds[bed].alarm_events) >= len(printed[bed])
+                and model.beds[bed].closed  # a clean exit says goodbye: no OFFLINE alarm
                 for bed in beds
             )
 
@@ -74,6 +76,8 @@ def test_three_bedsides_at_max_speed_reach_the_central_in_order(broker, tmp_path
             assert received_alarms(model, bed) == printed[bed]
             assert model.beds[bed].holes == 0
             assert model.beds[bed].state is not None
+            assert model.beds[bed].state.patient_id is None  # not allowed by default
+            assert not model.beds[bed].offline
     finally:
         subscriber.close()
         for p in processes.values():
