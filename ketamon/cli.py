@@ -15,7 +15,7 @@ from ketamon.cli_net import (
     export_network,
     net_plan,
 )
-from ketamon.core.config import ConfigError
+from ketamon.core.config import ConfigError, check_number
 from ketamon.io.parsers import PARSERS
 from ketamon.resources_loading import load_clinical_resources
 
@@ -27,26 +27,35 @@ DESCRIPTION = (
 )
 
 
+def _number(lo: float, hi: float, integer: bool = False, above_lo: bool = False):
+    """An argparse type: a finite number in [lo, hi] ((lo, hi] with above_lo), by check_number."""
+
+    def parse(text: str) -> float | int:
+        try:
+            low = None if above_lo else lo
+            value = check_number(text, "argument", "value", low, hi, integer=integer)
+        except ConfigError as exc:
+            raise argparse.ArgumentTypeError(f"{exc.reason}") from None
+        if above_lo and value <= lo:
+            raise argparse.ArgumentTypeError(f"must be greater than {lo:g} (got {text})")
+        return int(value) if integer else value
+
+    parse.__name__ = "number"  # argparse names the type in its message
+    return parse
+
+
+_positive = _number(0, 1e6, above_lo=True)
+_seed = _number(0, 2**32 - 1, integer=True)
+_baud = _number(50, 4_000_000, integer=True)
+_weight_kg = _number(0, 1000, above_lo=True)  # the drug library's limits are checked after
+_quit_after_s = _number(0, 7 * 24 * 3600, above_lo=True)  # at most a week of wall time
+_time_s = _number(0, 7 * 24 * 3600)
+
+
 def _speed(text: str) -> float | None:
     if text == "max":
         return None  # as fast as the machine goes (headless)
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"speed must be a number (got {text!r})") from None
-    if not 0 < value <= 10000:
-        raise argparse.ArgumentTypeError("speed must be between 0 and 10000")
-    return value
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be greater than 0 (got {text})")
-    return value
+    return _number(0, 10000, above_lo=True)(text)
 
 
 def _baseline(text: str) -> tuple[float, float, float | None]:
@@ -96,11 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(default 1); 'max' runs as fast as possible (headless only)",
     )
     parser.add_argument(
-        "--seed", type=int, default=1, help="seed of the simulated patient (default 1)"
+        "--seed", type=_seed, default=1, help="seed of the simulated patient (default 1)"
     )
     parser.add_argument(
         "--weight",
-        type=_positive,
+        type=_weight_kg,
         default=70.0,
         help="patient weight in kg for --autostart (default 70)",
     )
@@ -119,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--quit-after",
-        type=_positive,
+        type=_quit_after_s,
         metavar="S",
         help="exit cleanly after S wall-clock seconds",
     )
@@ -139,13 +148,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="read vitals from the monitor on this serial port (e.g. /dev/ttyUSB0, COM3)",
     )
     parser.add_argument(
+        "--allow-port-url",
+        action="store_true",
+        help="let --port be a pyserial URL (socket://, rfc2217://, loop://; for test rigs "
+        "only: spy:// and others can open network connections or write files)",
+    )
+    parser.add_argument(
         "--protocol",
         choices=sorted(PARSERS),
         default="masimo-ascii",
         help="the monitor's protocol (default masimo-ascii)",
     )
     parser.add_argument(
-        "--baud", type=int, help="serial speed (default: the protocol's, e.g. 9600)"
+        "--baud", type=_baud, help="serial speed (default: the protocol's, e.g. 9600)"
     )
     parser.add_argument(
         "--scenario",
@@ -177,6 +192,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def check_port_argument(port: str, allow_url: bool) -> str | None:
+    """Why `port` is refused, or None. Only device paths unless pyserial URLs are allowed.
+
+    pyserial opens URLs such as socket://host:port (a network connection) or
+    spy://...?file=PATH (writes a file); a bedside app must not do that by accident.
+    """
+    if "://" in port and not allow_url:
+        return f"--port {port!r} is a URL, not a serial device; use --allow-port-url for test rigs"
+    return None
+
+
+def check_weight(weight_kg: float, resources) -> None:
+    """The drug library's weight limits, as setup would apply them (ConfigError if outside)."""
+    finding = resources.library.weight_kg.check("weight_kg", weight_kg)
+    if finding is not None:
+        raise ConfigError("--weight", "", finding.message)
+
+
 def build_emulate_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ketamon emulate",
@@ -185,11 +218,11 @@ def build_emulate_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--port", required=True, metavar="DEVICE", help="port to write to")
     parser.add_argument("--protocol", choices=sorted(PARSERS), required=True)
-    parser.add_argument("--seed", type=int, default=1, help="simulated patient (default 1)")
+    parser.add_argument("--seed", type=_seed, default=1, help="simulated patient (default 1)")
     parser.add_argument("--speed", type=_speed, default=1.0, help="session-time speed")
-    parser.add_argument("--baud", type=int, help="serial speed (default: the protocol's)")
+    parser.add_argument("--baud", type=_baud, help="serial speed (default: the protocol's)")
     parser.add_argument(
-        "--duration", type=_positive, metavar="S", help="stop after S wall-clock seconds"
+        "--duration", type=_quit_after_s, metavar="S", help="stop after S wall-clock seconds"
     )
     parser.add_argument(
         "--nibp-interval",
@@ -268,10 +301,10 @@ def build_review_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--zero-is-missing", action="store_true", help="CSV only: a 0 means 'not connected'"
     )
-    parser.add_argument("--weight", type=_positive, help="CSV only: weight in kg for an infusion")
+    parser.add_argument("--weight", type=_weight_kg, help="CSV only: weight in kg for an infusion")
     parser.add_argument(
         "--infusion-start",
-        type=float,
+        type=_time_s,
         metavar="S",
         help="CSV only: place the default protocol's infusion starting at S seconds",
     )
@@ -303,6 +336,7 @@ def export_recording(path: Path, summary: dict, csv_dir: str | None, pdf: str | 
 
 
 def review(argv: list[str]) -> int:
+    from ketamon.io.csv_import import CsvImportError
     from ketamon.io.net.recording_export import ExportError
     from ketamon.io.rebuild import RebuildError
     from ketamon.io.recording import RecordingError
@@ -337,7 +371,15 @@ def review(argv: list[str]) -> int:
             summary = review_recording(path, resources)
             export_recording(path, summary, args.export_csv, args.report)
             export_network(path, resources, args)
-    except (ConfigError, RecordingError, ReviewError, RebuildError, ExportError, OSError) as exc:
+    except (
+        ConfigError,
+        RecordingError,
+        ReviewError,
+        RebuildError,
+        CsvImportError,
+        ExportError,
+        OSError,
+    ) as exc:
         log.error("%s", exc)
         return 2
     sys.stdout.write((to_json(summary) if args.json else format_text(summary)) + "\n")
@@ -366,6 +408,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--screenshot needs --quit-after")
     if args.speed is None and not args.headless:
         parser.error("--speed max needs --headless")
+    if args.port:
+        problem = check_port_argument(args.port, args.allow_port_url)
+        if problem:
+            parser.error(problem)
     try:
         resources = load_clinical_resources(
             Path(args.alarm_profile) if args.alarm_profile else None
@@ -375,13 +421,15 @@ def main(argv: list[str] | None = None) -> int:
             from ketamon.resources import scenarios_dir
 
             args.scenario = find_scenario(args.scenario, scenarios_dir())
+        if args.autostart and not args.scenario:
+            check_weight(args.weight, resources)
         args.net = net_plan(parser, args)
     except ConfigError as exc:
         log.error("cannot start: %s", exc)
         if not args.headless:
             from ketamon.ui.app import show_startup_error
 
-            show_startup_error(str(exc))
+            show_startup_error(str(exc), args.quit_after)
         return 2
     if args.headless:
         from ketamon.headless import run_headless

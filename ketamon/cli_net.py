@@ -89,6 +89,19 @@ def export_network(path: Path, resources, args: argparse.Namespace) -> None:
             log.info("FHIR server answered HTTP %d", post_bundle(args.fhir_url, bundle))
 
 
+def _quit_after_s(text: str) -> float:
+    """Wall seconds, more than 0 and at most a week (checked like every number)."""
+    from ketamon.core.config import ConfigError, check_number
+
+    try:
+        value = check_number(text, "argument", "--quit-after", 0, 7 * 24 * 3600)
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(exc.reason) from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0 (got {text})")
+    return value
+
+
 def build_central_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ketamon central",
@@ -99,7 +112,7 @@ def build_central_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--mqtt-config", metavar="FILE", help="TOML with the broker username/password/CA"
     )
-    parser.add_argument("--quit-after", type=float, metavar="S", help="close after S seconds")
+    parser.add_argument("--quit-after", type=_quit_after_s, metavar="S", help="close after S s")
     parser.add_argument("--screenshot", metavar="PNG", help="save the window at --quit-after")
     return parser
 
@@ -113,8 +126,6 @@ def central(argv: list[str]) -> int:
 
     parser = build_central_parser()
     args = parser.parse_args(argv)
-    if args.quit_after is not None and not args.quit_after > 0:
-        parser.error("--quit-after must be greater than 0")
     try:
         target = parse_mqtt_url(args.mqtt, check_name("site", args.site), "central")
     except ValueError as exc:

@@ -22,10 +22,12 @@ from ketamon.core.infusion import Phase
 from ketamon.core.session import Session, SessionEvent
 from ketamon.core.simulation import autostart_demo, scenario_session, simulated_session
 from ketamon.core.simulator import PatientProfile
+from ketamon.io.data_dir import data_dir_problem
 from ketamon.io.device import port_settings
 from ketamon.io.device_feed import DeviceFeed
 from ketamon.io.device_thread import DeviceThread
 from ketamon.io.net.bedside_links import BedsideLinks, NetPlan, start_links
+from ketamon.io.port_lock import port_problem
 from ketamon.io.session_recorder import SessionRecorder
 from ketamon.paths import default_data_dir
 from ketamon.resources_loading import ClinicalResources
@@ -53,6 +55,18 @@ def alarm_json(event: SessionEvent) -> str:
             "detail": data.get("detail"),
         }
     )
+
+
+def storage_warning(problem: str) -> dict:
+    """The JSON line a headless run prints at once when recordings cannot be saved."""
+    return {
+        "t_s": 0.0,
+        "event": "warning",
+        "priority": "medium",
+        "condition": "RECORDING FAILED",
+        "kind": "technical",
+        "detail": problem,
+    }
 
 
 def start_demo_session(
@@ -161,6 +175,9 @@ def run_headless(
         log.error("--headless needs --autostart: there is no nurse to set up the session")
         return 2
     settings = port_settings(args)
+    if settings is not None and (problem := port_problem(settings.port)):
+        log.error("cannot start: %s", problem)
+        return 2
     data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
     scenario = getattr(args, "scenario", None)
     if settings is not None:
@@ -172,6 +189,11 @@ def run_headless(
         session = simulated_session(
             resources.library, args.seed, profile=profile, alarm_profile=resources.alarm_profile
         )
+    if problem := data_dir_problem(data_dir):
+        # Said at once, before the session starts; RECORDING FAILED follows once armed.
+        log.error("%s", problem)
+        out.write(json.dumps(storage_warning(problem)) + "\n")
+        out.flush()
     recorder = SessionRecorder(session, data_dir, recording_meta(args, resources))
 
     def on_event(event: SessionEvent) -> None:

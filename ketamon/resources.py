@@ -21,6 +21,10 @@ def drug_library_path() -> Path:
     return resources_dir() / "drug_library.toml"
 
 
+def artefact_rules_path() -> Path:
+    return resources_dir() / "artefact_rules.toml"
+
+
 def styles_dir() -> Path:
     return resources_dir() / "styles"
 

@@ -6,9 +6,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ketamon.core.alarm_profile import AlarmProfile, load_alarm_profile
+from ketamon.core.artefact import ArtefactRules, load_artefact_rules
 from ketamon.core.limits import DrugLibrary, load_drug_library
 from ketamon.core.protocol import Protocol, load_protocols
-from ketamon.resources import alarm_profiles_dir, drug_library_path, protocols_dir
+from ketamon.resources import (
+    alarm_profiles_dir,
+    artefact_rules_path,
+    drug_library_path,
+    protocols_dir,
+)
 
 
 @dataclass(frozen=True)
@@ -18,6 +24,7 @@ class ClinicalResources:
     protocols: list[Protocol]
     library: DrugLibrary
     alarm_profile: AlarmProfile
+    artefact_rules: ArtefactRules = ArtefactRules()  # resources/artefact_rules.toml
 
 
 def load_clinical_resources(alarm_profile_path: Path | None = None) -> ClinicalResources:
@@ -27,4 +34,5 @@ def load_clinical_resources(alarm_profile_path: Path | None = None) -> ClinicalR
         protocols=load_protocols(protocols_dir()),
         library=load_drug_library(drug_library_path()),
         alarm_profile=load_alarm_profile(path),
+        artefact_rules=load_artefact_rules(artefact_rules_path()),
     )

@@ -6,7 +6,6 @@ from the recorded samples and the nurse's commands (io/rebuild.py).
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 from dataclasses import dataclass, field
@@ -16,8 +15,9 @@ from ketamon.core.baseline import Baseline
 from ketamon.core.dosing import Patient, make_plan
 from ketamon.core.infusion import Phase
 from ketamon.core.session import Session, SessionEvent
-from ketamon.core.vitals import NibpReading, Sample, Vital, is_plausible
+from ketamon.core.vitals import NibpReading, Sample, Vital
 from ketamon.format import mmss
+from ketamon.io.csv_import import CsvImportError, CsvSamples, read_csv_samples
 from ketamon.io.rebuild import replay
 from ketamon.io.recording import Recording
 from ketamon.resources_loading import ClinicalResources
@@ -69,49 +69,6 @@ def parse_columns(text: str) -> dict[Vital, str]:
     return mapping
 
 
-def read_csv_samples(
-    path: Path, columns: dict[Vital, str], zero_is_missing: bool, time_column: str = "time_s"
-) -> tuple[list[Sample], int]:
-    """Samples in time order, and how many cells were rejected (not numbers, impossible)."""
-    try:
-        handle = path.open(newline="", encoding="utf-8")
-    except OSError as exc:
-        raise ReviewError(f"{path}: cannot read ({exc.strerror})") from exc
-    with handle:
-        reader = csv.DictReader(handle)
-        header = reader.fieldnames or []
-        missing = [c for c in [time_column, *columns.values()] if c not in header]
-        if missing:
-            raise ReviewError(
-                f"{path.name}: no column {', '.join(missing)} (it has: {', '.join(header)})"
-            )
-        samples: list[Sample] = []
-        rejected = 0
-        for row in reader:
-            try:
-                t_s = float(row[time_column])
-            except (TypeError, ValueError):
-                rejected += 1
-                continue
-            for vital, column in columns.items():
-                cell = (row.get(column) or "").strip()
-                if not cell:
-                    continue
-                try:
-                    value = float(cell)
-                except ValueError:
-                    rejected += 1
-                    continue
-                if value == 0.0 and zero_is_missing:
-                    continue
-                if not is_plausible(vital, value):
-                    rejected += 1
-                    continue
-                samples.append(Sample(t_s, vital, value))
-    samples.sort(key=lambda s: s.t_s)
-    return samples, rejected
-
-
 def review_recording(path: Path, resources: ClinicalResources) -> dict:
     recording = Recording(path)
     session = Session(
@@ -124,6 +81,8 @@ def review_recording(path: Path, resources: ClinicalResources) -> dict:
     replay(session, recording.stream(), resources.protocols, until_s=recording.duration_s())
     summary = summarize(session, peaks, source=str(path), kind="ketamon recording")
     summary["recorded_status"] = recording.meta.get("status")
+    summary["damaged"] = recording.skipped_text()  # what salvage left out, or None
+    summary["rejected_readings"] = _rejections(recording.events())
     summary["annotations"] = [
         {"t_s": e.t_s, "text": e.message} for e in session.events if e.kind == "annotation"
     ]
@@ -139,18 +98,23 @@ def review_csv(
     weight_kg: float | None,
     infusion_start_s: float | None,
 ) -> dict:
-    samples, rejected = read_csv_samples(path, columns, zero_is_missing)
-    if not samples:
+    try:
+        samples = read_csv_samples(path, columns, zero_is_missing)
+    except CsvImportError as exc:
+        raise ReviewError(str(exc)) from exc
+    rejected = samples.rejected
+    if not len(samples):
         raise ReviewError(f"{path.name}: no usable values in columns {list(columns.values())}")
     session = Session(
         resources.library,
         simulated=False,
         alarm_profile=resources.alarm_profile,
         timed_technical_alarms=False,
+        artefact_rules=resources.artefact_rules,
     )
     peaks = Peaks()
     session.on_samples.connect(peaks.on_samples)
-    first_t = samples[0].t_s
+    first_t = samples.first_t_s
     session.advance_to(first_t)
     baseline_note = None
     if infusion_start_s is not None:
@@ -158,27 +122,49 @@ def review_csv(
             raise ReviewError("--infusion-start needs --weight")
         plan = make_plan(resources.protocols[0], Patient(weight_kg, patient_id=path.stem), 1.0)
         session.configure(plan, [], first_t)
-        pre = [s for s in samples if s.t_s < infusion_start_s]
-        post = [s for s in samples if s.t_s >= infusion_start_s]
-        replay(session, pre, resources.protocols, until_s=infusion_start_s)
+        if infusion_start_s < first_t:
+            raise ReviewError(
+                f"--infusion-start {infusion_start_s:g} is before the first sample "
+                f"({first_t:g} s) of {path.name}"
+            )
+        start_s = infusion_start_s
+        replay(session, samples.between(end_s=start_s), resources.protocols, until_s=start_s)
         if session.baseline is None:
-            baseline_note = _fallback_baseline(session, samples, infusion_start_s)
-        session.start(infusion_start_s, review_acknowledged=True)
-        replay(session, post, resources.protocols)
+            baseline_note = _fallback_baseline(session, samples, start_s)
+        session.start(start_s, review_acknowledged=True)
+        replay(session, samples.between(start_s=start_s), resources.protocols)
     else:
         session.arm_alarms(first_t)  # monitoring review: judge the whole record
-        replay(session, samples, resources.protocols)
+        replay(session, iter(samples), resources.protocols)
     summary = summarize(session, peaks, source=str(path), kind="CSV")
     summary["rejected_cells"] = rejected
+    summary["rejected_readings"] = _rejections(session.events)
     if baseline_note:
         summary["baseline"]["note"] = baseline_note
     summary["technical_alarms_judged"] = False
     return summary
 
 
-def _fallback_baseline(session: Session, samples: list[Sample], start_s: float) -> str:
+def _rejections(events: list[SessionEvent]) -> list[dict]:
+    """Artefacts rejected by the session (core/artefact.py): time, values, reason."""
+    return [
+        {"t_s": e.t_s, "values": e.data.get("values"), "reason": e.message}
+        for e in events
+        if e.kind == "artefact.rejected"
+    ]
+
+
+def _fallback_baseline(session: Session, samples: CsvSamples, start_s: float) -> str:
     """No two readings 5 min apart before start: estimate, and say how."""
-    readings = _readings(samples)
+    rules = session.artefact_rules
+    readings = [  # an artefact is never a baseline
+        r
+        for r in _readings(samples.nibp())
+        if rules.nibp_problem(
+            r.sbp_mmhg, r.dbp_mmhg, None if math.isnan(r.map_mmhg) else r.map_mmhg
+        )
+        is None
+    ]
     before = [r for r in readings if r.t_s < start_s][-2:]
     chosen = before or [r for r in readings if r.t_s >= start_s][:1]
     if not chosen:
@@ -350,10 +336,29 @@ def format_text(summary: dict) -> str:
         f"Discharge: phase {d['phase']}; observation complete: "
         f"{'yes' if d['observation_complete'] else 'no'}; BP and HR near baseline: {near}"
     )
+    rejected = summary.get("rejected_readings") or []
+    if rejected:
+        lines.append(f"Rejected as artefact (not vitals, peaks or baseline): {len(rejected)}")
+        for r in rejected[:10]:
+            values = "/".join(f"{v:g}" for v in (r["values"] or {}).values())
+            lines.append(f"  {mmss(r['t_s'])} {values}: {r['reason']}")
+    if summary.get("damaged"):
+        lines.append(f"DAMAGED RECORDING: {summary['damaged']}")
     if "rejected_cells" in summary:
         lines.append(f"Rejected cells (not numbers, impossible): {summary['rejected_cells']}")
     return "\n".join(lines)
 
 
 def to_json(summary: dict) -> str:
-    return json.dumps(summary, indent=2)
+    """Strict JSON: a non-finite number (never expected) becomes null, not NaN."""
+    return json.dumps(_finite(summary), indent=2, allow_nan=False, default=str)
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

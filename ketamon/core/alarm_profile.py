@@ -123,6 +123,7 @@ class TechnicalSettings:
     nibp_overdue_priority: Priority = Priority.LOW
     artefact_priority: Priority = Priority.LOW
     artefact_per_min: float = 10.0
+    recording_failed_priority: Priority = Priority.MEDIUM
     latching: bool = False
     broker_away_s: float = 10.0  # MQTT broker unreachable this long (wall seconds)
     broker_away_priority: Priority = Priority.LOW
@@ -179,6 +180,7 @@ def load_alarm_profile(path: Path) -> AlarmProfile:
         nibp_overdue_priority=_priority(t, "nibp_overdue_priority", Priority.LOW),
         artefact_priority=_priority(t, "artefact_priority", Priority.LOW),
         artefact_per_min=t.number("artefact_per_min", 10.0, positive=True),
+        recording_failed_priority=_priority(t, "recording_failed_priority", Priority.MEDIUM),
         latching=t.boolean("latching", False),
         broker_away_s=t.number("broker_away_s", 10.0, low=0, high=3600),
         broker_away_priority=_priority(t, "broker_away_priority", Priority.LOW),

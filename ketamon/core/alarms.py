@@ -26,6 +26,7 @@ TECHNICAL_LABELS = {
     "sensor_off": "Sensor off",
     "nibp_overdue": "NIBP overdue",
     "artefact": "Malformed data",
+    "recording_failed": "RECORDING FAILED",  # INOP: the session is not being saved
     "broker_away": "Broker away",
     "hl7_unacknowledged": "HL7 NOT ACKNOWLEDGED",
 }
@@ -133,13 +134,15 @@ class AlarmEngine:
     def report_technical(
         self, t_s: float, condition: str, present: bool, detail: str = ""
     ) -> list[AlarmEvent]:
-        """A source says: `source_lost`, `sensor_off` or `artefact` is present or gone;
-        a network link: `broker_away` or `hl7_unacknowledged`."""
+        """A source says: `source_lost`, `sensor_off`, `artefact` or the recorder says
+        `recording_failed` is present or gone; a network link: `broker_away` or
+        `hl7_unacknowledged`."""
         tech = self.profile.technical
         priorities = {
             "source_lost": tech.source_lost_priority,
             "sensor_off": tech.sensor_off_priority,
             "artefact": tech.artefact_priority,
+            "recording_failed": tech.recording_failed_priority,
             "broker_away": tech.broker_away_priority,
             "hl7_unacknowledged": tech.hl7_unacknowledged_priority,
         }

@@ -7,6 +7,7 @@ file is refused with one clear sentence instead of a traceback or a silent defau
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from pathlib import Path
@@ -25,6 +26,50 @@ class ConfigError(ValueError):
         super().__init__(f"{where}: {field}: {reason}" if field else f"{where}: {reason}")
 
 
+# No clinical quantity in ketamon comes near this; anything larger is a typo or an attack.
+MAX_MAGNITUDE = 1e6
+
+
+def check_number(
+    value: object,
+    source: str,
+    field: str,
+    lo: float | None = None,
+    hi: float | None = None,
+    line: int | None = None,
+    integer: bool = False,
+) -> float:
+    """The one rule for every number entering ketamon (TOML, CLI, CSV, recordings).
+
+    Returns `value` as a float when it is a real, finite number within [lo, hi]
+    (and within +-MAX_MAGNITUDE when a side is open); otherwise raises ConfigError
+    naming `source` (file or '--option'), `line`, `field` and the reason.
+    Text is parsed (so CLI arguments and CSV cells go through here too).
+    """
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise ConfigError(source, field, f"must be a number (got {value!r})", line) from None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(source, field, f"must be a number (got {value!r})", line)
+    try:
+        number = float(value)
+    except OverflowError:  # a Python int beyond float range
+        raise ConfigError(source, field, "is far too large", line) from None
+    if not math.isfinite(number):
+        raise ConfigError(source, field, f"must be a finite number (got {number})", line)
+    low = -MAX_MAGNITUDE if lo is None else lo
+    high = MAX_MAGNITUDE if hi is None else hi
+    if number < low:
+        raise ConfigError(source, field, f"must be at least {low:g} (got {number:g})", line)
+    if number > high:
+        raise ConfigError(source, field, f"must be at most {high:g} (got {number:g})", line)
+    if integer and number != int(number):
+        raise ConfigError(source, field, f"must be a whole number (got {number:g})", line)
+    return number
+
+
 def load_toml(path: Path) -> tuple[dict[str, Any], str]:
     """Parse `path`; return (data, source text). Syntax errors become ConfigError."""
     try:
@@ -35,6 +80,8 @@ def load_toml(path: Path) -> tuple[dict[str, Any], str]:
         raise ConfigError(str(path), "", "not a UTF-8 text file") from exc
     try:
         return tomllib.loads(text), text
+    except RecursionError as exc:  # thousands of nested [ or {: tomllib recurses per level
+        raise ConfigError(str(path), "", "not valid TOML (nested too deeply)") from exc
     except tomllib.TOMLDecodeError as exc:
         # Python 3.11's TOMLDecodeError has no lineno attribute; the message has it.
         match = re.search(r"\(at line (\d+), column \d+\)", str(exc))
@@ -125,20 +172,19 @@ class Fields:
         low: float | None = None,
         high: float | None = None,
         positive: bool = False,
+        integer: bool = False,
     ) -> float:
         value = self.raw(key, default)
         if value is default and default is not ...:
             return value
-        if isinstance(value, bool) or not isinstance(value, int | float):
+        if isinstance(value, str):  # TOML text is not a number, even "5"
             raise self.error(key, f"must be a number (got {value!r})")
-        value = float(value)
-        if positive and value <= 0:
-            raise self.error(key, f"must be greater than 0 (got {value:g})")
-        if low is not None and value < low:
-            raise self.error(key, f"must be at least {low:g} (got {value:g})")
-        if high is not None and value > high:
-            raise self.error(key, f"must be at most {high:g} (got {value:g})")
-        return value
+        field = self.path(key)
+        line = find_line(self._text, field)
+        if positive and isinstance(value, int | float) and not isinstance(value, bool):
+            if value <= 0:  # nan fails check_number below with its own reason
+                raise self.error(key, f"must be greater than 0 (got {value:g})")
+        return check_number(value, self._file, field, low, high, line, integer)
 
     def boolean(self, key: str, default: Any = ...) -> bool:
         value = self.raw(key, default)

@@ -89,7 +89,9 @@ def load_protocol(path: Path) -> Protocol:
         observation_interval_min=nibp_fields.number(
             "observation_interval_min", 15.0, low=1, high=120
         ),
-        baseline_readings=int(nibp_fields.number("baseline_readings", 2, low=1, high=10)),
+        baseline_readings=int(
+            nibp_fields.number("baseline_readings", 2, low=1, high=10, integer=True)
+        ),
         stale_grace_min=nibp_fields.number("stale_grace_min", 2.0, low=0, high=30),
     )
     nibp_fields.finish()

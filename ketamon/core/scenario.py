@@ -76,7 +76,7 @@ def load_scenario(path: Path) -> Scenario:
         id=top.text("id"),
         name=top.text("name"),
         description=top.text("description", ""),
-        seed=int(top.number("seed", 1, low=0)),
+        seed=int(top.number("seed", 1, low=0, high=2**32 - 1, integer=True)),
         patient=patient,
         events=events,
         expected_alarms=frozenset(expected),

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from ketamon.core.alarm_profile import AlarmProfile
 from ketamon.core.alarms import AlarmEngine, AlarmEvent
+from ketamon.core.artefact import ArtefactRules, split_artefacts
 from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.dosing import DosePlan, check_limits
 from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, Phase
@@ -61,6 +62,7 @@ class Session:
         simulated: bool,
         alarm_profile: AlarmProfile | None = None,
         timed_technical_alarms: bool = True,
+        artefact_rules: ArtefactRules | None = None,
     ):
         """`timed_technical_alarms` False: no 'no data' / 'NIBP overdue' (reviewing data
         sampled once a minute, where silence between samples means nothing)."""
@@ -86,6 +88,9 @@ class Session:
         self._baseline_spo2: list[float] = []
         self._pending_nibp: dict[float, dict[Vital, float]] = {}
         self._requested_nibp_s: float | None = None
+        self.artefact_rules = artefact_rules or ArtefactRules()
+        self._last_rejected_nibp_s: float | None = None
+        self.rejected_readings = 0  # artefacts (core/artefact.py): never vitals, peaks, baselines
 
     @property
     def t_s(self) -> float:
@@ -253,6 +258,14 @@ class Session:
 
         A cuff reading (SBP, DBP and optionally MAP at one time) arrives within one batch.
         """
+        samples, rejections = split_artefacts(self.artefact_rules, samples)
+        for r in rejections:
+            self.rejected_readings += 1
+            if "sbp" in r.values:  # the cuff did measure: the next one is due an interval on
+                self._last_rejected_nibp_s = max(self._last_rejected_nibp_s or r.t_s, r.t_s)
+            self._event(SessionEvent(r.t_s, "artefact.rejected", r.reason, {"values": r.values}))
+        if not samples:
+            return
         for sample in samples:
             self.latest[sample.vital] = sample
             if sample.vital.is_nibp:
@@ -278,6 +291,8 @@ class Session:
             return None
         t_s = self._t if t_s is None else t_s
         last = self._nibp_readings[-1].t_s if self._nibp_readings else None
+        if self._last_rejected_nibp_s is not None:
+            last = max(last or self._last_rejected_nibp_s, self._last_rejected_nibp_s)
         return next_due_s(
             self.plan.protocol.nibp, self.phase(t_s), self.infusion.phase_start_s(t_s), last
         )

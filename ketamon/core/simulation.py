@@ -31,6 +31,9 @@ def simulated_session(
     return session
 
 
+MAX_EXTRA_BASELINE_READINGS = 4
+
+
 def autostart_demo(session: Session, protocol: Protocol, weight_kg: float) -> None:
     """Set up `protocol` for a DEMO patient, run the baseline readings at once, and start.
 
@@ -42,6 +45,11 @@ def autostart_demo(session: Session, protocol: Protocol, weight_kg: float) -> No
     nibp = protocol.nibp
     span_s = nibp.baseline_interval_min * 60.0 * (nibp.baseline_readings - 1)
     session.advance_to(session.t_s + span_s)
+    for _ in range(MAX_EXTRA_BASELINE_READINGS):
+        if session.baseline is not None:
+            break
+        # A reading was rejected as an artefact: the cuff takes another, as a nurse would.
+        session.advance_to(session.t_s + nibp.baseline_interval_min * 60.0)
     session.start(session.t_s, review_acknowledged=True)
 
 

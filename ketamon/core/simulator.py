@@ -47,12 +47,18 @@ def typical_patient(seed: int, weight_kg: float = 70.0) -> PatientProfile:
     """A seeded adult with resting vitals below the 140/90 review threshold and a typical
     response (scale ~1, CLINICAL.md §7): the population of an uneventful session."""
     rng = np.random.default_rng(np.random.SeedSequence([seed, 1]))
+    age_y = float(np.clip(rng.normal(42, 12), 18, 75))
+    hr_bpm = float(np.clip(rng.normal(72, 8), 55, 95))
+    sbp_mmhg = float(np.clip(rng.normal(121, 8), 100, 135))
+    # A resting pulse pressure of at least ~28% of SBP (DBP/SBP <= 0.72), as in healthy
+    # adults: drawn independently, 100/86 could come out, which the artefact rules refuse.
+    dbp_mmhg = float(np.clip(rng.normal(76, 5), 62, min(86, 0.72 * sbp_mmhg)))
     return PatientProfile(
         weight_kg=weight_kg,
-        age_y=float(np.clip(rng.normal(42, 12), 18, 75)),
-        hr_bpm=float(np.clip(rng.normal(72, 8), 55, 95)),
-        sbp_mmhg=float(np.clip(rng.normal(121, 8), 100, 135)),
-        dbp_mmhg=float(np.clip(rng.normal(76, 5), 62, 86)),
+        age_y=age_y,
+        hr_bpm=hr_bpm,
+        sbp_mmhg=sbp_mmhg,
+        dbp_mmhg=dbp_mmhg,
         spo2_pct=float(np.clip(rng.normal(98, 0.7), 96, 99.5)),
         rr_per_min=float(np.clip(rng.normal(14, 1.5), 11, 18)),
         response_scale=float(np.clip(rng.lognormal(0.0, 0.25), 0.6, 1.6)),

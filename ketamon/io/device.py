@@ -10,6 +10,7 @@ connection then retries every `retry_s` until the port comes back.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 import serial
 
 from ketamon.io.parsers import Frame, ProtocolParser, make_parser
+from ketamon.io.port_lock import PortInUse, PortLock
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +35,7 @@ class PortSettings:
     baud: int = 9600
     parity: str = serial.PARITY_NONE
     rtscts: bool = False
+    allow_url: bool = False  # pyserial URLs (socket://...) only when asked for (test rigs)
 
 
 def port_settings(args) -> PortSettings | None:
@@ -46,7 +49,24 @@ def port_settings(args) -> PortSettings | None:
         args.baud or parser.default_baud,
         parser.default_parity,
         parser.rtscts,
+        bool(getattr(args, "allow_port_url", False)),
     )
+
+
+def open_serial_port(port: str, allow_url: bool = False, **settings) -> serial.SerialBase:
+    """Open a device path exclusively (flock on POSIX); a pyserial URL only if allowed."""
+    if "://" in port:
+        if not allow_url:
+            raise ValueError(f"{port} is a URL, not a serial device (see --allow-port-url)")
+        return serial.serial_for_url(port, **settings)
+    if os.name == "posix":
+        settings["exclusive"] = True
+    try:
+        return serial.Serial(port, **settings)
+    except serial.SerialException as exc:
+        if "exclusively lock" in str(exc):
+            raise PortInUse(f"port {port} in use by another program") from exc
+        raise
 
 
 @dataclass
@@ -71,14 +91,17 @@ class DeviceConnection:
     def __init__(
         self,
         settings: PortSettings,
-        open_port: Callable[..., serial.SerialBase] = serial.serial_for_url,
+        open_port: Callable[..., serial.SerialBase] | None = None,
         now: Callable[[], float] = time.monotonic,
         retry_s: float = 1.0,
         parser: ProtocolParser | None = None,
     ):
         self.settings = settings
         self.parser: ProtocolParser = parser or make_parser(settings.protocol)
-        self._open_port = open_port
+        self._open_port = open_port or (
+            lambda port, **kw: open_serial_port(port, settings.allow_url, **kw)
+        )
+        self._port_lock = PortLock(settings.port)
         self._now = now
         self._retry_s = retry_s
         self._port: serial.SerialBase | None = None
@@ -123,12 +146,14 @@ class DeviceConnection:
                 pass
             self._port.close()
             self._port = None
+        self._port_lock.release()
 
     # ---- internals ------------------------------------------------------------------
 
     def _open(self, batch: Batch) -> None:
         s = self.settings
         try:
+            self._port_lock.acquire()
             self._port = self._open_port(
                 s.port,
                 baudrate=s.baud,
@@ -138,6 +163,12 @@ class DeviceConnection:
                 write_timeout=READ_TIMEOUT_S,
             )
             self._send(self.parser.on_connect(self._now()))
+        except PortInUse as exc:
+            self.close()
+            self._next_try = self._now() + self._retry_s
+            if self.connected or batch.connected is None:
+                self._mark(batch, False, str(exc))
+            return
         except (serial.SerialException, OSError, ValueError) as exc:
             self.close()
             self._next_try = self._now() + self._retry_s

@@ -7,17 +7,23 @@ import json
 from pathlib import Path
 
 from ketamon.core.vitals import Vital
+from ketamon.io.private_files import make_private, spreadsheet_safe
 from ketamon.io.recording import Recording
 
 VITAL_COLUMNS = [Vital.HR, Vital.SPO2, Vital.RR, Vital.SBP, Vital.DBP, Vital.MAP]
 
 
 def export_csv(recording: Recording, directory: Path) -> tuple[Path, Path]:
-    """Write <name>_vitals.csv and <name>_events.csv into `directory`; return both paths."""
+    """Write <name>_vitals.csv and <name>_events.csv into `directory`; return both paths.
+
+    Both are 0600 (patient data); text cells are escaped against spreadsheet formulas.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     stem = recording.path.stem
     vitals_path = directory / f"{stem}_vitals.csv"
     events_path = directory / f"{stem}_events.csv"
+    make_private(vitals_path)
+    make_private(events_path)
     rows: dict[float, dict[str, float]] = {}
     for sample in recording.samples():
         rows.setdefault(sample.t_s, {})[sample.vital.label] = sample.value
@@ -31,7 +37,14 @@ def export_csv(recording: Recording, directory: Path) -> tuple[Path, Path]:
         writer = csv.writer(handle)
         writer.writerow(["time_s", "kind", "message", "data"])
         for event in recording.events():
-            writer.writerow([f"{event.t_s:g}", event.kind, event.message, json.dumps(event.data)])
+            writer.writerow(
+                [
+                    f"{event.t_s:g}",
+                    spreadsheet_safe(event.kind),
+                    spreadsheet_safe(event.message),
+                    spreadsheet_safe(json.dumps(event.data)),
+                ]
+            )
     return vitals_path, events_path
 
 

@@ -144,6 +144,12 @@ def replay(
             apply_command(session, item, protocols)
         except CommandError as exc:
             raise RebuildError(f"at {item.t_s:.0f} s, {item.kind}: {exc}") from exc
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            # A damaged or foreign recording: its command data lacks or mistypes a field.
+            raise RebuildError(
+                f"at {item.t_s:.0f} s, {item.kind}: the recorded command is damaged "
+                f"({type(exc).__name__}: {exc})"
+            ) from exc
     flush()
     if until_s is not None:
         session.advance_to(max(until_s, session.t_s))

@@ -49,11 +49,22 @@ class AlarmLog(QTableWidget):
             self._on_event_added(event)
 
     def _add_note(self, event: SessionEvent) -> None:
+        self._add_line(event.t_s, f"Note: {event.message}", "", "note", "#e0e0ff")
+
+    def _add_rejected(self, event: SessionEvent) -> None:
+        """An artefact (core/artefact.py): listed as rejected, never shown as a vital."""
+        values = event.data.get("values") or {}
+        shown = "/".join(f"{v:g}" for v in values.values() if isinstance(v, int | float))
+        self._add_line(event.t_s, f"Rejected: {event.message}", shown, "rejected", "#c0c0c0")
+
+    def _add_line(self, t_s: float, text: str, value: str, state: str, colour: str) -> None:
         self.insertRow(0)
-        for column, text in enumerate((mmss(event.t_s), f"Note: {event.message}", "", "note")):
-            item = QTableWidgetItem(text)
-            item.setForeground(QColor("#e0e0ff"))
+        for column, cell in enumerate((mmss(t_s), text, value, state)):
+            item = QTableWidgetItem(cell)
+            item.setForeground(QColor(colour))
             self.setItem(0, column, item)
+        if self.rowCount() > MAX_ROWS:
+            self.removeRow(self.rowCount() - 1)
 
     def rows(self) -> list[list[str]]:
         """What the nurse reads, top to bottom."""
@@ -65,6 +76,9 @@ class AlarmLog(QTableWidget):
     def _on_event_added(self, event: SessionEvent) -> None:
         if event.kind == "annotation":
             self._add_note(event)
+            return
+        if event.kind == "artefact.rejected":
+            self._add_rejected(event)
             return
         action = event.kind.removeprefix("alarm.")
         if not event.kind.startswith("alarm.") or action not in STATES:

@@ -12,9 +12,10 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ketamon.core.simulation import autostart_demo
+from ketamon.io.data_dir import data_dir_problem
 from ketamon.io.device import port_settings
 from ketamon.io.rebuild import RebuildError
-from ketamon.io.recording import Recorder, Recording, RecordingError
+from ketamon.io.recording import Recorder, Recording, RecordingError, is_open_elsewhere
 from ketamon.io.replay import ReplayData
 from ketamon.io.resume import rebuild_for_resume, unfinished_recordings
 from ketamon.paths import default_data_dir
@@ -35,26 +36,49 @@ def _application() -> QApplication:
     return app
 
 
-def show_startup_error(text: str) -> None:
-    """A broken resource file: say so in a window; never run unarmed silently."""
+def show_startup_error(text: str, timeout_s: float | None = None) -> None:
+    """A broken resource file: say so in a window; never run unarmed silently.
+
+    `timeout_s` (the run's --quit-after): the window closes by itself after that long.
+    """
     _application()
-    QMessageBox.critical(None, "ketamon cannot start", text)
+    box = QMessageBox(QMessageBox.Icon.Critical, "ketamon cannot start", text)
+    if timeout_s is not None:
+        QTimer.singleShot(round(timeout_s * 1000), box.accept)
+    box.exec()
 
 
-def resumed_model(sources: Sources, ask: Callable[[Path], bool]) -> SessionModel | None:
+class ResumeRefused(Exception):
+    """The unfinished session cannot be resumed; the user has been told why."""
+
+
+def resumed_model(
+    sources: Sources, ask: Callable[[Path], bool], timeout_s: float | None = None
+) -> SessionModel | None:
     """Offer the newest unfinished session; a refused one is closed as interrupted."""
     for path in unfinished_recordings(sources.data_dir):
         if not ask(path):
-            Recorder(path, {}, resume=True).close("interrupted")
+            try:
+                Recorder(path, {}, resume=True).close("interrupted")
+            except RecordingError as exc:  # another ketamon took it meanwhile
+                log.warning("%s", exc)
             continue
         try:
             session, downtime_s = rebuild_for_resume(path, sources.resources)
-        except (RecordingError, RebuildError, ValueError) as exc:
+        except (RecordingError, RebuildError, ValueError, KeyError, TypeError) as exc:
             log.error("cannot resume %s: %s", path.name, exc)
-            show_startup_error(f"The unfinished session {path.name} cannot be resumed: {exc}")
-            return None
+            show_startup_error(
+                f"The unfinished session {path.name} cannot be resumed: {exc}", timeout_s
+            )
+            raise ResumeRefused(str(exc)) from exc
         log.info("resumed %s after %.0f s down", path.name, downtime_s)
-        model = sources.model_for(session, resume_path=path)
+        try:
+            model = sources.model_for(session, resume_path=path)
+        except RecordingError as exc:
+            message = f"The session {path.name} is already open in another ketamon ({exc})."
+            log.error("cannot resume: %s", message)
+            show_startup_error(message, timeout_s)
+            raise ResumeRefused(message) from exc
         session.log(
             session.t_s,
             "session.resumed",
@@ -63,6 +87,13 @@ def resumed_model(sources: Sources, ask: Callable[[Path], bool]) -> SessionModel
         )
         return model
     return None
+
+
+def _open_elsewhere(directory: Path) -> Path | None:
+    """A recording in `directory` that another ketamon holds open now, if any."""
+    if not directory.is_dir():
+        return None
+    return next((p for p in sorted(directory.glob("*.ketamon")) if is_open_elsewhere(p)), None)
 
 
 def ask_resume(path: Path) -> bool:
@@ -94,14 +125,23 @@ def run_gui(args: Namespace, resources: ClinicalResources) -> int:
             )
         except (RecordingError, RebuildError) as exc:
             log.error("%s", exc)
-            show_startup_error(str(exc))
+            show_startup_error(str(exc), args.quit_after)
             return 2
-    elif args.resume:
-        first = resumed_model(sources, lambda _p: True)
-    elif args.autostart:
-        first = None  # a demo or an unattended check: never stop to ask
     else:
-        first = resumed_model(sources, ask_resume)
+        try:
+            if args.resume:
+                first = resumed_model(sources, lambda _p: True, args.quit_after)
+            elif args.autostart:
+                first = None  # a demo or an unattended check: never stop to ask
+            else:
+                first = resumed_model(sources, ask_resume)
+        except ResumeRefused:
+            return 2
+        if args.resume and first is None and (busy := _open_elsewhere(data_dir)):
+            message = f"The session {busy.name} is already open in another ketamon."
+            log.error("cannot resume: %s", message)
+            show_startup_error(message, args.quit_after)
+            return 2
     window = MainWindow(
         sources.new_model,
         resources.protocols,
@@ -111,6 +151,9 @@ def run_gui(args: Namespace, resources: ClinicalResources) -> int:
         first_model=first,
     )
     window.resize(1600, 900)
+    if problem := data_dir_problem(data_dir):
+        log.error("%s", problem)
+        window.show_storage_problem(problem)
     if args.autostart and first is None and window.model.session.simulated:
         weight_kg = args.scenario.patient.weight_kg if args.scenario else args.weight
         autostart_demo(window.model.session, resources.protocols[0], weight_kg)

@@ -75,12 +75,17 @@ class MainWindow(QMainWindow):
         self.replay_banner = QLabel("", objectName="replayBanner")
         self.replay_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.replay_banner.hide()
+        self.storage_banner = QLabel("", objectName="storageBanner")
+        self.storage_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.storage_banner.setWordWrap(True)
+        self.storage_banner.hide()
         self.replay_bar: ReplayBar | None = None
         self.instructor: InstructorPanel | None = None
         self._central = QWidget()
         self._layout = QVBoxLayout(self._central)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
+        self._layout.addWidget(self.storage_banner)
         self._layout.addWidget(self.replay_banner)
         self._layout.addWidget(self.sim_banner)
         self.setCentralWidget(self._central)
@@ -93,6 +98,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.alarm_label)
         self._make_menu()
         self.load(first_model or model_factory())
+
+    def show_storage_problem(self, problem: str) -> None:
+        """Recordings cannot be saved: say so above everything, before any setup."""
+        self.storage_banner.setText(
+            f"RECORDING NOT POSSIBLE: {problem}. Monitoring and alarms work, but the "
+            "session is not saved until the folder can be written."
+        )
+        self.storage_banner.show()
 
     def load(self, model: SessionModel) -> None:
         """Show `model` (a new patient): rebuild the dashboard around it."""

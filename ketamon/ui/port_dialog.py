@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import serial
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import (
@@ -35,6 +38,9 @@ def remember(settings: QSettings, chosen: PortSettings) -> None:
     parity = next(k for k, v in PARITIES.items() if v == chosen.parity)
     settings.setValue("parity", parity)
     settings.endGroup()
+    settings.sync()
+    if Path(settings.fileName()).is_file():  # it names this machine's devices: user only
+        os.chmod(settings.fileName(), 0o600)
 
 
 class PortDialog(QDialog):

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFont, QPageSize, QPainter, QPdfWriter, QPen
 
 from ketamon.core.vitals import Vital
 from ketamon.format import mmss
+from ketamon.io.private_files import make_private
 from ketamon.io.recording import Recording
 
 DPI = 150
@@ -59,7 +60,8 @@ class PdfPages:
 
 
 def write_report(path: Path, summary: dict, recording: Recording) -> Path:
-    """Write the PDF for `summary` (from review_recording) to `path`."""
+    """Write the PDF for `summary` (from review_recording) to `path` (0600: patient data)."""
+    make_private(path)
     writer = QPdfWriter(str(path))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setResolution(DPI)

@@ -53,14 +53,14 @@ class Sources:
         # A real monitor runs on live time only.
         speed = self.speed if session.simulated else 1.0
         model = SessionModel(session, SessionClock(session, speed=speed))
-        if self.port is not None and not session.simulated:
-            model.device = DeviceLink(self.port, model)
-            model.device.start()
-        if self.data_dir is not None:
+        if self.data_dir is not None:  # first: a refused resume must leave no device thread
             model.recorder = SessionRecorder(
                 session, self.data_dir, self.recording_meta(), resume_path=resume_path
             )
             model.links = start_links(session, self.net, self.data_dir)  # MQTT / HL7
+        if self.port is not None and not session.simulated:
+            model.device = DeviceLink(self.port, model)
+            model.device.start()
         return model
 
     def recording_meta(self) -> dict:

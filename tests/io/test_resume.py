@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -62,3 +63,32 @@ def test_gui_resumes_into_the_same_file(crashed, tmp_path):
     kinds = [e.kind for e in recording.events()]
     assert "session.resumed" in kinds
     assert recording.meta["status"] == "closed"  # --quit-after is a scripted end, not a crash
+
+
+def test_two_resumes_at_once_the_second_is_told_it_is_open(crashed):
+    path, _ = crashed
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    cmd = [sys.executable, "-m", "ketamon", "--resume", "--data-dir", str(path.parent)]
+    first = subprocess.Popen(
+        [*cmd, "--quit-after", "6"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    try:
+        from ketamon.io.recording import is_open_elsewhere
+
+        deadline = time.monotonic() + 30
+        while not is_open_elsewhere(path) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert is_open_elsewhere(path), "the first never took the session"
+        second = subprocess.run(
+            [*cmd, "--quit-after", "1"], capture_output=True, text=True, timeout=60, env=env
+        )
+    finally:
+        _out, first_err = first.communicate(timeout=60)
+    assert second.returncode == 2
+    assert f"{path.name} is already open in another ketamon" in second.stderr
+    assert "Traceback" not in second.stderr + first_err
+    assert first.returncode == 0 and list(path.parent.glob("*.ketamon")) == [path]

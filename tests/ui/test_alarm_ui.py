@@ -219,3 +219,15 @@ def test_select_tones_without_a_working_backend_says_no_sound_with_the_reason(wi
     assert not tones.available
     assert tones.notice.startswith("Sound unavailable (no audio output device; miniaudio: ")
     assert tones.notice.endswith(": visual alarms only")
+
+
+def test_an_artefact_reading_is_listed_as_rejected_and_never_shown(window):
+    start_infusion(window)
+    tile = window.dashboard.numerics.tiles[Vital.SBP]
+    before = tile.value.text()
+    cuff(window, 151, 127)
+    rows = window.dashboard.alarm_log.rows()
+    assert rows[0][1].startswith("Rejected: NIBP artefact: DBP/SBP 0.84")
+    assert rows[0][2:] == ["151/127/135", "rejected"]  # SBP/DBP/MAP as measured
+    assert tile.value.text() == before and "151" not in tile.value.text()
+    assert window.model.session.rejected_readings == 1

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from ketamon.core.config import ConfigError, Fields, load_toml
+from ketamon.core.config import ConfigError, Fields, check_number, load_toml
 from ketamon.io.net.mqtt_messages import check_name
 from ketamon.io.net.outbox import DEFAULT_MAX_ROWS
 
@@ -78,12 +78,10 @@ def parse_host_port(text: str) -> HostPort:
     if not sep or not host:
         raise ValueError(f"{text!r}: use HOST:PORT, e.g. mirth.clinic.local:6661")
     try:
-        port = int(port_text)
-    except ValueError:
-        raise ValueError(f"{text!r}: the port {port_text!r} is not a number") from None
-    if not 1 <= port <= 65535:
-        raise ValueError(f"{text!r}: the port must be 1-65535")
-    return HostPort(host.strip("[]"), port)
+        port = check_number(port_text, "argument", "port", 1, 65535, integer=True)
+    except ConfigError as exc:
+        raise ValueError(f"{text!r}: the port must be 1-65535 ({exc.reason})") from None
+    return HostPort(host.strip("[]"), int(port))
 
 
 def load_net_config(path: Path | None) -> NetConfig:

@@ -1,0 +1,463 @@
+"""Hostile and clumsy input, each case a whole `python -m ketamon` process.
+
+Every case must end with exit status 0 or 2, a message naming the problem, no
+traceback, within 20 s. The cases run in parallel (a few workers) to keep the
+table cheap; each is short (--speed max, small --quit-after).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from ketamon.resources import resources_dir
+
+CASE_TIMEOUT_S = 20.0
+HEADLESS = ["--headless", "--autostart", "--speed", "max"]
+
+
+@dataclass
+class Case:
+    name: str
+    argv: list[str]
+    message: str  # must appear in stderr or stdout (case-insensitive)
+    codes: tuple[int, ...] = (0, 2)
+    env: dict[str, str] = field(default_factory=dict)
+
+
+def _resources_with(root: Path, name: str, relative: str, old: str, new: str) -> str:
+    """A copy of the bundled resources with one text replacement in one file."""
+    target = root / f"res-{name}"
+    shutil.copytree(resources_dir(), target)
+    path = target / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (relative, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return str(target)
+
+
+def _damaged(root: Path, source: Path, name: str, sql: str) -> str:
+    path = root / name
+    shutil.copyfile(source, path)
+    db = sqlite3.connect(path)
+    db.execute(sql)
+    db.commit()
+    db.close()
+    return str(path)
+
+
+def _overwritten(root: Path, source: Path, name: str, offset: int, count: int) -> str:
+    path = root / name
+    data = bytearray(source.read_bytes())
+    data[offset : offset + count] = b"\xa5" * count
+    path.write_bytes(bytes(data))
+    return str(path)
+
+
+def _build_cases(root: Path, recording: Path) -> list[Case]:
+    profile = resources_dir() / "alarm_profiles" / "default.toml"
+    profile_text = profile.read_text(encoding="utf-8")
+
+    def profile_with(name: str, old: str, new: str) -> str:
+        path = root / f"{name}.toml"
+        assert old in profile_text
+        path.write_text(profile_text.replace(old, new, 1), encoding="utf-8")
+        return str(path)
+
+    def scenario(name: str, text: str, old: str = "seed = 11") -> str:
+        path = root / f"{name}.toml"
+        base = (resources_dir() / "scenarios" / "uneventful.toml").read_text(encoding="utf-8")
+        assert old in base
+        path.write_text(base.replace(old, text, 1), encoding="utf-8")
+        return str(path)
+
+    def csv_file(name: str, content: bytes) -> str:
+        path = root / name
+        path.write_bytes(content)
+        return str(path)
+
+    nested = root / "nested.toml"
+    nested.write_text("x = " + "[" * 3000 + "]" * 3000 + "\n")
+    latin = root / "latin1.toml"
+    latin.write_bytes('name = "caf\xe9"\n'.encode("latin-1"))
+    text_as_recording = root / "notes.ketamon"
+    text_as_recording.write_text("not a database\n" * 200)
+    empty = root / "empty.ketamon"
+    empty.write_bytes(b"")
+    foreign = root / "foreign.ketamon"
+    db = sqlite3.connect(foreign)
+    db.execute("CREATE TABLE meta (key TEXT, value TEXT)")
+    db.execute("INSERT INTO meta VALUES ('schema_version', '99')")
+    db.commit()
+    db.close()
+    odd_names = []
+    for name in ("patient #3.ketamon", "what?.ketamon", "Ünïcødé ßession 50%.ketamon"):
+        shutil.copyfile(recording, root / name)
+        odd_names.append(str(root / name))
+    a_file = root / "a-file"
+    a_file.write_text("")
+    good_csv = b"time_s,HR,NBPSys,NBPDias\n0,70,120,80\n60,72,,\n120,71,151,127\n"
+    review = ["review"]
+
+    cases = [
+        Case("weight nan", [*HEADLESS, "--weight", "nan"], "--weight"),
+        Case("weight inf", [*HEADLESS, "--weight", "inf"], "finite"),
+        Case("weight 1e308", [*HEADLESS, "--weight", "1e308"], "at most"),
+        Case("weight 10 (hard limit)", [*HEADLESS, "--weight", "10"], "hard limit"),
+        Case("weight -70", [*HEADLESS, "--weight", "-70"], "greater than 0"),
+        Case("weight text", [*HEADLESS, "--weight", "heavy"], "must be a number"),
+        Case("seed -1", [*HEADLESS, "--seed", "-1"], "--seed"),
+        Case("seed 1.5", [*HEADLESS, "--seed", "1.5"], "whole number"),
+        Case("seed huge", [*HEADLESS, "--seed", "1e30"], "at most"),
+        Case("quit-after nan", [*HEADLESS, "--quit-after", "nan"], "--quit-after"),
+        Case("quit-after inf", [*HEADLESS, "--quit-after", "inf"], "finite"),
+        Case("quit-after 1e10", [*HEADLESS, "--quit-after", "1e10"], "at most"),
+        Case("GUI quit-after nan", ["--quit-after", "nan"], "--quit-after"),
+        Case("speed nan", ["--headless", "--autostart", "--speed", "nan"], "finite"),
+        Case("speed 0", ["--headless", "--autostart", "--speed", "0"], "greater than 0"),
+        Case("speed max in GUI", ["--speed", "max"], "needs --headless"),
+        Case("baud nan", [*HEADLESS, "--port", "/dev/null", "--baud", "nan"], "--baud"),
+        Case("baud 10", [*HEADLESS, "--port", "/dev/null", "--baud", "10"], "at least 50"),
+        Case("port URL", [*HEADLESS, "--port", "socket://127.0.0.1:9"], "not a serial device"),
+        Case(
+            "port spy URL",
+            [*HEADLESS, "--port", f"spy:///dev/null?file={root / 'spy.txt'}"],
+            "--allow-port-url",
+        ),
+        Case("missing port", [*HEADLESS, "--port", str(root / "ttyGONE")], "not found"),
+        Case("headless without autostart", ["--headless"], "needs --autostart"),
+        Case(
+            "alarm profile no_data_s nan",
+            [*HEADLESS, "--alarm-profile", profile_with("p1", "no_data_s = 10", "no_data_s = nan")],
+            "no_data_s",
+        ),
+        Case(
+            "alarm profile delay_s nan",
+            [*HEADLESS, "--alarm-profile", profile_with("p2", "delay_s = 10", "delay_s = nan")],
+            "delay_s",
+        ),
+        Case(
+            "alarm profile limit inf",
+            [*HEADLESS, "--alarm-profile", profile_with("p3", "limit = 180", "limit = inf")],
+            "limit",
+        ),
+        Case("alarm profile nested 3000", [*HEADLESS, "--alarm-profile", str(nested)], "nested"),
+        Case("alarm profile latin-1", [*HEADLESS, "--alarm-profile", str(latin)], "UTF-8"),
+        Case(
+            "alarm profile missing",
+            [*HEADLESS, "--alarm-profile", str(root / "gone.toml")],
+            "cannot read",
+        ),
+        Case(
+            "protocol dose nan",
+            HEADLESS,
+            "dose_mg_per_kg",
+            env={
+                "KETAMON_RESOURCES": _resources_with(
+                    root,
+                    "dose",
+                    "protocols/loading.toml",
+                    "dose_mg_per_kg = 0.5",
+                    "dose_mg_per_kg = nan",
+                )
+            },
+        ),
+        Case(
+            "protocol observation inf",
+            HEADLESS,
+            "duration_min",
+            env={
+                "KETAMON_RESOURCES": _resources_with(
+                    root, "obs", "protocols/loading.toml", "duration_min = 60", "duration_min = inf"
+                )
+            },
+        ),
+        Case(
+            "protocol baseline_readings nan",
+            HEADLESS,
+            "baseline_readings",
+            env={
+                "KETAMON_RESOURCES": _resources_with(
+                    root,
+                    "readings",
+                    "protocols/loading.toml",
+                    "baseline_readings = 2",
+                    "baseline_readings = nan",
+                )
+            },
+        ),
+        Case(
+            "drug library hard_max nan",
+            HEADLESS,
+            "hard_max",
+            env={
+                "KETAMON_RESOURCES": _resources_with(
+                    root, "lib", "drug_library.toml", "hard_max = 10", "hard_max = nan"
+                )
+            },
+        ),
+        Case(
+            "artefact rules ratio 5",
+            HEADLESS,
+            "max_dbp_sbp_ratio",
+            env={
+                "KETAMON_RESOURCES": _resources_with(
+                    root,
+                    "art",
+                    "artefact_rules.toml",
+                    "max_dbp_sbp_ratio = 0.8",
+                    "max_dbp_sbp_ratio = 5",
+                )
+            },
+        ),
+        Case("scenario seed nan", [*HEADLESS, "--scenario", scenario("s1", "seed = nan")], "seed"),
+        Case("scenario seed -5", [*HEADLESS, "--scenario", scenario("s2", "seed = -5")], "seed"),
+        Case(
+            "scenario weight 1e308",
+            [*HEADLESS, "--scenario", scenario("s3", "weight_kg = 1e308", "weight_kg = 72")],
+            "weight_kg",
+        ),
+        Case(
+            "data dir is a file",
+            [*HEADLESS, "--data-dir", str(a_file / "sessions")],
+            "cannot be saved",
+        ),
+        Case("review missing file", [*review, str(root / "gone.ketamon")], "no such file"),
+        Case("review text file", [*review, str(text_as_recording)], "not a readable ketamon"),
+        Case("review empty file", [*review, str(empty)], "not a readable ketamon"),
+        Case("review foreign sqlite", [*review, str(foreign)], "format 99"),
+        *[
+            Case(f"review odd name {i}", [*review, p], "ketamon review")
+            for i, p in enumerate(odd_names)
+        ],
+        Case(
+            "review unknown vital",
+            [
+                *review,
+                _damaged(
+                    root, recording, "vital.ketamon", "UPDATE samples SET vital='xyz' WHERE rowid=5"
+                ),
+            ],
+            "damaged",
+        ),
+        Case(
+            "review sample at 1e15 s",
+            [
+                *review,
+                _damaged(root, recording, "t.ketamon", "UPDATE samples SET t_s=1e15 WHERE rowid=9"),
+            ],
+            "damaged",
+        ),
+        Case(
+            "review broken event JSON",
+            [
+                *review,
+                _damaged(
+                    root, recording, "json.ketamon", "UPDATE events SET data='{x' WHERE rowid=3"
+                ),
+            ],
+            "damaged",
+        ),
+        Case(
+            "review missing prescription",
+            [
+                *review,
+                _damaged(
+                    root,
+                    recording,
+                    "presc.ketamon",
+                    "UPDATE events SET data='{}' WHERE kind='setup.confirmed'",
+                ),
+            ],
+            "damaged",
+        ),
+        Case(
+            "review 64 bytes overwritten (page 2)",
+            [*review, _overwritten(root, recording, "over2.ketamon", 4096 + 100, 64)],
+            "ketamon",
+        ),
+        Case(
+            "review 64 bytes overwritten (header)",
+            [*review, _overwritten(root, recording, "over0.ketamon", 0, 64)],
+            "not a readable ketamon",
+        ),
+        Case(
+            "replay damaged (GUI)",
+            ["--replay", str(root / "over0.ketamon"), "--quit-after", "1"],
+            "not a readable ketamon",
+        ),
+        Case(
+            "replay alarm event without priority (GUI)",
+            [
+                "--replay",
+                _damaged(
+                    root,
+                    recording,
+                    "prio.ketamon",
+                    "UPDATE events SET data=json_remove(data, '$.priority') "
+                    "WHERE kind='alarm.start'",
+                ),
+                "--quit-after",
+                "1",
+            ],
+            "damaged",
+        ),
+        Case(
+            "replay missing (GUI)",
+            ["--replay", str(root / "gone.ketamon"), "--quit-after", "1"],
+            "no such file",
+        ),
+        Case(
+            "csv not text",
+            [*review, csv_file("bin.csv", b"\x00\x01\x02" * 50), "--columns", "hr=HR"],
+            "not a text file",
+        ),
+        Case(
+            "csv huge cell",
+            [
+                *review,
+                csv_file("big.csv", b"time_s,HR\n0,70\n1," + b"9" * 200_000 + b"\n"),
+                "--columns",
+                "hr=HR",
+            ],
+            "row 3",
+        ),
+        Case(
+            "csv negative time",
+            [*review, csv_file("neg.csv", b"time_s,HR\n0,70\n-5,80\n"), "--columns", "hr=HR"],
+            "row 3",
+        ),
+        Case(
+            "csv infinite time",
+            [*review, csv_file("inf.csv", b"time_s,HR\n0,70\n1e308,80\n"), "--columns", "hr=HR"],
+            "row 3",
+        ),
+        Case(
+            "csv nan time --json",
+            [
+                *review,
+                csv_file("nan.csv", b"time_s,HR\n0,70\nnan,80\n"),
+                "--columns",
+                "hr=HR",
+                "--json",
+            ],
+            "finite",
+        ),
+        Case(
+            "csv latin-1 accepted",
+            [
+                *review,
+                csv_file("l1.csv", "time_s,HR,Note\n0,70,café\n".encode("cp1252")),
+                "--columns",
+                "hr=HR",
+            ],
+            "Alarms",
+        ),
+        Case(
+            "csv missing column",
+            [*review, csv_file("good.csv", good_csv), "--columns", "spo2=SpO2"],
+            "no column SpO2",
+        ),
+        Case(
+            "csv infusion-start -600",
+            [
+                *review,
+                str(root / "good.csv"),
+                "--columns",
+                "hr=HR",
+                "--weight",
+                "70",
+                "--infusion-start",
+                "-600",
+            ],
+            "--infusion-start",
+        ),
+        Case(
+            "csv weight nan",
+            [
+                *review,
+                str(root / "good.csv"),
+                "--columns",
+                "hr=HR",
+                "--weight",
+                "nan",
+                "--infusion-start",
+                "0",
+            ],
+            "--weight",
+        ),
+        Case(
+            "csv artefact reading listed",
+            [*review, str(root / "good.csv"), "--columns", "hr=HR,sbp=NBPSys,dbp=NBPDias"],
+            "Rejected as artefact",
+        ),
+        Case(
+            "export into a file",
+            [*review, str(recording), "--export-csv", str(a_file / "out")],
+            "a-file",
+        ),
+    ]
+    return cases
+
+
+def _run(case: Case, data_dir: Path) -> tuple[Case, int | None, str, float]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KETAMON_DATA_DIR=str(data_dir), **case.env)
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "ketamon", *case.argv],
+            capture_output=True,
+            text=True,
+            timeout=CASE_TIMEOUT_S,
+            env=env,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired as exc:
+        out = (exc.stderr or b"").decode(errors="replace") if isinstance(exc.stderr, bytes) else ""
+        return case, None, out, time.monotonic() - started
+    return case, result.returncode, result.stdout + result.stderr, time.monotonic() - started
+
+
+def test_hostile_table(tmp_path, strong_recording):
+    cases = _build_cases(tmp_path, strong_recording)
+    assert len(cases) >= 40
+    data_dir = tmp_path / "data"
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda c: _run(c, data_dir), cases))
+    failures = []
+    for case, code, output, _seconds in results:
+        problems = []
+        if code is None:
+            problems.append(f"did not finish within {CASE_TIMEOUT_S:.0f} s")
+        elif code not in case.codes:
+            problems.append(f"exit {code}")
+        if "Traceback" in output:
+            problems.append("traceback")
+        if case.message.lower() not in output.lower():
+            problems.append(f"no message {case.message!r}")
+        if problems:
+            failures.append(f"{case.name}: {', '.join(problems)}\n{output[-600:]}")
+    assert not failures, "\n\n".join(failures)
+    assert not (tmp_path / "spy.txt").exists()  # the spy:// URL never ran
+    assert not list(tmp_path.glob("patient ")) and not list(tmp_path.glob("what"))
+
+
+@pytest.mark.parametrize("name", ["patient #3.ketamon", "what?.ketamon", "ä ö #?%.ketamon"])
+def test_reading_leaves_nothing_beside_the_file(tmp_path, strong_recording, name):
+    from ketamon.io.recording import Recording
+
+    path = tmp_path / name
+    shutil.copyfile(strong_recording, path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    recording = Recording(path)
+    assert recording.samples() and recording.events()
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # no -wal, -shm, stray file
