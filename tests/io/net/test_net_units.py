@@ -92,3 +92,24 @@ def test_payloads_round_trip_to_typed_messages():
     assert isinstance(batch, VitalsBatch) and batch.samples == ((1.0, Vital.HR, 70.0),)
     assert isinstance(decode("ketamon/s/b1/status", b"offline"), BedOffline)
     assert decode("other/topic", b"x") is None
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+def test_the_patient_id_leaves_only_when_the_clinic_allows_it(allowed, tmp_path, resources):
+    import json
+
+    from ketamon.core.simulation import autostart_demo, simulated_session
+    from ketamon.io.net.bedside_links import BedsideLinks, NetPlan
+    from ketamon.io.net.mqtt_messages import state_payload
+    from ketamon.io.net.net_config import NetConfig
+
+    session = simulated_session(resources.library, 1, alarm_profile=resources.alarm_profile)
+    autostart_demo(session, resources.protocols[0], 70.0)
+    target = parse_mqtt_url("mqtt://127.0.0.1:1", "clinic", "chair1")
+    links = BedsideLinks(
+        session, NetPlan(target, None, NetConfig(send_patient_id=allowed)), tmp_path
+    )
+    state = json.loads(state_payload("chair1", session.snapshot(), links._patient_id()))
+    assert state.get("patient_id") == ("DEMO" if allowed else None)
+    assert ("DEMO" in json.dumps(state)) is allowed
+    links.mqtt.outbox.close()
