@@ -46,10 +46,11 @@ def wait_for_port(port: int, up: bool, timeout_s: float = 15.0) -> None:
 class Broker:
     """An amqtt broker we can stop and start again on the same port."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, config: str = CONFIG):
+        """`config`: amqtt YAML with a `{port}` placeholder for the listener."""
         self.port = free_port()
         self.config = directory / "amqtt.yaml"
-        self.config.write_text(CONFIG.format(port=self.port))
+        self.config.write_text(config.format(port=self.port))
         self.log = directory / "amqtt.log"
         self._process: subprocess.Popen | None = None
 
