@@ -57,7 +57,10 @@ class BedsideLinks:
         self._vitals_seq = 0
         self._alarm_seq = 0
         self._state_due = 0.0
-        self._reported: dict[str, bool] = {}
+        # A resumed session may carry a link alarm from before the crash: clear it if the
+        # link now works (conditions are reported to the session on change only).
+        active = {alarm.id for alarm in session.snapshot().alarms}
+        self._reported = {c: c in active for c in ("broker_away", "hl7_unacknowledged")}
         self.mqtt: MqttPublisher | None = None
         self.mllp: MllpSender | None = None
         self.hl7: Hl7Feed | None = None

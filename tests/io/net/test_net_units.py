@@ -113,3 +113,19 @@ def test_the_patient_id_leaves_only_when_the_clinic_allows_it(allowed, tmp_path,
     assert state.get("patient_id") == ("DEMO" if allowed else None)
     assert ("DEMO" in json.dumps(state)) is allowed
     links.mqtt.outbox.close()
+
+
+def test_a_resumed_link_alarm_ends_when_the_link_works(tmp_path, resources):
+    from ketamon.core.simulation import autostart_demo, simulated_session
+    from ketamon.io.net.bedside_links import BedsideLinks, NetPlan
+    from ketamon.io.net.net_config import NetConfig
+
+    session = simulated_session(resources.library, 1, alarm_profile=resources.alarm_profile)
+    autostart_demo(session, resources.protocols[0], 70.0)
+    session.report_technical(session.t_s, "broker_away", True, "before the crash")
+    target = parse_mqtt_url("mqtt://127.0.0.1:1", "clinic", "chair1")
+    links = BedsideLinks(session, NetPlan(target, None, NetConfig()), tmp_path)
+    links.mqtt.link.fine()  # connected again
+    links.poll(session.t_s)
+    assert "broker_away" not in {a.id for a in session.snapshot().alarms}
+    links.mqtt.outbox.close()
