@@ -20,20 +20,18 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ketamon.core.dosing import Patient, make_plan  # noqa: E402
-from ketamon.core.limits import load_drug_library  # noqa: E402
-from ketamon.core.protocol import load_protocols  # noqa: E402
-from ketamon.core.simulation import simulated_session  # noqa: E402
-from ketamon.resources import drug_library_path, protocols_dir  # noqa: E402
+from ketamon.io.run_config import RunConfig, make_session  # noqa: E402
+from ketamon.resources_loading import load_clinical_resources  # noqa: E402
 from ketamon.ui.clock import SessionClock  # noqa: E402
 from ketamon.ui.session_model import SessionModel  # noqa: E402
 from ketamon.ui.trends import TrendPlots  # noqa: E402
 
 
 def build(session_s: float):
-    library = load_drug_library(drug_library_path())
-    protocol = next(p for p in load_protocols(protocols_dir()) if len(p.segments) == 2)
+    resources = load_clinical_resources()
+    protocol = next(p for p in resources.protocols if len(p.segments) == 2)
     protocol = protocol.with_segment(1, duration_min=360)  # 40 + 360 + 60 min: an 8 h session
-    session = simulated_session(library, seed=1)
+    session = make_session(RunConfig(seed=1), resources)
     model = SessionModel(session, SessionClock(session))
     trends = TrendPlots(model)
     trends.redraw_timer.stop()  # the benchmark calls redraw itself

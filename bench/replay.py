@@ -21,9 +21,9 @@ import numpy as np  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from ketamon.core.dosing import Patient, check_limits, make_plan  # noqa: E402
-from ketamon.core.simulation import simulated_session  # noqa: E402
 from ketamon.io.recording import Recording  # noqa: E402
 from ketamon.io.replay import ReplayData  # noqa: E402
+from ketamon.io.run_config import RunConfig, make_session, recording_meta  # noqa: E402
 from ketamon.io.session_recorder import SessionRecorder  # noqa: E402
 from ketamon.resources_loading import load_clinical_resources  # noqa: E402
 from ketamon.ui.main_window import MainWindow  # noqa: E402
@@ -32,8 +32,9 @@ from ketamon.ui.theme import apply_theme  # noqa: E402
 
 
 def record_eight_hours(directory: Path, resources) -> Path:
-    session = simulated_session(resources.library, 1, alarm_profile=resources.alarm_profile)
-    recorder = SessionRecorder(session, directory, {"source": {"kind": "simulator", "seed": 1}})
+    config = RunConfig(seed=1, data_dir=directory)
+    session = make_session(config, resources)
+    recorder = SessionRecorder(session, directory, recording_meta(config, resources))
     protocol = next(p for p in resources.protocols if len(p.segments) == 2)
     plan = make_plan(protocol.with_segment(1, duration_min=360), Patient(70.0), 1.0)
     # 6 h maintenance totals 1.7 mg/kg: a soft limit, acknowledged here as a nurse would.

@@ -5,18 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import ketamon
-from ketamon.cli_net import (
-    add_net_arguments,
-    add_review_net_arguments,
-    central,
-    export_network,
-    net_plan,
-)
 from ketamon.core.config import ConfigError, check_number
+from ketamon.io.actions import ActionsError, load_actions
 from ketamon.io.parsers import PARSERS
+from ketamon.io.run_config import RunConfig
 from ketamon.resources_loading import load_clinical_resources
 
 log = logging.getLogger("ketamon")
@@ -185,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_net_arguments(parser)
     parser.add_argument(
+        "--actions",
+        metavar="FILE",
+        help="headless: a scripted nurse, TOML [[action]] tables with t_s (session seconds), "
+        "command and its fields (see README); refused commands print a 'refused' JSON line",
+    )
+    parser.add_argument(
         "--screenshot",
         metavar="PNG",
         help="save the main window to PNG just before exit (with --quit-after)",
@@ -294,6 +296,11 @@ def build_review_parser() -> argparse.ArgumentParser:
     parser.add_argument("file", help="a .ketamon recording or a CSV file")
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument(
+        "--events",
+        action="store_true",
+        help="print the rebuilt alarm events as JSON lines, exactly as --headless prints them",
+    )
+    parser.add_argument(
         "--columns",
         help="CSV only: which columns hold which vital, e.g. "
         "hr=HR,sbp=NBPSys,dbp=NBPDias,map=NBPMean,spo2=SpO2,rr=RESP",
@@ -315,7 +322,14 @@ def build_review_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--report", metavar="PDF", help="recordings: also write the PDF session report"
     )
-    add_review_net_arguments(parser)
+    parser.add_argument("--hl7", metavar="OUT", help="recordings: write an HL7 v2 ORU^R01 batch")
+    parser.add_argument("--fhir", metavar="OUT", help="recordings: write a FHIR R4 Bundle (JSON)")
+    parser.add_argument("--fhir-url", metavar="URL", help="recordings: POST the FHIR Bundle")
+    parser.add_argument("--site", default="clinic", help="site name in HL7 (default clinic)")
+    parser.add_argument("--bed", default="review", help="bed name in HL7 (default review)")
+    parser.add_argument(
+        "--net-config", metavar="FILE", help="the clinic's network TOML ([privacy] patient ID)"
+    )
     return parser
 
 
@@ -337,7 +351,7 @@ def export_recording(path: Path, summary: dict, csv_dir: str | None, pdf: str | 
 
 def review(argv: list[str]) -> int:
     from ketamon.io.csv_import import CsvImportError
-    from ketamon.io.net.recording_export import ExportError
+    from ketamon.io.net.recording_export import ExportError, NetExport, export_session
     from ketamon.io.rebuild import RebuildError
     from ketamon.io.recording import RecordingError
     from ketamon.review import (
@@ -345,6 +359,7 @@ def review(argv: list[str]) -> int:
         format_text,
         parse_columns,
         review_csv,
+        review_events,
         review_recording,
         to_json,
     )
@@ -352,11 +367,15 @@ def review(argv: list[str]) -> int:
     parser = build_review_parser()
     args = parser.parse_args(argv)
     path = Path(args.file)
+    lines: list[str] = []
+    summary: dict = {}
     try:
         resources = load_clinical_resources(
             Path(args.alarm_profile) if args.alarm_profile else None
         )
         if path.suffix.lower() == ".csv":
+            if args.events:
+                parser.error("--events: recordings only")
             if not args.columns:
                 parser.error("a CSV needs --columns (e.g. hr=HR,sbp=NBPSys,dbp=NBPDias)")
             summary = review_csv(
@@ -367,10 +386,19 @@ def review(argv: list[str]) -> int:
                 args.weight,
                 args.infusion_start,
             )
+        elif args.events:
+            lines = review_events(path, resources)
         else:
             summary = review_recording(path, resources)
             export_recording(path, summary, args.export_csv, args.report)
-            export_network(path, resources, args)
+            export = NetExport(
+                *(Path(p) if p else None for p in (args.hl7, args.fhir)),
+                args.fhir_url,
+                args.site,
+                args.bed,
+                Path(args.net_config) if args.net_config else None,
+            )
+            export_session(path, resources, export)
     except (
         ConfigError,
         RecordingError,
@@ -382,8 +410,83 @@ def review(argv: list[str]) -> int:
     ) as exc:
         log.error("%s", exc)
         return 2
-    sys.stdout.write((to_json(summary) if args.json else format_text(summary)) + "\n")
+    if args.events:
+        sys.stdout.write("".join(line + "\n" for line in lines))
+    else:
+        sys.stdout.write((to_json(summary) if args.json else format_text(summary)) + "\n")
     return 0
+
+
+def add_net_arguments(parser: argparse.ArgumentParser) -> None:
+    """--mqtt/--bed/--site/--mqtt-config/--hl7-mllp (GUI and headless)."""
+    group = parser.add_argument_group("clinic network (README: a clinic)")
+    group.add_argument("--mqtt", metavar="URL", help="publish to this MQTT broker (mqtt://h:1883)")
+    group.add_argument("--bed", metavar="NAME", help="this bed's name on the broker and in HL7")
+    group.add_argument("--site", metavar="NAME", default="clinic", help="site (default clinic)")
+    group.add_argument(
+        "--mqtt-config", metavar="FILE", help="TOML: broker user/password/CA, what may leave"
+    )
+    group.add_argument("--hl7-mllp", metavar="HOST:PORT", help="send HL7 v2 ORU^R01 over MLLP")
+
+
+def net_plan(parser: argparse.ArgumentParser, args: argparse.Namespace):
+    """The network targets of the flags; a bad flag is a usage error, a bad file ConfigError."""
+    from ketamon.io.net.net_config import UsageError, make_net_plan
+
+    config_path = Path(args.mqtt_config) if args.mqtt_config else None
+    try:
+        return make_net_plan(args.mqtt, args.hl7_mllp, args.bed, args.site, config_path)
+    except UsageError as exc:
+        parser.error(str(exc))
+
+
+def central(argv: list[str]) -> int:
+    """`ketamon central --mqtt URL [--site NAME]`: the central station window (read-only)."""
+    parser = argparse.ArgumentParser(
+        prog="ketamon central", description="Central station: one tile per publishing bed."
+    )
+    parser.add_argument("--mqtt", required=True, metavar="URL", help="the clinic's MQTT broker")
+    parser.add_argument("--site", default="clinic", help="site name (default clinic)")
+    parser.add_argument("--mqtt-config", metavar="FILE", help="TOML: broker user/password/CA")
+    parser.add_argument("--quit-after", type=_quit_after_s, metavar="S", help="close after S s")
+    parser.add_argument("--screenshot", metavar="PNG", help="save the window at --quit-after")
+    args = parser.parse_args(argv)
+    from ketamon.ui.central_window import run_central_station
+
+    config_path = Path(args.mqtt_config) if args.mqtt_config else None
+    return run_central_station(args.mqtt, args.site, config_path, args.quit_after, args.screenshot)
+
+
+def run_config(args: argparse.Namespace) -> RunConfig:
+    """The typed run configuration of the main command's arguments (the only translation)."""
+    from ketamon.core.scenario import find_scenario
+    from ketamon.io.device import port_settings
+    from ketamon.io.run_config import SourceKind
+    from ketamon.paths import default_data_dir
+    from ketamon.resources import scenarios_dir
+
+    scenario = find_scenario(args.scenario, scenarios_dir()) if args.scenario else None
+    port = (
+        port_settings(args.port, args.protocol, args.baud, args.allow_port_url)
+        if args.port
+        else None
+    )
+    if port is not None:
+        source = SourceKind.DEVICES
+    elif scenario is not None:
+        source = SourceKind.SCENARIO
+    else:
+        source = SourceKind.SIMULATOR
+    return RunConfig(
+        source=source,
+        seed=args.seed,
+        scenario=scenario,
+        port=port,
+        weight_kg=args.weight,
+        speed=args.speed,
+        data_dir=Path(args.data_dir) if args.data_dir else default_data_dir(),
+        baseline=args.baseline,
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -408,6 +511,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--screenshot needs --quit-after")
     if args.speed is None and not args.headless:
         parser.error("--speed max needs --headless")
+    if args.actions and not args.headless:
+        parser.error("--actions needs --headless (in the window, the nurse acts)")
+    if args.headless and not args.autostart:
+        log.error("--headless needs --autostart: there is no nurse to set up the session")
+        return 2
     if args.port:
         problem = check_port_argument(args.port, args.allow_port_url)
         if problem:
@@ -416,15 +524,12 @@ def main(argv: list[str] | None = None) -> int:
         resources = load_clinical_resources(
             Path(args.alarm_profile) if args.alarm_profile else None
         )
-        if args.scenario:
-            from ketamon.core.scenario import find_scenario
-            from ketamon.resources import scenarios_dir
-
-            args.scenario = find_scenario(args.scenario, scenarios_dir())
-        if args.autostart and not args.scenario:
+        config = run_config(args)
+        actions = load_actions(Path(args.actions)) if args.actions else []
+        if args.autostart and config.scenario is None:
             check_weight(args.weight, resources)
-        args.net = net_plan(parser, args)
-    except ConfigError as exc:
+        config = replace(config, net=net_plan(parser, args))  # --mqtt, --hl7-mllp
+    except (ConfigError, ActionsError) as exc:
         log.error("cannot start: %s", exc)
         if not args.headless:
             from ketamon.ui.app import show_startup_error
@@ -434,10 +539,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.headless:
         from ketamon.headless import run_headless
 
-        return run_headless(args, resources)
-    from ketamon.ui.app import run_gui
+        return run_headless(config, resources, quit_after_s=args.quit_after, actions=actions)
+    from ketamon.ui.app import GuiOptions, run_gui
 
-    return run_gui(args, resources)
+    options = GuiOptions(
+        replay=Path(args.replay) if args.replay else None,
+        resume=args.resume,
+        autostart=args.autostart,
+        quit_after_s=args.quit_after,
+        screenshot=Path(args.screenshot) if args.screenshot else None,
+    )
+    return run_gui(config, resources, options)
 
 
 if __name__ == "__main__":

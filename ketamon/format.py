@@ -28,3 +28,10 @@ def number(value: float | None, decimals: int = 0) -> str:
     if value is None or not math.isfinite(value):
         return "---"
     return f"{value:.{decimals}f}"
+
+
+def duration_text(seconds: float) -> str:
+    """120 -> '2 min', 90 -> '90 s': a configured duration as a button says it."""
+    if seconds >= 60 and seconds % 60 == 0:
+        return f"{seconds / 60:g} min"
+    return f"{seconds:g} s"

@@ -2,8 +2,9 @@
 
 For checks, benchmarks and training scripts. Reads the wall clock only to pace
 `--speed X`; at `--speed max` the simulation runs as fast as it can until the
-observation is complete or `--quit-after` wall seconds have passed. The session
-is recorded like any other (`--data-dir`).
+observation is complete and the last scripted action (`--actions FILE`) has been
+applied, or `--quit-after` wall seconds have passed. The session is recorded like
+any other (RunConfig.data_dir).
 """
 
 from __future__ import annotations
@@ -12,24 +13,21 @@ import json
 import logging
 import sys
 import time
-from argparse import Namespace
-from pathlib import Path
+from collections import deque
+from collections.abc import Iterable
 from typing import TextIO
 
-from ketamon.core.baseline import Baseline
-from ketamon.core.dosing import Patient, make_plan
-from ketamon.core.infusion import Phase
+from ketamon.core.events import alarm_event, alarm_line
+from ketamon.core.infusion import CommandError, Phase
 from ketamon.core.session import Session, SessionEvent
-from ketamon.core.simulation import autostart_demo, scenario_session, simulated_session
-from ketamon.core.simulator import PatientProfile
+from ketamon.io.actions import Action, apply_action
 from ketamon.io.data_dir import data_dir_problem
-from ketamon.io.device import port_settings
 from ketamon.io.device_feed import DeviceFeed
 from ketamon.io.device_thread import DeviceThread
-from ketamon.io.net.bedside_links import BedsideLinks, NetPlan, start_links
+from ketamon.io.net.bedside_links import BedsideLinks, start_links
 from ketamon.io.port_lock import port_problem
+from ketamon.io.run_config import RunConfig, autostart, make_session, recording_meta
 from ketamon.io.session_recorder import SessionRecorder
-from ketamon.paths import default_data_dir
 from ketamon.resources_loading import ClinicalResources
 
 log = logging.getLogger(__name__)
@@ -37,24 +35,44 @@ log = logging.getLogger(__name__)
 MAX_SPEED_STEP_S = 60.0
 PACED_TICK_S = 0.05
 DRAIN_AT_EXIT_S = 20.0  # MQTT/HL7 still queued at exit: this long to send it (rest stays on disk)
+DONE = (Phase.DISCHARGE_READY, Phase.DISCHARGED)
 
 
-def alarm_json(event: SessionEvent) -> str:
-    """One alarm event as a JSON object: session time, event, priority, condition, value, limit."""
-    data = event.data
+def alarm_json(event: SessionEvent) -> str | None:
+    """An alarm record as one JSON line (see core/events.alarm_line); None for other records."""
+    alarm = alarm_event(event)
+    return None if alarm is None else json.dumps(alarm_line(alarm))
+
+
+def refused_json(t_s: float, command: str, reason: str) -> str:
     return json.dumps(
-        {
-            "t_s": round(event.t_s, 3),
-            "event": event.kind.removeprefix("alarm."),
-            "priority": data.get("priority"),
-            "condition": event.message,
-            "value": data.get("value"),
-            "limit": None if data.get("limit") is None else round(data["limit"], 1),
-            "alarm_id": data.get("alarm_id"),
-            "kind": data.get("kind"),
-            "detail": data.get("detail"),
-        }
+        {"t_s": round(t_s, 3), "event": "refused", "command": command, "reason": reason}
     )
+
+
+class ScriptedNurse:
+    """Applies scripted actions when session time reaches them; refusals go to `out`."""
+
+    def __init__(self, actions: Iterable[Action], out: TextIO):
+        self.pending = deque(sorted(actions, key=lambda a: a.t_s))
+        self.out = out
+
+    def next_s(self) -> float | None:
+        return self.pending[0].t_s if self.pending else None
+
+    def apply_due(self, session: Session) -> None:
+        """Every action due by now, at its own time (or now, if it was due earlier)."""
+        while self.pending and self.pending[0].t_s <= session.t_s + 1e-9:
+            action = self.pending.popleft()
+            self.apply(session, action)
+
+    def apply(self, session: Session, action: Action) -> None:
+        t_s = max(action.t_s, session.t_s)
+        try:
+            apply_action(session, Action(t_s, action.command, action.args))
+        except CommandError as exc:
+            self.out.write(refused_json(t_s, action.command, str(exc)) + "\n")
+            self.out.flush()
 
 
 def storage_warning(problem: str) -> dict:
@@ -69,37 +87,32 @@ def storage_warning(problem: str) -> dict:
     }
 
 
-def start_demo_session(
-    resources: ClinicalResources, seed: int, weight_kg: float, profile: PatientProfile | None
-) -> Session:
-    """A simulated session with the default protocol, baseline taken, infusion started."""
-    session = simulated_session(
-        resources.library, seed, profile=profile, alarm_profile=resources.alarm_profile
-    )
-    autostart_demo(session, resources.protocols[0], weight_kg)
-    return session
-
-
 def run_session(
     session: Session,
     speed: float | None,
     quit_after_s: float | None,
     recorder: SessionRecorder | None = None,
+    nurse: ScriptedNurse | None = None,
     links: BedsideLinks | None = None,
 ) -> None:
-    """Advance until observation is complete (or the wall-clock limit); speed None = max."""
+    """Advance until observation is complete and no action is pending (or the wall-clock
+    limit); speed None = max."""
     wall_start = time.monotonic()
     t0 = session.t_s
     if recorder is not None:
         recorder.note_clock(time.time(), t0, speed or 0.0)
-    while session.phase() not in (Phase.DISCHARGE_READY, Phase.DISCHARGED):
+    while session.phase() not in DONE or (nurse is not None and nurse.pending):
         elapsed = time.monotonic() - wall_start
         if quit_after_s is not None and elapsed >= quit_after_s:
             return
-        if speed is None:
-            session.advance_to(session.t_s + MAX_SPEED_STEP_S)
+        target = session.t_s + MAX_SPEED_STEP_S if speed is None else t0 + elapsed * speed
+        due = nurse.next_s() if nurse is not None else None
+        if due is not None and due <= target:
+            session.advance_to(max(due, session.t_s))
+            nurse.apply_due(session)
         else:
-            session.advance_to(t0 + elapsed * speed)
+            session.advance_to(target)
+        if speed is not None:
             time.sleep(PACED_TICK_S)
         if recorder is not None:
             recorder.maybe_flush()
@@ -112,6 +125,7 @@ def run_device_session(
     device: DeviceThread,
     quit_after_s: float | None,
     recorder: SessionRecorder | None = None,
+    nurse: ScriptedNurse | None = None,
     links: BedsideLinks | None = None,
 ) -> None:
     """Live monitor, live time: start when the baseline is in; run until quit-after."""
@@ -125,9 +139,11 @@ def run_device_session(
             for batch, stats in device.drain():
                 feed.apply(batch, stats)
             session.advance_to(time.monotonic() - t0)
+            if nurse is not None:
+                nurse.apply_due(session)
             if session.phase() is Phase.BASELINE and session.baseline is not None:
                 session.start(session.t_s, review_acknowledged=True)
-            if session.phase() in (Phase.DISCHARGE_READY, Phase.DISCHARGED):
+            if session.phase() in DONE and not (nurse is not None and nurse.pending):
                 return
             if recorder is not None:
                 recorder.maybe_flush()
@@ -140,84 +156,50 @@ def run_device_session(
         device.stop()
 
 
-def recording_meta(args: Namespace, resources: ClinicalResources) -> dict:
-    """What a recording says about where its data came from."""
-    settings = port_settings(args)
-    scenario = getattr(args, "scenario", None)
-    if scenario is not None:
-        source = {
-            "kind": "simulator",
-            "seed": scenario.seed,
-            "scenario": scenario.id,
-            "scenario_file": str(scenario.path),
-        }
-    elif settings is None:
-        source = {"kind": "simulator", "seed": args.seed}
-    else:
-        source = {
-            "kind": "device",
-            "port": settings.port,
-            "protocol": settings.protocol,
-            "baud": settings.baud,
-            "parity": settings.parity,
-        }
-    return {"source": source, "alarm_profile": resources.alarm_profile.name, "headless": True}
-
-
 def run_headless(
-    args: Namespace,
+    config: RunConfig,
     resources: ClinicalResources,
     out: TextIO | None = None,
-    profile: PatientProfile | None = None,
+    quit_after_s: float | None = None,
+    actions: Iterable[Action] = (),
 ) -> int:
+    """Run `config` autostarted with no window; alarm events (and refusals) as JSON lines."""
     out = out or sys.stdout  # looked up now, so a redirected stdout is honoured
-    if not args.autostart:
-        log.error("--headless needs --autostart: there is no nurse to set up the session")
-        return 2
-    settings = port_settings(args)
-    if settings is not None and (problem := port_problem(settings.port)):
+    if config.port is not None and (problem := port_problem(config.port.port)):
         log.error("cannot start: %s", problem)
         return 2
-    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
-    scenario = getattr(args, "scenario", None)
-    if settings is not None:
-        session = Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
-    elif scenario is not None:
-        session = scenario_session(resources.library, scenario, resources.alarm_profile)
-        args.weight = scenario.patient.weight_kg
-    else:
-        session = simulated_session(
-            resources.library, args.seed, profile=profile, alarm_profile=resources.alarm_profile
-        )
-    if problem := data_dir_problem(data_dir):
-        # Said at once, before the session starts; RECORDING FAILED follows once armed.
-        log.error("%s", problem)
-        out.write(json.dumps(storage_warning(problem)) + "\n")
-        out.flush()
-    recorder = SessionRecorder(session, data_dir, recording_meta(args, resources))
+    session = make_session(config, resources)
+    recorder = None
+    if config.data_dir is not None:
+        if problem := data_dir_problem(config.data_dir):
+            # Said at once, before the session starts; RECORDING FAILED follows once armed.
+            log.error("%s", problem)
+            out.write(json.dumps(storage_warning(problem)) + "\n")
+            out.flush()
+        meta = recording_meta(config, resources, headless=True)
+        recorder = SessionRecorder(session, config.data_dir, meta)
 
     def on_event(event: SessionEvent) -> None:
-        if event.kind.startswith("alarm."):
-            out.write(alarm_json(event) + "\n")
+        line = alarm_json(event)
+        if line is not None:
+            out.write(line + "\n")
             out.flush()
 
     session.on_event.connect(on_event)
-    links = start_links(session, getattr(args, "net", None) or NetPlan(), data_dir)
+    nurse = ScriptedNurse(actions, out)
+    links = start_links(session, config.net, config.data_dir) if config.data_dir else None
     try:
-        if settings is not None:
-            plan = make_plan(resources.protocols[0], Patient(args.weight, patient_id="DEMO"), 1.0)
-            session.configure(plan, [], 0.0)
-            if getattr(args, "baseline", None) is not None:
-                sbp, dbp, hr = args.baseline
-                session.enter_baseline(0.0, Baseline(sbp, dbp, hr, None, "entered"))
-            else:
+        autostart(session, config, resources)
+        if config.port is not None:
+            if session.baseline is None:
                 log.info("waiting for the baseline NIBP readings from the device (or --baseline)")
-            run_device_session(session, DeviceThread(settings), args.quit_after, recorder, links)
+            device = DeviceThread(config.port)
+            run_device_session(session, device, quit_after_s, recorder, nurse, links)
         else:
-            autostart_demo(session, resources.protocols[0], args.weight)
-            run_session(session, args.speed, args.quit_after, recorder, links)
+            run_session(session, config.speed, quit_after_s, recorder, nurse, links)
     finally:
         if links is not None:
             links.close(DRAIN_AT_EXIT_S)
-        recorder.close("closed")
+        if recorder is not None:
+            recorder.close("closed")
     return 0

@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ketamon.core.alarm_profile import AlarmKind
+from ketamon.core.events import AlarmAction, alarm_event
 from ketamon.core.session import SessionEvent
-from ketamon.headless import run_session, start_demo_session
+from ketamon.headless import run_session
+from ketamon.io.run_config import RunConfig, autostart, make_session
 from ketamon.resources_loading import ClinicalResources
 
 
@@ -28,12 +31,16 @@ def nuisance_rate(resources: ClinicalResources, seeds: range, weight_kg: float =
     with_alarm = 0
     alarms: list[SessionEvent] = []
     for seed in seeds:
-        session = start_demo_session(resources, seed, weight_kg, profile=None)
+        config = RunConfig(seed=seed, weight_kg=weight_kg, speed=None)
+        session = make_session(config, resources)
+        autostart(session, config, resources)
         run_session(session, speed=None, quit_after_s=None)
         physiological = [
             e
             for e in session.events
-            if e.kind == "alarm.start" and e.data.get("kind") == "physiological"
+            if (a := alarm_event(e)) is not None
+            and a.action is AlarmAction.START
+            and a.kind is AlarmKind.PHYSIOLOGICAL
         ]
         alarms += physiological
         with_alarm += bool(physiological)

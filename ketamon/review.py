@@ -8,18 +8,24 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ketamon.core.baseline import Baseline
-from ketamon.core.dosing import Patient, make_plan
-from ketamon.core.infusion import Phase
-from ketamon.core.session import Session, SessionEvent
+from ketamon.core.session import Session
+from ketamon.core.simulation import demo_plan
 from ketamon.core.vitals import NibpReading, Sample, Vital
 from ketamon.format import mmss
 from ketamon.io.csv_import import CsvImportError, CsvSamples, read_csv_samples
 from ketamon.io.rebuild import replay
-from ketamon.io.recording import Recording
+from ketamon.io.run_config import rebuilt_session
+from ketamon.io.summary import (  # noqa: F401 (the review command's API)
+    Peaks,
+    _rejections,
+    rebuild_recording,
+    review_events,
+    review_recording,
+    summarize,
+)
 from ketamon.resources_loading import ClinicalResources
 
 COLUMN_KEYS = {
@@ -30,28 +36,10 @@ COLUMN_KEYS = {
     "dbp": Vital.DBP,
     "map": Vital.MAP,
 }
-NEAR_BASELINE_SBP_MMHG = 20.0  # design choice: "back near baseline" for discharge readiness
-NEAR_BASELINE_HR_BPM = 20.0
 
 
 class ReviewError(ValueError):
     """The input cannot be reviewed; the message says which file and why."""
-
-
-@dataclass
-class Peaks:
-    """Highest value and its time per vital, collected as samples pass."""
-
-    best: dict[Vital, tuple[float, float]] = field(default_factory=dict)
-    last: dict[Vital, float] = field(default_factory=dict)
-    count: int = 0
-
-    def on_samples(self, samples: list[Sample]) -> None:
-        for s in samples:
-            self.count += 1
-            self.last[s.vital] = s.value
-            if s.vital not in self.best or s.value > self.best[s.vital][0]:
-                self.best[s.vital] = (s.value, s.t_s)
 
 
 def parse_columns(text: str) -> dict[Vital, str]:
@@ -69,27 +57,6 @@ def parse_columns(text: str) -> dict[Vital, str]:
     return mapping
 
 
-def review_recording(path: Path, resources: ClinicalResources) -> dict:
-    recording = Recording(path)
-    session = Session(
-        resources.library,
-        simulated=bool(recording.meta.get("simulated")),
-        alarm_profile=resources.alarm_profile,
-    )
-    peaks = Peaks()
-    session.on_samples.connect(peaks.on_samples)
-    replay(session, recording.stream(), resources.protocols, until_s=recording.duration_s())
-    summary = summarize(session, peaks, source=str(path), kind="ketamon recording")
-    summary["recorded_status"] = recording.meta.get("status")
-    summary["damaged"] = recording.skipped_text()  # what salvage left out, or None
-    summary["rejected_readings"] = _rejections(recording.events())
-    summary["annotations"] = [
-        {"t_s": e.t_s, "text": e.message} for e in session.events if e.kind == "annotation"
-    ]
-    recording.close()
-    return summary
-
-
 def review_csv(
     path: Path,
     resources: ClinicalResources,
@@ -105,12 +72,10 @@ def review_csv(
     rejected = samples.rejected
     if not len(samples):
         raise ReviewError(f"{path.name}: no usable values in columns {list(columns.values())}")
-    session = Session(
-        resources.library,
-        simulated=False,
-        alarm_profile=resources.alarm_profile,
-        timed_technical_alarms=False,
-        artefact_rules=resources.artefact_rules,
+    # Silence between samples taken once a minute means nothing: no 'no data' alarms;
+    # time still ticks as live, so alarms escalate as they would have.
+    session = rebuilt_session(
+        resources, simulated=False, judge_silence=False, artefact_rules=resources.artefact_rules
     )
     peaks = Peaks()
     session.on_samples.connect(peaks.on_samples)
@@ -120,7 +85,7 @@ def review_csv(
     if infusion_start_s is not None:
         if weight_kg is None:
             raise ReviewError("--infusion-start needs --weight")
-        plan = make_plan(resources.protocols[0], Patient(weight_kg, patient_id=path.stem), 1.0)
+        plan = demo_plan(resources.protocols[0], weight_kg, patient_id=path.stem)
         session.configure(plan, [], first_t)
         if infusion_start_s < first_t:
             raise ReviewError(
@@ -143,15 +108,6 @@ def review_csv(
         summary["baseline"]["note"] = baseline_note
     summary["technical_alarms_judged"] = False
     return summary
-
-
-def _rejections(events: list[SessionEvent]) -> list[dict]:
-    """Artefacts rejected by the session (core/artefact.py): time, values, reason."""
-    return [
-        {"t_s": e.t_s, "values": e.data.get("values"), "reason": e.message}
-        for e in events
-        if e.kind == "artefact.rejected"
-    ]
 
 
 def _fallback_baseline(session: Session, samples: CsvSamples, start_s: float) -> str:
@@ -189,109 +145,6 @@ def _readings(samples: list[Sample]) -> list[NibpReading]:
         for t, v in sorted(by_t.items())
         if Vital.SBP in v and Vital.DBP in v
     ]
-
-
-def summarize(session: Session, peaks: Peaks, source: str, kind: str) -> dict:
-    plan = session.plan
-    infusion = session.infusion
-    times = _phase_times(session.events)
-    status = session.snapshot().status
-    b = session.baseline
-    alarms = _alarms(session.events)
-    near = None
-    if b is not None and Vital.SBP in peaks.last and Vital.HR in peaks.last and b.hr_bpm:
-        near = (
-            peaks.last[Vital.SBP] <= b.sbp_mmhg + NEAR_BASELINE_SBP_MMHG
-            and peaks.last[Vital.HR] <= b.hr_bpm + NEAR_BASELINE_HR_BPM
-        )
-    phase = session.phase()
-    return {
-        "source": source,
-        "kind": kind,
-        "simulated": session.simulated,
-        "patient_id": plan.patient.patient_id if plan else None,
-        "weight_kg": plan.patient.weight_kg if plan else None,
-        "protocol": plan.protocol.name if plan else None,
-        "phase_times_s": times,
-        "delivered_mg": round(status.delivered_mg, 2) if status else None,
-        "planned_mg": round(status.planned_mg, 2) if status else None,
-        "baseline": None
-        if b is None
-        else {
-            "sbp": round(b.sbp_mmhg, 1),
-            "dbp": round(b.dbp_mmhg, 1),
-            "hr": None if b.hr_bpm is None else round(b.hr_bpm, 1),
-            "source": b.source,
-        },
-        "peaks": {
-            v.value: {"value": peaks.best[v][0], "t_s": peaks.best[v][1]}
-            for v in (Vital.SBP, Vital.DBP, Vital.HR)
-            if v in peaks.best
-        },
-        "alarms": alarms,
-        "alarm_count": len(alarms),
-        "annotations": [],
-        "discharge": {
-            "phase": phase.value,
-            "observation_complete": phase in (Phase.DISCHARGE_READY, Phase.DISCHARGED),
-            "discharged": phase is Phase.DISCHARGED,
-            "vitals_near_baseline": near,
-        },
-        "samples": peaks.count,
-        "duration_s": session.t_s,
-        "infusion": infusion is not None,
-    }
-
-
-def _phase_times(events: list[SessionEvent]) -> dict[str, float]:
-    names = {
-        "setup.confirmed": "setup",
-        "infusion.started": "infusion_start",
-        "infusion.infusion_complete": "infusion_end",
-        "infusion.stopped_early": "infusion_stopped",
-        "infusion.observation_started": "observation_start",
-        "infusion.discharge_ready": "observation_complete",
-        "infusion.discharged": "discharged",
-    }
-    out: dict[str, float] = {}
-    for e in events:
-        if e.kind in names and names[e.kind] not in out:
-            out[names[e.kind]] = e.t_s
-    return out
-
-
-def _alarms(events: list[SessionEvent]) -> list[dict]:
-    alarms: list[dict] = []
-    open_by_id: dict[str, dict] = {}
-    for e in events:
-        action = e.kind.removeprefix("alarm.")
-        if not e.kind.startswith("alarm.") or action in ("armed", "disarmed") or "audio" in action:
-            continue
-        alarm_id = e.data.get("alarm_id")
-        if action == "start":
-            entry = {
-                "t_s": e.t_s,
-                "priority": e.data["priority"],  # at the start, as it first sounded
-                "highest_priority": e.data["priority"],
-                "condition": e.message,
-                "kind": e.data["kind"],
-                "value": e.data["value"],
-                "limit": e.data["limit"],
-                "ended_s": None,
-            }
-            alarms.append(entry)
-            open_by_id[alarm_id] = entry
-        elif alarm_id in open_by_id:
-            entry = open_by_id[alarm_id]
-            if action in ("change", "escalated"):
-                rank = {"low": 1, "medium": 2, "high": 3}
-                if rank[e.data["priority"]] > rank[entry["highest_priority"]]:
-                    entry["highest_priority"] = e.data["priority"]
-                entry["condition"] = e.message
-            if action == "end":
-                entry["ended_s"] = e.t_s
-                del open_by_id[alarm_id]
-    return alarms
 
 
 def format_text(summary: dict) -> str:

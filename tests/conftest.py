@@ -76,8 +76,9 @@ def resources():
 def strong_recording(tmp_path_factory, resources):
     """A recording of a strong BP responder (seed 5), made headless at maximum speed."""
     import io
+    from dataclasses import replace
 
-    from ketamon.cli import build_parser
+    from ketamon.cli import build_parser, run_config
     from ketamon.core.simulator import strong_bp_responder
     from ketamon.headless import run_headless
 
@@ -85,7 +86,8 @@ def strong_recording(tmp_path_factory, resources):
     args = build_parser().parse_args(
         ["--headless", "--speed", "max", "--seed", "5", "--autostart", "--data-dir", str(directory)]
     )
-    run_headless(args, resources, out=io.StringIO(), profile=strong_bp_responder())
+    config = replace(run_config(args), patient=strong_bp_responder())
+    run_headless(config, resources, out=io.StringIO())
     (path,) = directory.glob("*.ketamon")
     return path
 

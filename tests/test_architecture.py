@@ -73,3 +73,38 @@ def test_tests_record_into_a_private_folder(private_data_dir):
     from ketamon.paths import default_data_dir
 
     assert default_data_dir() == private_data_dir
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in PACKAGE.rglob("*.py") if p.name != "cli.py"], ids=lambda p: p.name
+)
+def test_no_argparse_namespace_below_the_cli(path):
+    """Only cli.py knows command-line arguments; everything else takes a typed RunConfig."""
+    text = path.read_text(encoding="utf-8")
+    assert "argparse" not in _imports(path), f"{path.name} imports argparse"
+    assert "Namespace" not in text, f"{path.name} mentions an argparse Namespace"
+    tree = ast.parse(text)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "getattr":
+            first = node.args[0] if node.args else None
+            if isinstance(first, ast.Name) and first.id == "args":
+                pytest.fail(f"{path.name}:{node.lineno} probes command-line args")
+
+
+def test_sessions_are_made_by_the_one_factory():
+    """Session(...) is constructed only by the factory (and the simulation recipes it uses)."""
+    allowed = {"run_config.py", "simulation.py", "session.py"}
+    for path in PACKAGE.rglob("*.py"):
+        if path.name in allowed:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Session":
+                pytest.fail(f"{path.relative_to(PACKAGE)}:{node.lineno} builds a Session itself")
+
+
+@pytest.mark.parametrize("path", _files("core") + _files("io") + _files("ui"), ids=lambda p: p.name)
+def test_nothing_below_the_commands_imports_them(path):
+    """cli, headless, review and nuisance sit on top: the window uses io/summary.py."""
+    commands = {"ketamon.cli", "ketamon.headless", "ketamon.review", "ketamon.nuisance"}
+    bad = _imports(path) & commands
+    assert not bad, f"{path.name} imports {sorted(bad)}"

@@ -5,10 +5,11 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
-from ketamon.cli import build_parser
+from ketamon.cli import build_parser, run_config
 from ketamon.core.simulator import strong_bp_responder
 from ketamon.headless import run_headless
 from ketamon.nuisance import nuisance_rate
@@ -23,9 +24,9 @@ def resources():
 
 
 def headless_events(resources, argv, profile=None):
-    args = build_parser().parse_args(argv)
+    config = replace(run_config(build_parser().parse_args(argv)), patient=profile, data_dir=None)
     out = io.StringIO()
-    assert run_headless(args, resources, out=out, profile=profile) == 0
+    assert run_headless(config, resources, out=out) == 0
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 

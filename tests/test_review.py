@@ -109,3 +109,33 @@ def test_csv_errors_are_clear(tmp_path, resources):
     assert summary["rejected_cells"] == 2  # 'abc' and 999 bpm
     with pytest.raises(ReviewError, match="'pulse=HR' is not key=COLUMN"):
         parse_columns("pulse=HR")
+
+
+def test_csv_review_ticks_time_so_a_medium_alarm_escalates_as_live(tmp_path, resources):
+    """SpO2 92 % a minute apart for 15 min: medium at first, high once unresolved 5 min."""
+    path = tmp_path / "low.csv"
+    rows = ["time_s,HR,SpO2"] + [f"{60 * i},80,92" for i in range(16)]
+    path.write_text("\n".join(rows) + "\n")
+    summary = review_csv(path, resources, parse_columns("hr=HR,spo2=SpO2"), False, None, None)
+    (alarm,) = [a for a in summary["alarms"] if a["condition"].startswith("SpO2")]
+    assert alarm["priority"] == "medium"
+    assert alarm["highest_priority"] == "high"
+    assert not [a for a in summary["alarms"] if a["kind"] == "technical"]  # no 'no data'
+
+
+def test_a_recording_without_command_records_is_still_reviewed(
+    strong_recording, tmp_path, resources
+):
+    """Schema 1 (before command records): the legacy inference path, clearly marked."""
+    import shutil
+    import sqlite3
+
+    old = tmp_path / "old.ketamon"
+    shutil.copy(strong_recording, old)
+    db = sqlite3.connect(old)
+    db.execute("DELETE FROM events WHERE kind LIKE 'command.%'")
+    db.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    expected = review_recording(strong_recording, resources)["alarms"]
+    assert review_recording(old, resources)["alarms"] == expected

@@ -18,6 +18,7 @@ from ketamon.core.baseline import Baseline
 from ketamon.core.vitals import Sample, Vital
 
 NO_DATA_VITALS = (Vital.HR, Vital.SPO2)
+ARTEFACT_WINDOW_S = 60.0  # malformed frames are counted over the last minute
 NIBP = frozenset({Vital.SBP, Vital.DBP, Vital.MAP})
 
 TECHNICAL_LABELS = {
@@ -61,6 +62,8 @@ class AlarmEngine:
         self._last_seen_s: dict[Vital, float] = {}
         self._armed_s = 0.0
         self._technical: dict[str, Finding] = {}
+        self._rejections: list[tuple[float, int]] = []  # (t_s, malformed frames) in the window
+        self._counting_artefacts = False
         self._t = 0.0
 
     # ---- arming -------------------------------------------------------------------
@@ -106,11 +109,58 @@ class AlarmEngine:
                 events += self._resolve(sample.t_s)
         return events
 
-    def tick(self, t_s: float, nibp_due_s: float | None) -> list[AlarmEvent]:
-        """Time-driven conditions: missing data, NIBP overdue, escalation, audio pause end."""
+    def tick(
+        self, t_s: float, nibp_due_s: float | None, judge_silence: bool = True
+    ) -> list[AlarmEvent]:
+        """Time-driven conditions: missing data, NIBP overdue, escalation, audio pause end.
+
+        `judge_silence` False: no 'no data' / 'NIBP overdue' (data sampled once a
+        minute, or time when the app was not running); escalation still runs.
+        """
         if not self.armed:
             return []
         self._t = max(self._t, t_s)
+        if judge_silence:
+            self._judge_silence(t_s, nibp_due_s)
+        events = self._judge_artefacts(t_s) if self._counting_artefacts else []
+        events += self._resolve(t_s)
+        events += self._escalate(t_s)
+        if self.audio_paused_until_s is not None and t_s >= self.audio_paused_until_s:
+            ended_s = self.audio_paused_until_s
+            self.audio_paused_until_s = None
+            events.append(AlarmEvent(ended_s, "audio_resumed", "audio", detail="pause ended"))
+        return events
+
+    def count_artefacts(self, t_s: float, frames: int) -> list[AlarmEvent]:
+        """A source rejected `frames` malformed frames at `t_s`.
+
+        Judged here against the profile's `artefact_per_min` over the last minute, and
+        again at every tick, so the condition ends when the rate falls.
+        """
+        self._counting_artefacts = True
+        if frames > 0:
+            self._rejections.append((t_s, frames))
+        return self._judge_artefacts(t_s)
+
+    def _judge_artefacts(self, t_s: float) -> list[AlarmEvent]:
+        while self._rejections and t_s - self._rejections[0][0] > ARTEFACT_WINDOW_S:
+            self._rejections.pop(0)
+        if not self.armed or not self._counting_artefacts:
+            return []
+        per_min = sum(n for _, n in self._rejections) * 60.0 / ARTEFACT_WINDOW_S
+        tech = self.profile.technical
+        detail = f"{per_min:.0f} malformed frames a minute"
+        self._set_technical(
+            "artefact", tech.artefact_priority, per_min > tech.artefact_per_min, detail
+        )
+        return self._resolve(t_s)
+
+    def restart_silence_clock(self, t_s: float) -> None:
+        """Listening starts again at `t_s` (after the app was down): silence counts from now."""
+        for vital in NO_DATA_VITALS:
+            self._last_seen_s[vital] = max(self._last_seen_s.get(vital, t_s), t_s)
+
+    def _judge_silence(self, t_s: float, nibp_due_s: float | None) -> None:
         tech = self.profile.technical
         silent = []
         for vital in NO_DATA_VITALS:
@@ -123,13 +173,6 @@ class AlarmEngine:
         overdue = nibp_due_s is not None and t_s - nibp_due_s >= tech.nibp_overdue_s
         detail = "" if not overdue else f"NIBP overdue by {(t_s - nibp_due_s) / 60:.0f} min"
         self._set_technical("nibp_overdue", tech.nibp_overdue_priority, overdue, detail)
-        events = self._resolve(t_s)
-        events += self._escalate(t_s)
-        if self.audio_paused_until_s is not None and t_s >= self.audio_paused_until_s:
-            ended_s = self.audio_paused_until_s
-            self.audio_paused_until_s = None
-            events.append(AlarmEvent(ended_s, "audio_resumed", "audio", detail="pause ended"))
-        return events
 
     def report_technical(
         self, t_s: float, condition: str, present: bool, detail: str = ""

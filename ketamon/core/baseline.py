@@ -7,10 +7,11 @@ from statistics import fmean
 
 from ketamon.core.vitals import NibpReading
 
-# CLINICAL.md §2: a clinic practice withholds or reviews treatment above 140/90.
+# The clinic sets these in the protocol's [nibp] table (core/protocol.py); these are the
+# defaults of CLINICAL.md §2 for a baseline judged without a protocol.
 REVIEW_SBP_MMHG = 140.0
 REVIEW_DBP_MMHG = 90.0
-MIN_SPAN_S = 5 * 60.0  # at least 2 readings >= 5 min apart (CLINICAL.md §2)
+MIN_SPAN_S = 5 * 60.0
 
 
 @dataclass(frozen=True)
@@ -23,17 +24,19 @@ class Baseline:
     spo2_pct: float | None
     source: str
     n_readings: int = 0
+    review_sbp_mmhg: float = REVIEW_SBP_MMHG  # above this, review before starting
+    review_dbp_mmhg: float = REVIEW_DBP_MMHG
 
     @property
     def needs_review(self) -> bool:
-        return self.sbp_mmhg > REVIEW_SBP_MMHG or self.dbp_mmhg > REVIEW_DBP_MMHG
+        return self.sbp_mmhg > self.review_sbp_mmhg or self.dbp_mmhg > self.review_dbp_mmhg
 
     def review_message(self) -> str | None:
         if not self.needs_review:
             return None
         return (
             f"Resting BP {self.sbp_mmhg:.0f}/{self.dbp_mmhg:.0f} is above "
-            f"{REVIEW_SBP_MMHG:.0f}/{REVIEW_DBP_MMHG:.0f} mmHg: review before starting."
+            f"{self.review_sbp_mmhg:.0f}/{self.review_dbp_mmhg:.0f} mmHg: review before starting."
         )
 
 
@@ -42,11 +45,12 @@ def measured_baseline(
     hr_values: list[float],
     spo2_values: list[float],
     min_readings: int = 2,
+    min_span_s: float = MIN_SPAN_S,
 ) -> Baseline | None:
     """Mean of the pre-start readings, or None until there are enough, far enough apart."""
     if len(readings) < min_readings:
         return None
-    if min_readings >= 2 and readings[-1].t_s - readings[0].t_s < MIN_SPAN_S - 1e-6:
+    if min_readings >= 2 and readings[-1].t_s - readings[0].t_s < min_span_s - 1e-6:
         return None
     return Baseline(
         sbp_mmhg=fmean(r.sbp_mmhg for r in readings),

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ketamon.core.events import AlarmAction, alarm_event
 from ketamon.core.session import SessionEvent
 
 # Trainee actions and what each answers to (the alarm that prompted it).
+# Read from the recorded commands, never guessed from their effects.
 ACTIONS = {
-    "alarm.acknowledged": "Acknowledged",
-    "alarm.audio_paused": "Paused audio",
-    "infusion.paused": "Paused infusion",
-    "infusion.stopped_early": "Stopped infusion",
-    "annotation": "Annotated",
+    "command.acknowledge": "Acknowledged",
+    "command.pause_audio": "Paused audio",
+    "command.pause": "Paused infusion",
+    "command.stop": "Stopped infusion",
+    "command.annotate": "Annotated",
 }
+
+
+def _action_detail(e: SessionEvent) -> str:
+    return str(e.data.get("reason") or e.data.get("text") or "")
 
 
 @dataclass(frozen=True)
@@ -29,28 +35,28 @@ class DebriefRow:
 def debrief_rows(events: list[SessionEvent]) -> list[DebriefRow]:
     rows: list[DebriefRow] = []
     open_alarms: dict[str, float] = {}  # alarm id -> start time, while unanswered
-    last_ack_t = None
     for e in events:
         kind = e.kind
-        if kind == "alarm.start":
-            open_alarms[e.data["alarm_id"]] = e.t_s
-            rows.append(DebriefRow(e.t_s, "alarm", f"{e.data['priority']} alarm: {e.message}"))
-        elif kind == "alarm.escalated":
-            rows.append(DebriefRow(e.t_s, "alarm", f"escalated to high: {e.message}"))
-        elif kind == "alarm.end":
-            open_alarms.pop(e.data.get("alarm_id"), None)
+        alarm = alarm_event(e)
+        if alarm is not None:
+            if alarm.action is AlarmAction.START and alarm.priority is not None:
+                open_alarms[alarm.alarm_id] = e.t_s
+                text = f"{alarm.priority.label} alarm: {alarm.condition}"
+                rows.append(DebriefRow(e.t_s, "alarm", text))
+            elif alarm.action is AlarmAction.ESCALATED:
+                rows.append(DebriefRow(e.t_s, "alarm", f"escalated to high: {alarm.condition}"))
+            elif alarm.action is AlarmAction.END:
+                open_alarms.pop(alarm.alarm_id, None)
         elif kind in ACTIONS:
-            if kind == "alarm.acknowledged" and e.t_s == last_ack_t:
-                continue  # one press, several alarms
-            last_ack_t = e.t_s if kind == "alarm.acknowledged" else last_ack_t
             prompted = [t for t in open_alarms.values() if t <= e.t_s]
             response = e.t_s - max(prompted) if prompted else None
-            text = ACTIONS[kind] + (f": {e.message}" if e.message else "")
+            detail = _action_detail(e)
+            text = ACTIONS[kind] + (f": {detail}" if detail else "")
             rows.append(DebriefRow(e.t_s, "action", text, response))
-            if kind == "alarm.acknowledged":
+            if kind == "command.acknowledge":
                 open_alarms.clear()
-        elif kind.startswith("instructor."):
-            rows.append(DebriefRow(e.t_s, "instructor", e.message))
+        elif kind == "command.instructor":
+            rows.append(DebriefRow(e.t_s, "instructor", e.data.get("text", "")))
         elif kind in ("infusion.started", "infusion.observation_started", "infusion.discharged"):
             rows.append(
                 DebriefRow(e.t_s, "phase", kind.removeprefix("infusion.").replace("_", " "))

@@ -55,6 +55,10 @@ class NibpProgram:
     observation_interval_min: float = 15.0
     baseline_readings: int = 2
     stale_grace_min: float = 2.0
+    # CLINICAL.md §2: readings at least 5 min apart; resting BP above 140/90 is reviewed.
+    baseline_min_span_min: float = 5.0
+    baseline_review_sbp_mmhg: float = 140.0
+    baseline_review_dbp_mmhg: float = 90.0
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,13 @@ def load_protocol(path: Path) -> Protocol:
             nibp_fields.number("baseline_readings", 2, low=1, high=10, integer=True)
         ),
         stale_grace_min=nibp_fields.number("stale_grace_min", 2.0, low=0, high=30),
+        baseline_min_span_min=nibp_fields.number("baseline_min_span_min", 5.0, low=0, high=60),
+        baseline_review_sbp_mmhg=nibp_fields.number(
+            "baseline_review_sbp_mmhg", 140.0, low=80, high=250
+        ),
+        baseline_review_dbp_mmhg=nibp_fields.number(
+            "baseline_review_dbp_mmhg", 90.0, low=40, high=150
+        ),
     )
     nibp_fields.finish()
     protocol = Protocol(

@@ -8,6 +8,7 @@ runner subscribe. The session never reads a clock: the caller says what time it 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import replace
 
 from ketamon.core.alarm_profile import AlarmProfile
@@ -15,13 +16,17 @@ from ketamon.core.alarms import AlarmEngine, AlarmEvent
 from ketamon.core.artefact import ArtefactRules, split_artefacts
 from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.dosing import DosePlan, check_limits
+from ketamon.core.events import encode_alarm, encode_command
 from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, Phase
 from ketamon.core.limits import DrugLibrary, LimitFinding, LimitLevel
 from ketamon.core.nibp import is_stale, next_due_s
+from ketamon.core.protocol import NibpProgram
 from ketamon.core.publisher import Publisher
 from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
 from ketamon.core.vitals import NibpReading, Sample, Vital, estimated_map
 
+SESSION_ENDED = "session.ended"  # after a discharge and all it caused
+SESSION_RESUMED = "session.resumed"  # the app was not running for a while (a crash)
 MAX_STEP_S = 1.0  # the session judges time in steps no longer than one sample period
 # CLINICAL.md §4: physiological alarms are armed from infusion start until discharge.
 ARMED_PHASES = (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION, Phase.DISCHARGE_READY)
@@ -65,13 +70,15 @@ class Session:
         artefact_rules: ArtefactRules | None = None,
     ):
         """`timed_technical_alarms` False: no 'no data' / 'NIBP overdue' (reviewing data
-        sampled once a minute, where silence between samples means nothing)."""
+        sampled once a minute, where silence between samples means nothing); time still
+        ticks, so alarms escalate as live. `judge_silence` can be switched off for a
+        while (a resumed session catching up on the time the app was not running)."""
         self.library = library
         self.simulated = simulated
         self.alarms = AlarmEngine(alarm_profile) if alarm_profile is not None else None
         if self.alarms is not None:
             self.alarms.watch_equipment = not simulated  # a real device: from connection on
-        self._timed_technical = timed_technical_alarms
+        self.judge_silence = timed_technical_alarms
         self._technical_state: dict[str, bool] = {}
         self.plan: DosePlan | None = None
         self.infusion: Infusion | None = None
@@ -100,6 +107,14 @@ class Session:
 
     def configure(self, plan: DosePlan, acknowledged: list[LimitFinding], t_s: float) -> None:
         """Accept the prescription. Hard limits refuse; every soft finding must be acknowledged."""
+        self._command(
+            t_s,
+            "setup",
+            {
+                "prescription": prescription_data(plan),
+                "acknowledged": [[f.key, f.value] for f in acknowledged],
+            },
+        )
         if self.infusion is not None and self.infusion.started_s() is not None:
             raise CommandError("The infusion has started: the prescription cannot change.")
         findings = check_limits(plan, self.library)
@@ -148,7 +163,11 @@ class Session:
 
     def enter_baseline(self, t_s: float, baseline: Baseline) -> None:
         """The nurse types the baseline instead of (or over) the measured one."""
-        self.baseline = baseline
+        t_s = max(t_s, self._t)
+        self.advance_to(t_s)
+        args = {"sbp": baseline.sbp_mmhg, "dbp": baseline.dbp_mmhg, "hr": baseline.hr_bpm}
+        self._command(t_s, "enter_baseline", args | {"source": baseline.source})
+        self.baseline = self._with_clinic_rules(baseline)
         self._event(
             SessionEvent(
                 t_s,
@@ -161,37 +180,76 @@ class Session:
     # ---- nurse commands ---------------------------------------------------------------
 
     def start(self, t_s: float, review_acknowledged: bool = False) -> None:
-        infusion = self._require_infusion()
         self.advance_to(t_s)
+        self._command(t_s, "start", {"review_acknowledged": review_acknowledged})
+        infusion = self._require_infusion()
         if self.baseline is None:
+            program = self.plan.protocol.nibp if self.plan else NibpProgram()
             raise CommandError(
-                "No baseline yet: take 2 NIBP readings at least 5 min apart, or enter one."
+                f"No baseline yet: take {program.baseline_readings} NIBP readings at least "
+                f"{program.baseline_min_span_min:g} min apart, or enter one."
             )
         if self.baseline.needs_review and not review_acknowledged:
             raise CommandError(self.baseline.review_message())
         if self.baseline.needs_review:
-            self._event(SessionEvent(t_s, "baseline.review_acknowledged", "BP above 140/90"))
+            b = self.baseline
+            text = f"BP above {b.review_sbp_mmhg:.0f}/{b.review_dbp_mmhg:.0f}"
+            self._event(SessionEvent(t_s, "baseline.review_acknowledged", text))
         self._forward(infusion.start(t_s))
 
     def pause(self, t_s: float, reason: str) -> None:
         self.advance_to(t_s)
+        self._command(t_s, "pause", {"reason": reason})
         self._forward(self._require_infusion().pause(t_s, reason))
 
     def resume(self, t_s: float) -> None:
         self.advance_to(t_s)
+        self._command(t_s, "resume", {})
         self._forward(self._require_infusion().resume(t_s))
 
     def stop(self, t_s: float, reason: str) -> None:
         self.advance_to(t_s)
+        self._command(t_s, "stop", {"reason": reason})
         self._forward(self._require_infusion().stop(t_s, reason))
 
     def discharge(self, t_s: float, checklist: str = "") -> None:
         self.advance_to(t_s)
+        self._command(t_s, "discharge", {"checklist": checklist})
         self._forward(self._require_infusion().discharge(t_s, checklist))
+        # The last word of a session: everything the discharge caused is published above.
+        self._event(SessionEvent(t_s, SESSION_ENDED, "discharged"))
 
     def log(self, t_s: float, kind: str, message: str, data: dict | None = None) -> None:
         """An application event worth keeping in the record (e.g. session.resumed)."""
         self._event(SessionEvent(t_s, kind, message, dict(data or {})))
+
+    def resume_after_downtime(self, from_s: float, to_s: float, gap_text: str = "") -> None:
+        """The app was not running from `from_s` to `to_s` (session s) and now runs again.
+
+        The pump ran on: the timer and dose advance. Nobody watched: no samples are
+        taken for that time (the trends show a gap) and its silence raises no alarm.
+        Recorded at `from_s`, so a rebuild meets it before the gap.
+        """
+        self.advance_to(max(from_s, self._t))
+        down_s = max(0.0, to_s - from_s)
+        self._event(
+            SessionEvent(
+                self._t,
+                SESSION_RESUMED,
+                f"resumed after {down_s:.0f} s: check the pump",
+                {"down_from_s": self._t, "down_to_s": to_s, "gap": gap_text},
+            )
+        )
+        source, self.source = self.source, None
+        judge, self.judge_silence = self.judge_silence, False
+        try:
+            self.advance_to(to_s)
+        finally:
+            self.source, self.judge_silence = source, judge
+        if source is not None:
+            source.poll(to_s)  # what the patient did meanwhile was never seen
+        if self.alarms is not None:
+            self.alarms.restart_silence_clock(to_s)
 
     def arm_alarms(self, t_s: float) -> None:
         """Arm alarms with no infusion: reviewing monitoring data someone brings."""
@@ -200,18 +258,28 @@ class Session:
 
     def annotate(self, t_s: float, text: str, data: dict | None = None) -> None:
         """A nurse's note or charted side effect, time-stamped (shown on the trends)."""
+        t_s = max(t_s, self._t)
+        self.advance_to(t_s)
+        self._command(t_s, "annotate", {"text": text, "data": dict(data or {})})
         if not text.strip():
             raise CommandError("An annotation needs some text.")
-        self.advance_to(max(t_s, self._t))
-        self._event(SessionEvent(max(t_s, self._t), "annotation", text.strip(), dict(data or {})))
+        self._event(SessionEvent(t_s, "annotation", text.strip(), dict(data or {})))
+
+    def instructor(self, t_s: float, kind: str, text: str, data: dict | None = None) -> None:
+        """An instructor's override or fault (its effects arrive as samples and reports)."""
+        t_s = max(t_s, self._t)
+        self.advance_to(t_s)
+        self._command(t_s, "instructor", {"kind": kind, "text": text, "data": dict(data or {})})
 
     def acknowledge_alarms(self, t_s: float) -> None:
         self.advance_to(t_s)
+        self._command(t_s, "acknowledge", {})
         if self.alarms is not None:
             self._alarm_events(self.alarms.acknowledge(t_s))
 
     def pause_audio(self, t_s: float) -> None:
         self.advance_to(t_s)
+        self._command(t_s, "pause_audio", {})
         if self.alarms is None or not self.alarms.armed:
             raise CommandError("Alarms are not armed: there is no audio to pause.")
         self._alarm_events(self.alarms.pause_audio(t_s))
@@ -233,10 +301,24 @@ class Session:
         if self.alarms is not None:
             self._alarm_events(self.alarms.report_technical(t_s, condition, present, detail))
 
+    def report_artefacts(self, t_s: float, frames: int) -> None:
+        """A source rejected `frames` malformed frames; the alarm engine judges the rate."""
+        t_s = max(t_s, self._t)
+        self.advance_to(t_s)
+        if frames > 0:
+            # An input like a sample: recorded, so a rebuild judges the same counts.
+            self._event(SessionEvent(t_s, "technical.artefacts", "", {"frames": frames}))
+        if self.alarms is not None:
+            self._alarm_events(self.alarms.count_artefacts(t_s, frames))
+
     # ---- time and data ------------------------------------------------------------------
 
-    def advance_to(self, t_s: float) -> None:
-        """Move the session clock to `t_s`, in steps of at most one second."""
+    def advance_to(self, t_s: float, arrive: Callable[[], None] | None = None) -> None:
+        """Move the session clock to `t_s`, in steps of at most one second.
+
+        `arrive`: what a source delivers at `t_s` (a rebuild's recorded samples and
+        equipment reports), judged where a polled source's would be: before the tick.
+        """
         if t_s < self._t - 1e-9:
             raise ValueError(f"time went backwards: {t_s} < {self._t}")
         while self._t < t_s:
@@ -250,8 +332,14 @@ class Session:
                 if samples:
                     self.ingest(samples)
                 self._poll_technical(step_t)
-            if self.alarms is not None and self._timed_technical:
-                self._alarm_events(self.alarms.tick(step_t, self.nibp_due_s()))
+            if arrive is not None and step_t >= t_s:
+                arrive()
+                arrive = None
+            if self.alarms is not None:
+                judge = self.judge_silence
+                self._alarm_events(self.alarms.tick(step_t, self.nibp_due_s(), judge))
+        if arrive is not None:
+            arrive()
 
     def ingest(self, samples: list[Sample]) -> None:
         """Take a batch of samples from any source (polled or pushed by a device thread).
@@ -318,6 +406,8 @@ class Session:
             alarm_profile=engine.profile.name if engine else None,
             audio_priority=engine.audio_priority(self._t) if engine else None,
             audio_pause_left_s=engine.audio_pause_left_s(self._t) if engine else None,
+            no_data_s=engine.profile.technical.no_data_s if engine else None,
+            audio_pause_s=engine.profile.audio_pause_s if engine else None,
         )
 
     @property
@@ -359,11 +449,16 @@ class Session:
         if self.baseline is not None and self.baseline.source == "entered":
             return
         pre_start = [r for r in self._nibp_readings if self.phase(r.t_s) is Phase.BASELINE]
-        min_readings = self.plan.protocol.nibp.baseline_readings if self.plan else 2
+        program = self.plan.protocol.nibp if self.plan else NibpProgram()
         baseline = measured_baseline(
-            pre_start, self._baseline_hr, self._baseline_spo2, min_readings
+            pre_start,
+            self._baseline_hr,
+            self._baseline_spo2,
+            program.baseline_readings,
+            program.baseline_min_span_min * 60.0,
         )
         if baseline is not None:
+            baseline = self._with_clinic_rules(baseline)
             self.baseline = baseline
             self._event(
                 SessionEvent(
@@ -378,6 +473,17 @@ class Session:
                     },
                 )
             )
+
+    def _with_clinic_rules(self, baseline: Baseline) -> Baseline:
+        """`baseline` judged by the protocol's review threshold (its [nibp] table)."""
+        if self.plan is None:
+            return baseline
+        program = self.plan.protocol.nibp
+        return replace(
+            baseline,
+            review_sbp_mmhg=program.baseline_review_sbp_mmhg,
+            review_dbp_mmhg=program.baseline_review_dbp_mmhg,
+        )
 
     def _require_infusion(self) -> Infusion:
         if self.infusion is None:
@@ -394,22 +500,11 @@ class Session:
 
     def _alarm_events(self, events: list[AlarmEvent]) -> None:
         for e in events:
-            self._event(
-                SessionEvent(
-                    e.t_s,
-                    f"alarm.{e.action}",
-                    e.condition,
-                    {
-                        "alarm_id": e.alarm_id,
-                        "priority": e.priority.label if e.priority else None,
-                        "kind": e.kind.value if e.kind else None,
-                        "value": e.value,
-                        "limit": e.limit,
-                        "detail": e.detail,
-                        "vitals": list(e.vitals),
-                    },
-                )
-            )
+            self._event(encode_alarm(e))
+
+    def _command(self, t_s: float, name: str, args: dict) -> None:
+        """Record a nurse or instructor command before anything it causes (rebuild reads these)."""
+        self._event(encode_command(t_s, name, args))
 
     def _event(self, event: SessionEvent) -> None:
         self.events.append(event)

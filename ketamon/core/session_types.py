@@ -44,3 +44,6 @@ class Snapshot:
     alarm_profile: str | None = None  # None: this session has no alarm engine
     audio_priority: Priority | None = None
     audio_pause_left_s: float | None = None
+    # The profile's numbers widgets show (None: no alarm engine, nothing judged):
+    no_data_s: float | None = None  # continuous data older than this is 'no data'
+    audio_pause_s: float | None = None  # how long 'Pause audio' silences

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ketamon.core.alarm_profile import AlarmProfile
-from ketamon.core.dosing import Patient, make_plan
+from ketamon.core.dosing import DosePlan, Patient, make_plan
 from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
 from ketamon.core.scenario import Scenario, ScriptedMonitor
@@ -31,6 +31,11 @@ def simulated_session(
     return session
 
 
+def demo_plan(protocol: Protocol, weight_kg: float, patient_id: str = "DEMO") -> DosePlan:
+    """`protocol` for a patient of `weight_kg` at 1 mg/ml (demos, checks, CSV review)."""
+    return make_plan(protocol, Patient(weight_kg, patient_id=patient_id), 1.0)
+
+
 MAX_EXTRA_BASELINE_READINGS = 4
 
 
@@ -40,8 +45,7 @@ def autostart_demo(session: Session, protocol: Protocol, weight_kg: float) -> No
     For demos, checks and training: the simulated cuff takes its baseline readings
     (5 min apart) in no wall time, then the infusion starts at that session time.
     """
-    plan = make_plan(protocol, Patient(weight_kg, patient_id="DEMO"), 1.0)
-    session.configure(plan, [], session.t_s)
+    session.configure(demo_plan(protocol, weight_kg), [], session.t_s)
     nibp = protocol.nibp
     span_s = nibp.baseline_interval_min * 60.0 * (nibp.baseline_readings - 1)
     session.advance_to(session.t_s + span_s)

@@ -38,18 +38,18 @@ class PortSettings:
     allow_url: bool = False  # pyserial URLs (socket://...) only when asked for (test rigs)
 
 
-def port_settings(args) -> PortSettings | None:
-    """PortSettings from command-line arguments (--port, --protocol, --baud), or None."""
-    if not getattr(args, "port", None):
-        return None
-    parser = make_parser(args.protocol)
+def port_settings(
+    port: str, protocol: str, baud: int | None = None, allow_url: bool = False
+) -> PortSettings:
+    """PortSettings for `protocol` on `port`: its default speed, parity and handshake."""
+    parser = make_parser(protocol)
     return PortSettings(
-        args.port,
-        args.protocol,
-        args.baud or parser.default_baud,
+        port,
+        protocol,
+        baud or parser.default_baud,
         parser.default_parity,
         parser.rtscts,
-        bool(getattr(args, "allow_port_url", False)),
+        allow_url,
     )
 
 

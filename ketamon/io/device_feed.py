@@ -7,7 +7,6 @@ into session time.
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -15,8 +14,6 @@ from ketamon.core.session import Session
 from ketamon.core.vitals import Sample
 from ketamon.io.device import Batch
 from ketamon.io.parsers import ParserStats
-
-ARTEFACT_WINDOW_S = 60.0
 
 
 class DeviceFeed:
@@ -29,7 +26,6 @@ class DeviceFeed:
         self.connected = False
         self.detail = ""
         self.flood_dropped_bytes = 0
-        self._rejections: deque[tuple[float, int]] = deque()
 
     def apply(self, batch: Batch, stats: ParserStats | None = None) -> None:
         session = self.session
@@ -49,17 +45,7 @@ class DeviceFeed:
             self._count_artefacts(now_s, stats, batch.flood_dropped_bytes)
 
     def _count_artefacts(self, now_s: float, stats: ParserStats, flood_bytes: int) -> None:
+        """Pass on how many frames were malformed; the alarm engine judges the rate."""
         new = stats.rejected - self.stats.rejected + (1 if flood_bytes else 0)
         self.stats = replace(stats)
-        if new > 0:
-            self._rejections.append((now_s, new))
-        while self._rejections and now_s - self._rejections[0][0] > ARTEFACT_WINDOW_S:
-            self._rejections.popleft()
-        engine = self.session.alarms
-        if engine is None:
-            return
-        per_min = sum(n for _, n in self._rejections) * 60.0 / ARTEFACT_WINDOW_S
-        limit = engine.profile.technical.artefact_per_min
-        self.session.report_technical(
-            now_s, "artefact", per_min > limit, f"{per_min:.0f} malformed frames a minute"
-        )
+        self.session.report_artefacts(now_s, new)

@@ -1,36 +1,36 @@
 """Rebuilding a session from what was recorded: the samples, and the nurse's commands.
 
-Automatic things (segment ends, observation, alarms) are not copied: they are
-recomputed by the same core and alarm profile as live, from the recorded
-samples and commands at their recorded times. Review, resume and replay all
-use this.
+Every nurse and instructor command is recorded as its own event, `command.<name>`
+with its arguments, before anything it causes (core/session.py). Rebuild re-issues
+those records through the same Session methods as the GUI and `--actions`, and
+feeds the recorded samples and equipment reports; automatic things (segment ends,
+observation, alarms) are recomputed by the same core and alarm profile as live.
+Effects (alarm.acknowledged, infusion.paused, ...) are never read back as commands.
+
+Recordings made before command records existed (schema 1) are rebuilt by the
+LEGACY path at the bottom: it infers commands from their effects, with that
+method's known blind spot (an acknowledge that only cleared an ended alarm left no
+`alarm.acknowledged`); a warning says so.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 
 from ketamon.core.baseline import Baseline
 from ketamon.core.dosing import Patient, Sex, WeightBasis, check_limits, make_plan
+from ketamon.core.events import COMMAND_PREFIX
 from ketamon.core.infusion import CommandError
 from ketamon.core.protocol import Protocol
-from ketamon.core.session import Session, SessionEvent
-from ketamon.core.vitals import Sample
+from ketamon.core.session import SESSION_RESUMED, Session, SessionEvent
+from ketamon.core.vitals import Sample, Vital
 
-COMMANDS = {
-    "setup.confirmed",
-    "baseline.entered",
-    "baseline.review_acknowledged",
-    "infusion.started",
-    "infusion.paused",
-    "infusion.resumed",
-    "infusion.stopped_early",
-    "infusion.discharged",
-    "alarm.acknowledged",
-    "alarm.audio_paused",
-    "annotation",
-    "technical.report",
-}
+log = logging.getLogger(__name__)
+
+# Inputs that are not commands but come from outside the session, as samples do.
+# A reading rejected as artefact never became a sample: its record is the input.
+INPUTS = {"technical.report", "technical.artefacts", "artefact.rejected"}
 
 
 class RebuildError(Exception):
@@ -70,35 +70,50 @@ def plan_from_prescription(prescription: dict, protocols: list[Protocol]):
     )
 
 
+def is_command(event: SessionEvent) -> bool:
+    return event.kind.startswith(COMMAND_PREFIX)
+
+
+def has_command_records(stream: Iterable[Sample | SessionEvent]) -> bool:
+    """Recorded by a ketamon that writes commands (every such session starts with one)."""
+    return any(isinstance(item, SessionEvent) and is_command(item) for item in stream)
+
+
 def apply_command(session: Session, event: SessionEvent, protocols: list[Protocol]) -> None:
-    """Re-issue one recorded nurse command at its time."""
-    t, kind, data = event.t_s, event.kind, event.data
-    if kind == "setup.confirmed":
-        plan = plan_from_prescription(data["prescription"], protocols)
-        # Soft limits were acknowledged then (their events follow in the recording).
-        session.configure(plan, check_limits(plan, session.library), t)
-    elif kind in ("baseline.entered", "baseline.measured"):
-        # baseline.measured is only passed when the samples it came from are not replayed.
-        source = "entered" if kind == "baseline.entered" else "measured"
-        session.enter_baseline(t, Baseline(data["sbp"], data["dbp"], data.get("hr"), None, source))
-    elif kind == "infusion.started":
-        session.start(t, review_acknowledged=True)
-    elif kind == "infusion.paused":
-        session.pause(t, event.message)
-    elif kind == "infusion.resumed":
+    """Re-issue one recorded command (`command.<name>`) at its time, with its arguments.
+
+    Raises CommandError when the session refuses it (as it was refused live).
+    """
+    t, a = event.t_s, event.data
+    name = event.kind.removeprefix(COMMAND_PREFIX)
+    if name == "setup":
+        plan = plan_from_prescription(a["prescription"], protocols)
+        acked = {(key, value) for key, value in a.get("acknowledged", [])}
+        findings = check_limits(plan, session.library)
+        session.configure(plan, [f for f in findings if (f.key, f.value) in acked], t)
+    elif name == "enter_baseline":
+        baseline = Baseline(a["sbp"], a["dbp"], a.get("hr"), None, a.get("source", "entered"))
+        session.enter_baseline(t, baseline)
+    elif name == "start":
+        session.start(t, review_acknowledged=bool(a.get("review_acknowledged")))
+    elif name == "pause":
+        session.pause(t, a.get("reason", ""))
+    elif name == "resume":
         session.resume(t)
-    elif kind == "infusion.stopped_early":
-        session.stop(t, event.message)
-    elif kind == "infusion.discharged":
-        session.discharge(t, event.message)
-    elif kind == "alarm.acknowledged":
+    elif name == "stop":
+        session.stop(t, a.get("reason", ""))
+    elif name == "discharge":
+        session.discharge(t, a.get("checklist", ""))
+    elif name == "acknowledge":
         session.acknowledge_alarms(t)
-    elif kind == "alarm.audio_paused":
+    elif name == "pause_audio":
         session.pause_audio(t)
-    elif kind == "annotation":
-        session.annotate(t, event.message, data)
-    elif kind == "technical.report":
-        session.report_technical(t, data["condition"], data["present"], event.message)
+    elif name == "annotate":
+        session.annotate(t, a.get("text", ""), a.get("data"))
+    elif name == "instructor":
+        session.instructor(t, a.get("kind", ""), a.get("text", ""), a.get("data"))
+    else:
+        log.warning("at %.0f s: unknown recorded command %r left out", t, event.kind)
 
 
 def replay(
@@ -113,8 +128,127 @@ def replay(
     Consecutive samples of one time form one batch, as a source delivers them.
     `baseline_from_events`: take the measured baseline from its recorded event
     (when the samples it was measured from are not part of the stream).
+    A command refused live is recorded too, and is refused again here.
     """
-    wanted = COMMANDS | ({"baseline.measured"} if baseline_from_events else set())
+    stream = list(stream)
+    if not has_command_records(stream):
+        _legacy_replay(session, stream, protocols, until_s, baseline_from_events)
+        return
+    # What arrives at one time before any command (samples, equipment reports) is
+    # delivered together, where live a source's poll would deliver it.
+    arriving: list[Sample | SessionEvent] = []
+
+    def deliver() -> None:
+        batch: list[Sample] = []
+        for item in arriving:
+            if isinstance(item, Sample):
+                batch.append(item)
+                continue
+            d = item.data
+            if item.kind == "artefact.rejected":
+                try:  # delivered with its batch, and rejected again as live
+                    values = d["values"].items()
+                    batch += [Sample(item.t_s, Vital(k), float(v)) for k, v in values]
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    raise _damaged(item, exc) from exc
+                continue
+            if batch:
+                session.ingest(batch)
+                batch = []
+            try:
+                if item.kind == "technical.artefacts":
+                    session.report_artefacts(item.t_s, int(d["frames"]))
+                else:
+                    condition, present = d["condition"], bool(d["present"])
+                    session.report_technical(item.t_s, condition, present, item.message)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise _damaged(item, exc) from exc
+        if batch:
+            session.ingest(batch)
+        arriving.clear()
+
+    def flush() -> None:
+        if arriving:
+            session.advance_to(max(arriving[0].t_s, session.t_s), deliver)
+
+    for item in stream:
+        if until_s is not None and item.t_s > until_s:
+            break
+        is_input = isinstance(item, Sample) or item.kind in INPUTS
+        if is_input:
+            if arriving and item.t_s != arriving[0].t_s:
+                flush()
+            arriving.append(item)
+            continue
+        command = is_command(item)
+        measured = baseline_from_events and item.kind == "baseline.measured"
+        if not (command or measured or item.kind == SESSION_RESUMED):
+            continue
+        flush()
+        session.advance_to(max(item.t_s, session.t_s))
+        try:
+            if item.kind == SESSION_RESUMED:
+                d = item.data
+                down = float(d["down_from_s"]), float(d["down_to_s"])
+                session.resume_after_downtime(*down, str(d.get("gap", "")))
+            elif measured:
+                _enter_measured_baseline(session, item)
+            else:
+                apply_command(session, item, protocols)
+        except CommandError as exc:
+            log.debug("%s at %.0f s refused again: %s", item.kind, item.t_s, exc)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _damaged(item, exc) from exc
+    flush()
+    if until_s is not None:
+        session.advance_to(max(until_s, session.t_s))
+
+
+def _damaged(item: SessionEvent, exc: Exception) -> RebuildError:
+    """A damaged or foreign recording: a record lacks or mistypes a field."""
+    return RebuildError(
+        f"at {item.t_s:.0f} s, {item.kind}: the recorded command is damaged "
+        f"({type(exc).__name__}: {exc})"
+    )
+
+
+def _enter_measured_baseline(session: Session, event: SessionEvent) -> None:
+    d = event.data
+    baseline = Baseline(d["sbp"], d["dbp"], d.get("hr"), None, "measured", d.get("n", 0))
+    # Straight to the state, not through the nurse's command: nobody typed it.
+    session.baseline = baseline
+
+
+# ---- LEGACY: recordings without command records (schema 1) -------------------------------
+
+LEGACY_COMMANDS = {
+    "setup.confirmed",
+    "baseline.entered",
+    "infusion.started",
+    "infusion.paused",
+    "infusion.resumed",
+    "infusion.stopped_early",
+    "infusion.discharged",
+    "alarm.acknowledged",
+    "alarm.audio_paused",
+    "annotation",
+    "technical.report",
+}
+
+
+def _legacy_replay(
+    session: Session,
+    stream: list[Sample | SessionEvent],
+    protocols: list[Protocol],
+    until_s: float | None,
+    baseline_from_events: bool,
+) -> None:
+    """LEGACY inference of commands from their effects (recordings before command records)."""
+    log.warning(
+        "this recording has no command records (older ketamon): nurse commands are inferred "
+        "from their effects; an acknowledge of an ended alarm may be missing"
+    )
+    wanted = LEGACY_COMMANDS | ({"baseline.measured"} if baseline_from_events else set())
     batch: list[Sample] = []
     last_ack_t: float | None = None
 
@@ -141,7 +275,7 @@ def replay(
             last_ack_t = item.t_s
         session.advance_to(max(item.t_s, session.t_s))
         try:
-            apply_command(session, item, protocols)
+            _legacy_apply(session, item, protocols)
         except CommandError as exc:
             raise RebuildError(f"at {item.t_s:.0f} s, {item.kind}: {exc}") from exc
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
@@ -153,3 +287,32 @@ def replay(
     flush()
     if until_s is not None:
         session.advance_to(max(until_s, session.t_s))
+
+
+def _legacy_apply(session: Session, event: SessionEvent, protocols: list[Protocol]) -> None:
+    t, kind, data = event.t_s, event.kind, event.data
+    if kind == "setup.confirmed":
+        plan = plan_from_prescription(data["prescription"], protocols)
+        session.configure(plan, check_limits(plan, session.library), t)
+    elif kind == "baseline.measured":
+        _enter_measured_baseline(session, event)
+    elif kind == "baseline.entered":
+        session.enter_baseline(t, Baseline(data["sbp"], data["dbp"], data.get("hr"), None))
+    elif kind == "infusion.started":
+        session.start(t, review_acknowledged=True)
+    elif kind == "infusion.paused":
+        session.pause(t, event.message)
+    elif kind == "infusion.resumed":
+        session.resume(t)
+    elif kind == "infusion.stopped_early":
+        session.stop(t, event.message)
+    elif kind == "infusion.discharged":
+        session.discharge(t, event.message)
+    elif kind == "alarm.acknowledged":
+        session.acknowledge_alarms(t)
+    elif kind == "alarm.audio_paused":
+        session.pause_audio(t)
+    elif kind == "annotation":
+        session.annotate(t, event.message, data)
+    elif kind == "technical.report":
+        session.report_technical(t, data["condition"], data["present"], event.message)

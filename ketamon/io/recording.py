@@ -33,7 +33,8 @@ from ketamon.core.vitals import Sample, Vital
 from ketamon.io.data_dir import os_reason
 from ketamon.io.filelock import try_lock, unlock
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: nurse commands recorded as `command.<name>` events
+READABLE_SCHEMAS = (1, 2)  # 1 is rebuilt by io/rebuild.py's legacy path
 SUFFIX = ".ketamon"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -193,9 +194,14 @@ class Recorder:
     # ---- writing ---------------------------------------------------------------------
 
     def attach(self, session: Session) -> None:
-        self._session = session
         session.on_samples.connect(self._on_samples)
         session.on_event.connect(self._on_event)
+        self.report_to(session)
+
+    def report_to(self, session: Session) -> None:
+        """Write failures become `session`'s RECORDING FAILED alarm (SessionRecorder feeds
+        the rows itself, so an event is written before the file closes because of it)."""
+        self._session = session
         if self.failure is not None:
             self._report(True)
 
@@ -348,9 +354,9 @@ class Recording:
             self._db = self._connect(path)
             self.meta = self._read_meta()
             version = self.meta.get("schema_version")
-            if version != SCHEMA_VERSION:
+            if version not in READABLE_SCHEMAS:
                 raise RecordingError(
-                    f"{path.name}: recording format {version!r} is not {SCHEMA_VERSION} "
+                    f"{path.name}: recording format {version!r} is not one of {READABLE_SCHEMAS} "
                     "(made by another ketamon version?)"
                 )
             self._samples = self._read_samples()
@@ -529,8 +535,10 @@ class Recording:
             for _s, e in self._events
             if e.kind == "alarm.start" and e.data.get("kind") == "physiological"
         )
+        discharged = any(e.kind == "infusion.discharged" for _s, e in self._events)
         return {
             "path": self.path,
+            "discharged": discharged,
             "created_wall_s": _number_or_none(self.meta.get("created_wall_s")),
             "simulated": bool(self.meta.get("simulated")),
             "patient_id": str(prescription.get("patient_id", "")),

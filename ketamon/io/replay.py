@@ -13,16 +13,19 @@ from dataclasses import replace
 
 import numpy as np
 
-from ketamon.core.alarm_profile import AlarmKind, Priority
 from ketamon.core.alarms import Alarm
 from ketamon.core.baseline import Baseline
+from ketamon.core.events import AlarmAction, alarm_events
 from ketamon.core.infusion import Phase
 from ketamon.core.nibp import is_stale, next_due_s
-from ketamon.core.session import Session, SessionEvent, Snapshot
+from ketamon.core.session import SessionEvent, Snapshot
 from ketamon.core.vitals import NibpReading, Sample, Vital
-from ketamon.io.rebuild import replay
+from ketamon.io.rebuild import INPUTS, replay
 from ketamon.io.recording import Recording
+from ketamon.io.run_config import rebuilt_session
 from ketamon.resources_loading import ClinicalResources
+
+CHANGES = (AlarmAction.CHANGE, AlarmAction.ESCALATED, AlarmAction.CONDITION_RETURNED)
 
 
 class ReplayData:
@@ -36,13 +39,9 @@ class ReplayData:
         self.series = {v: recording.series(v) for v in Vital}
         self.end_s = recording.duration_s()
         # A session driven by the commands alone: plan, infusion and profile, no samples.
-        self.session = Session(
-            resources.library,
-            simulated=bool(self.meta.get("simulated")),
-            alarm_profile=resources.alarm_profile,
-        )
+        self.session = rebuilt_session(resources, simulated=bool(self.meta.get("simulated")))
         # Equipment reports are left out: this session has no samples to judge them with.
-        commands = [e for e in self.events if e.kind != "technical.report"]
+        commands = [e for e in self.events if e.kind not in INPUTS]
         replay(self.session, commands, resources.protocols, self.end_s, baseline_from_events=True)
         setup = next((e for e in self.events if e.kind == "setup.confirmed"), None)
         self.setup_s = setup.t_s if setup else math.inf
@@ -109,6 +108,8 @@ class ReplayData:
             alarm_profile=profile,
             audio_priority=None,  # replay is silent
             audio_pause_left_s=pause_left,
+            no_data_s=self.session.alarms.profile.technical.no_data_s if profile else None,
+            audio_pause_s=self.session.alarms.profile.audio_pause_s if profile else None,
         )
 
     def _baseline_at(self, t_s: float) -> Baseline | None:
@@ -127,52 +128,48 @@ class ReplayData:
         alarms: dict[str, Alarm] = {}
         armed = False
         paused_until: float | None = None
-        for e in self.events:
-            if e.t_s > t_s:
+        for a in alarm_events(self.events):
+            if a.t_s > t_s:
                 break
-            if not e.kind.startswith("alarm."):
-                continue
-            action = e.kind.removeprefix("alarm.")
-            d = e.data
-            if action == "armed":
+            action = a.action
+            if action is AlarmAction.ARMED:
                 armed = True
-            elif action == "disarmed":
+            elif action is AlarmAction.DISARMED:
                 armed, alarms = False, {}
-            elif action == "audio_paused":
+            elif action is AlarmAction.AUDIO_PAUSED:
                 profile = self.session.alarms.profile if self.session.alarms else None
-                paused_until = e.t_s + (profile.audio_pause_s if profile else 120.0)
-            elif action == "audio_resumed":
+                paused_until = a.t_s + (profile.audio_pause_s if profile else 120.0)
+            elif action is AlarmAction.AUDIO_RESUMED:
                 paused_until = None
-            elif action == "start":
-                alarms[d["alarm_id"]] = Alarm(
-                    id=d["alarm_id"],
-                    kind=AlarmKind(d["kind"]),
-                    priority=Priority[d["priority"].upper()],
-                    label=e.message,
-                    message=d.get("detail") or e.message,
-                    vitals=frozenset(Vital(v) for v in d.get("vitals", [])),
-                    value=d.get("value"),
-                    limit=d.get("limit"),
-                    started_s=e.t_s,
-                    priority_since_s=e.t_s,
+            elif action is AlarmAction.START and a.priority is not None and a.kind is not None:
+                alarms[a.alarm_id] = Alarm(
+                    id=a.alarm_id,
+                    kind=a.kind,
+                    priority=a.priority,
+                    label=a.condition,
+                    message=a.detail or a.condition,
+                    vitals=frozenset(Vital(v) for v in a.vitals),
+                    value=a.value,
+                    limit=a.limit,
+                    started_s=a.t_s,
+                    priority_since_s=a.t_s,
                 )
-            elif d.get("alarm_id") in alarms:
-                alarm = alarms[d["alarm_id"]]
-                if action in ("change", "escalated", "condition_returned"):
-                    priority = Priority[d["priority"].upper()]
+            elif a.alarm_id in alarms:
+                alarm = alarms[a.alarm_id]
+                if action in CHANGES and a.priority is not None:
                     alarms[alarm.id] = replace(
                         alarm,
-                        priority=priority,
-                        label=e.message,
+                        priority=a.priority,
+                        label=a.condition,
                         present=True,
-                        acknowledged=alarm.acknowledged and priority <= alarm.priority,
-                        message=d.get("detail") or alarm.message,
+                        acknowledged=alarm.acknowledged and a.priority <= alarm.priority,
+                        message=a.detail or alarm.message,
                     )
-                elif action == "acknowledged":
+                elif action is AlarmAction.ACKNOWLEDGED:
                     alarms[alarm.id] = replace(alarm, acknowledged=True)
-                elif action == "condition_ended":
+                elif action is AlarmAction.CONDITION_ENDED:
                     alarms[alarm.id] = replace(alarm, present=False)
-                elif action == "end":
+                elif action is AlarmAction.END:
                     del alarms[alarm.id]
         left = None if paused_until is None or paused_until <= t_s else paused_until - t_s
         return list(alarms.values()), armed, left

@@ -11,7 +11,8 @@ import logging
 import time
 from pathlib import Path
 
-from ketamon.core.session import Session, SessionEvent
+from ketamon.core.session import SESSION_ENDED, Session, SessionEvent
+from ketamon.core.vitals import Sample
 from ketamon.io.recording import Recorder, new_recording_path
 
 log = logging.getLogger(__name__)
@@ -30,15 +31,23 @@ class SessionRecorder:
         self.data_dir = data_dir
         self.meta = {"simulated": session.simulated} | meta
         self.recorder: Recorder | None = None
+        # Commands given before the setup is confirmed (a refused setup, an entered
+        # baseline): written first when the file appears.
+        self._before_setup: list[SessionEvent] = []
         if resume_path is not None:
             self.recorder = Recorder(resume_path, {}, resume=True)
-            self.recorder.attach(session)
+            self.recorder.report_to(session)
+        self._closed_path: Path | None = None
         self._last_flush = time.monotonic()
+        # One subscription for both, so this object decides the order: an event is
+        # written before the file is closed because of it.
+        session.on_samples.connect(self._on_samples)
         session.on_event.connect(self._on_event)
 
     @property
     def path(self) -> Path | None:
-        return self.recorder.path if self.recorder else None
+        """The recording's file (still known after it is closed); None before the setup."""
+        return self.recorder.path if self.recorder else self._closed_path
 
     def note_clock(self, wall_s: float, t_s: float, speed: float) -> None:
         """Session time t_s was wall time wall_s, running at `speed` (for resume)."""
@@ -60,14 +69,26 @@ class SessionRecorder:
         if self.recorder is not None:
             self.recorder.close(status)
             log.info("recording %s closed (%s)", self.recorder.path, status)
+            self._closed_path = self.recorder.path
             self.recorder = None
 
+    def _on_samples(self, samples: list[Sample]) -> None:
+        if self.recorder is not None:
+            self.recorder._on_samples(samples)
+
     def _on_event(self, event: SessionEvent) -> None:
-        if event.kind == "setup.confirmed" and self.recorder is None:
+        if self.recorder is None:
+            if event.kind != "setup.confirmed":
+                if event.kind.startswith("command."):
+                    self._before_setup.append(event)
+                return
             path = new_recording_path(self.data_dir, self.session.simulated)
             self.recorder = Recorder(path, self.meta)
-            self.recorder._on_event(event)  # the event that created it is its first line
-            self.recorder.attach(self.session)
+            self.recorder.report_to(self.session)
+            for earlier in self._before_setup:
+                self.recorder._on_event(earlier)
+            self._before_setup.clear()
             log.info("recording to %s", path)
-        elif event.kind == "infusion.discharged":
-            self.close("closed")
+        self.recorder._on_event(event)
+        if event.kind == SESSION_ENDED:
+            self.close("closed")  # after the discharge and everything it caused is written

@@ -179,7 +179,7 @@ class NurseActions(QObject):
 
     def _apply(self, command: Callable[[SessionModel], None]) -> None:
         model = self._model()
-        if getattr(model, "is_replay", False):
+        if model.read_only:
             self.show_error("This is a replay of a recorded session: it cannot be changed.")
             return
         try:

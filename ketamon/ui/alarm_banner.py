@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from ketamon.core.alarm_profile import AlarmKind, Priority
 from ketamon.core.session import Snapshot
-from ketamon.format import mmss
+from ketamon.format import duration_text, mmss
 from ketamon.ui.session_model import SessionModel
 
 # CLINICAL.md §5: high red, medium yellow, low cyan; (background, text, dim background).
@@ -89,7 +89,7 @@ class AlarmBanner(QFrame):
         self.detail.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.audio = QLabel("", objectName="alarmAudio")
         self.ack_button = QPushButton("Ac&knowledge (F2)", objectName="ackButton")
-        self.pause_button = QPushButton("Pause audio 2 min (F3)", objectName="pauseAudioButton")
+        self.pause_button = QPushButton("Pause audio (F3)", objectName="pauseAudioButton")
         self.ack_button.clicked.connect(self.acknowledge_requested.emit)
         self.pause_button.clicked.connect(self.pause_audio_requested.emit)
         texts = QVBoxLayout()
@@ -113,6 +113,8 @@ class AlarmBanner(QFrame):
         return self._snap.alarms[0].priority
 
     def _on_snapshot_changed(self, snap: Snapshot) -> None:
+        if snap.audio_pause_s is not None:  # the profile's pause, as configured
+            self.pause_button.setText(f"Pause audio {duration_text(snap.audio_pause_s)} (F3)")
         self._snap = snap
         self.ack_button.setEnabled(bool(snap.alarms))
         self.pause_button.setEnabled(snap.alarms_armed)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
-from ketamon.core.alarm_profile import Priority
-from ketamon.core.session import SessionEvent
+from ketamon.core.events import alarm_event
+from ketamon.core.session import SESSION_RESUMED, SessionEvent
 from ketamon.format import mmss
 from ketamon.ui.alarm_banner import PRIORITY_COLOURS
-from ketamon.ui.session_model import SessionModel
+from ketamon.ui.model import DashboardModel
 
 MAX_ROWS = 200
 STATES = {
@@ -26,7 +26,7 @@ STATES = {
 class AlarmLog(QTableWidget):
     """Active and past alarms of `model`'s session: time, priority, condition, value, state."""
 
-    def __init__(self, model: SessionModel, parent=None):
+    def __init__(self, model: DashboardModel, parent=None):
         super().__init__(0, 4, parent)
         self.setObjectName("alarmLog")
         self.setHorizontalHeaderLabels(["Time", "Alarm", "Value", "State"])
@@ -39,8 +39,8 @@ class AlarmLog(QTableWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self._rows: dict[str, list[QTableWidgetItem]] = {}  # current occurrence per alarm id
         model.event_added.connect(self._on_event_added)
-        if hasattr(model, "history_reset"):  # replay: open and seek
-            model.history_reset.connect(self._on_history_reset)
+        model.history_reset.connect(self._on_history_reset)  # a replay's seek
+        self._on_history_reset(model.history())  # a resumed session's past
 
     def _on_history_reset(self, history: dict) -> None:
         self.setRowCount(0)
@@ -80,13 +80,14 @@ class AlarmLog(QTableWidget):
         if event.kind == "artefact.rejected":
             self._add_rejected(event)
             return
-        action = event.kind.removeprefix("alarm.")
-        if not event.kind.startswith("alarm.") or action not in STATES:
+        if event.kind == SESSION_RESUMED:
+            self._add_line(event.t_s, event.message, "", event.data.get("gap", ""), "#e0e0ff")
             return
-        data = event.data
-        priority = Priority[data["priority"].upper()]
-        alarm_id = data["alarm_id"]
-        value = "" if data.get("value") is None else f"{data['value']:g}"
+        alarm = alarm_event(event)
+        if alarm is None or alarm.action not in STATES or alarm.priority is None:
+            return
+        action, priority, alarm_id = alarm.action, alarm.priority, alarm.alarm_id
+        value = "" if alarm.value is None else f"{alarm.value:g}"
         if action == "start" or alarm_id not in self._rows:
             items = [QTableWidgetItem(mmss(event.t_s)) for _ in range(4)]
             self.insertRow(0)
@@ -96,7 +97,7 @@ class AlarmLog(QTableWidget):
             if self.rowCount() > MAX_ROWS:
                 self.removeRow(self.rowCount() - 1)
         items = self._rows[alarm_id]
-        items[1].setText(f"{priority.marker} {event.message}")
+        items[1].setText(f"{priority.marker} {alarm.condition}")
         if value:
             items[2].setText(value)
         state = STATES[action]

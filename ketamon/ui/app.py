@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import logging
 import sys
-from argparse import Namespace
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from ketamon.core.simulation import autostart_demo
 from ketamon.io.data_dir import data_dir_problem
-from ketamon.io.device import port_settings
 from ketamon.io.rebuild import RebuildError
 from ketamon.io.recording import Recorder, Recording, RecordingError, is_open_elsewhere
 from ketamon.io.replay import ReplayData
-from ketamon.io.resume import rebuild_for_resume, unfinished_recordings
-from ketamon.paths import default_data_dir
+from ketamon.io.resume import ResumeHistory, rebuild_for_resume, unfinished_recordings
+from ketamon.io.run_config import RunConfig, autostart
 from ketamon.resources_loading import ClinicalResources
 from ketamon.ui.main_window import MainWindow
 from ketamon.ui.replay_model import ReplayModel
@@ -63,30 +61,61 @@ def resumed_model(
             except RecordingError as exc:  # another ketamon took it meanwhile
                 log.warning("%s", exc)
             continue
-        try:
-            session, downtime_s = rebuild_for_resume(path, sources.resources)
-        except (RecordingError, RebuildError, ValueError, KeyError, TypeError) as exc:
-            log.error("cannot resume %s: %s", path.name, exc)
-            show_startup_error(
+        return resume(sources, path, timeout_s=timeout_s)
+    return None
+
+
+def resume(
+    sources: Sources,
+    path: Path,
+    wall_now_s: float | None = None,
+    timeout_s: float | None = None,
+) -> SessionModel:
+    """The session of `path` rebuilt, recording on into the same file, with its history.
+
+    `wall_now_s`: what time it is (default: the wall clock now). Raises ResumeRefused
+    (the user has been told why) if it cannot be resumed.
+    """
+    history = ResumeHistory()
+    models: list[SessionModel] = []
+
+    def attach(session) -> None:
+        # Before the downtime is applied: its record goes into the same file.
+        models.append(sources.model_for(session, resume_path=path, history=history))
+
+    try:
+        _session, downtime_s = rebuild_for_resume(
+            path, sources.resources, wall_now_s, before_downtime=attach, history=history
+        )
+    except RecordingError as exc:
+        if models:  # the file was readable: the failure came after the recorder was attached
+            raise
+        if not _readable(path):
+            return _refuse(
                 f"The unfinished session {path.name} cannot be resumed: {exc}", timeout_s
             )
-            raise ResumeRefused(str(exc)) from exc
-        log.info("resumed %s after %.0f s down", path.name, downtime_s)
-        try:
-            model = sources.model_for(session, resume_path=path)
-        except RecordingError as exc:
-            message = f"The session {path.name} is already open in another ketamon ({exc})."
-            log.error("cannot resume: %s", message)
-            show_startup_error(message, timeout_s)
-            raise ResumeRefused(message) from exc
-        session.log(
-            session.t_s,
-            "session.resumed",
-            f"resumed after {downtime_s:.0f} s down",
-            {"downtime_s": round(downtime_s, 1)},
-        )
-        return model
-    return None
+        message = f"The session {path.name} is already open in another ketamon ({exc})."
+        return _refuse(message, timeout_s)
+    except (RebuildError, ValueError, KeyError, TypeError) as exc:
+        for model in models:
+            model.close()
+        return _refuse(f"The unfinished session {path.name} cannot be resumed: {exc}", timeout_s)
+    log.info("resumed %s after %.0f s down", path.name, downtime_s)
+    return models[0]
+
+
+def _readable(path: Path) -> bool:
+    try:
+        Recording(path).close()
+    except RecordingError:
+        return False
+    return True
+
+
+def _refuse(message: str, timeout_s: float | None):
+    log.error("cannot resume: %s", message)
+    show_startup_error(message, timeout_s)
+    raise ResumeRefused(message)
 
 
 def _open_elsewhere(directory: Path) -> Path | None:
@@ -106,41 +135,45 @@ def ask_resume(path: Path) -> bool:
     return answer == QMessageBox.StandardButton.Yes
 
 
-def run_gui(args: Namespace, resources: ClinicalResources) -> int:
+@dataclass(frozen=True)
+class GuiOptions:
+    """What the window does at start and end (the run itself is the RunConfig)."""
+
+    replay: Path | None = None
+    resume: bool = False
+    autostart: bool = False
+    quit_after_s: float | None = None
+    screenshot: Path | None = None
+
+
+def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions) -> int:
     app = _application()
-    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
-    sources = Sources(
-        resources,
-        port_settings(args),
-        seed=args.seed,
-        speed=args.speed,
-        data_dir=data_dir,
-        scenario=args.scenario,
-        net=getattr(args, "net", None),
-    )
-    if args.replay:
+    sources = Sources(resources, config)
+    data_dir = config.data_dir
+    if options.replay:
         try:
             first = ReplayModel(
-                ReplayData(Recording(Path(args.replay)), resources), speed=args.speed
+                ReplayData(Recording(options.replay), resources), speed=config.speed or 1.0
             )
         except (RecordingError, RebuildError) as exc:
             log.error("%s", exc)
-            show_startup_error(str(exc), args.quit_after)
+            show_startup_error(str(exc), options.quit_after_s)
             return 2
     else:
         try:
-            if args.resume:
-                first = resumed_model(sources, lambda _p: True, args.quit_after)
-            elif args.autostart:
+            if options.resume:
+                first = resumed_model(sources, lambda _p: True, options.quit_after_s)
+            elif options.autostart:
                 first = None  # a demo or an unattended check: never stop to ask
             else:
                 first = resumed_model(sources, ask_resume)
         except ResumeRefused:
             return 2
-        if args.resume and first is None and (busy := _open_elsewhere(data_dir)):
+        busy = _open_elsewhere(data_dir) if options.resume and data_dir else None
+        if first is None and busy is not None:
             message = f"The session {busy.name} is already open in another ketamon."
             log.error("cannot resume: %s", message)
-            show_startup_error(message, args.quit_after)
+            show_startup_error(message, options.quit_after_s)
             return 2
     window = MainWindow(
         sources.new_model,
@@ -151,31 +184,30 @@ def run_gui(args: Namespace, resources: ClinicalResources) -> int:
         first_model=first,
     )
     window.resize(1600, 900)
-    if problem := data_dir_problem(data_dir):
+    if data_dir is not None and (problem := data_dir_problem(data_dir)):
         log.error("%s", problem)
         window.show_storage_problem(problem)
-    if args.autostart and first is None and window.model.session.simulated:
-        weight_kg = args.scenario.patient.weight_kg if args.scenario else args.weight
-        autostart_demo(window.model.session, resources.protocols[0], weight_kg)
+    if options.autostart and first is None and window.model.session.simulated:
+        autostart(window.model.session, config, resources)
         window.model.refresh()
     window.show()
     window.model.clock.start()  # replay: starts playing
 
-    if args.quit_after is not None:
+    if options.quit_after_s is not None:
 
         def finish() -> None:
-            if not getattr(window.model, "is_replay", False):
+            if not window.model.read_only:
                 window.model.clock.tick()  # the screenshot shows exactly "now"
             window.dashboard.trends.redraw()
-            if args.screenshot:
-                path = Path(args.screenshot)
+            if options.screenshot:
+                path = Path(options.screenshot)
                 if not window.grab().save(str(path)):
                     log.error("could not save screenshot to %s", path)
             window.force_close = True
-            if not getattr(window.model, "is_replay", False):
+            if not window.model.read_only:
                 window.model.close(resumable=False)  # a scripted end, not a crash
             window.close()
             app.quit()
 
-        QTimer.singleShot(round(args.quit_after * 1000), finish)
+        QTimer.singleShot(round(options.quit_after_s * 1000), finish)
     return app.exec()

@@ -94,7 +94,7 @@ class SessionBrowser(QDialog):
                     "" if row["peak_sbp"] is None else f"{row['peak_sbp']:g}",
                     "" if row["peak_hr"] is None else f"{row['peak_hr']:g}",
                     str(row["alarms"]),
-                    (row["status"] or "")
+                    ("discharged" if row.get("discharged") else row["status"] or "")
                     + (" (damaged: partly read)" if row.get("damaged") else ""),
                 ]
             for c, text in enumerate(cells):

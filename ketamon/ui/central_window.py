@@ -8,8 +8,10 @@ and change nothing at the bedside.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Protocol
 
 from PySide6.QtCore import QElapsedTimer, QTimer
@@ -27,13 +29,19 @@ from ketamon.core.alarm_profile import Priority
 from ketamon.core.alarm_tones import PATTERNS
 from ketamon.core.central import CentralModel
 from ketamon.core.central_types import BedMessage
+from ketamon.core.config import ConfigError
 from ketamon.format import mmss
 from ketamon.io.audio import ToneOutput
 from ketamon.io.net.link import LinkStatus
+from ketamon.io.net.mqtt_messages import check_name
+from ketamon.io.net.mqtt_subscriber import MqttSubscriber
+from ketamon.io.net.net_config import load_net_config, parse_mqtt_url
 from ketamon.resources import sounds_dir
 from ketamon.ui.alarm_banner import Flasher
 from ketamon.ui.central_tile import BedTile, BedTrends
 from ketamon.ui.sound import select_tones
+
+log = logging.getLogger(__name__)
 
 PUMP_MS = 250
 COLUMNS = 3
@@ -164,8 +172,6 @@ def run_central(
     screenshot: str | None = None,
 ) -> int:
     """Open the central station window until closed (or `quit_after_s` wall seconds)."""
-    from pathlib import Path
-
     from ketamon.ui.app import _application
 
     app = _application()
@@ -189,3 +195,26 @@ def run_central(
         close = getattr(feed, "close", None)
         if close is not None:
             close()
+
+
+def run_central_station(
+    url: str,
+    site: str,
+    config_path: Path | None,
+    quit_after_s: float | None,
+    screenshot: str | None,
+) -> int:
+    """`ketamon central`: subscribe to `site` on the broker at `url`; 2 on a bad address/file."""
+    try:
+        target = parse_mqtt_url(url, check_name("site", site), "central")
+        config = load_net_config(config_path)
+    except (ValueError, ConfigError) as exc:
+        log.error("cannot start: %s", exc)
+        return 2
+
+    def feed() -> MqttSubscriber:
+        subscriber = MqttSubscriber(target, config)
+        subscriber.start()
+        return subscriber
+
+    return run_central(feed, site, quit_after_s, screenshot)

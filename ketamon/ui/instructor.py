@@ -112,7 +112,7 @@ class InstructorPanel(QWidget):
 
     def _log(self, kind: str, text: str, data: dict | None = None) -> None:
         session = self.model.session
-        session.log(self.model.clock.now_s(), f"instructor.{kind}", text, data)
+        session.instructor(self.model.clock.now_s(), kind, text, data)
 
     def _on_offset_changed(self, vital: Vital, value: int) -> None:
         if value:

@@ -29,7 +29,7 @@ from ketamon.io.export import export_csv
 from ketamon.io.rebuild import RebuildError
 from ketamon.io.recording import Recording, RecordingError
 from ketamon.io.replay import ReplayData
-from ketamon.review import review_recording
+from ketamon.io.summary import review_recording
 from ketamon.ui.actions import NurseActions
 from ketamon.ui.annotations import CadssDialog, NoteDialog
 from ketamon.ui.browser import SessionBrowser
@@ -141,7 +141,7 @@ class MainWindow(QMainWindow):
         self._open_instructor(model)
         simulated = model.session.simulated
         self.sim_banner.setVisible(simulated)
-        replaying = getattr(model, "is_replay", False)
+        replaying = model.read_only
         self.replay_banner.setVisible(replaying)
         for widget in (
             self.dashboard.infusion.controls,
@@ -194,7 +194,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
         alarm_menu = bar.addMenu("&Alarms")
         self._action(alarm_menu, "&Acknowledge", self._on_acknowledge_key, "F2")
-        self._action(alarm_menu, "&Pause audio 2 min", self._on_pause_audio_key, "F3")
+        self._action(alarm_menu, "&Pause audio", self._on_pause_audio_key, "F3")
         training = bar.addMenu("&Training")
         self._action(
             training, "&Instructor panel", lambda: self.instructor and self.instructor.show()
@@ -228,7 +228,7 @@ class MainWindow(QMainWindow):
             self.actions.request_pause_audio()
 
     def _source_change_allowed(self) -> bool:
-        if getattr(self.model, "is_replay", False):
+        if self.model.read_only:
             return True
         phase = self.model.session.phase()
         if phase in (Phase.SETUP, Phase.BASELINE, Phase.DISCHARGED):
@@ -278,12 +278,12 @@ class MainWindow(QMainWindow):
             self.actions.show_error(str(exc))
 
     def _on_back_to_live(self) -> None:
-        if getattr(self.model, "is_replay", False):
+        if self.model.read_only:
             self.load(self._sources.new_model())
             self.model.clock.start()
 
     def _switch_source(self, port: PortSettings | None) -> None:
-        self._sources.port = port
+        self._sources.use_port(port)
         self.load(self._sources.new_model())
         self.model.clock.start()
 
@@ -312,7 +312,7 @@ class MainWindow(QMainWindow):
         box.open()
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
-        replaying = getattr(self.model, "is_replay", False)
+        replaying = self.model is not None and self.model.read_only
         phase = self.model.session.phase() if self.model and not replaying else Phase.SETUP
         active = phase in (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION)
         if active and not self.force_close:

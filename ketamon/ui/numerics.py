@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ketamon.core.alarm_profile import Priority
@@ -18,10 +20,6 @@ TILE_VITALS = {
     Vital.SBP: {Vital.SBP, Vital.DBP, Vital.MAP},
     Vital.RR: {Vital.RR},
 }
-
-# A continuous value older than this is no longer shown as current (CLINICAL.md §4:
-# no HR/SpO2 data for 10 s is a technical condition).
-CONTINUOUS_STALE_S = 10.0
 
 
 class VitalTile(QFrame):
@@ -118,7 +116,9 @@ class NumericsPanel(QWidget):
             if sample is None:
                 tile.show_value("---", False)
                 continue
-            current = snap.t_s - sample.t_s <= CONTINUOUS_STALE_S
+            # The profile's 'no data' time; without an alarm engine nothing is judged.
+            stale_s = snap.no_data_s if snap.no_data_s is not None else math.inf
+            current = snap.t_s - sample.t_s <= stale_s
             tile.show_value(
                 number(sample.value) if current else "---",
                 current,

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from ketamon.core.session import Snapshot
 from ketamon.format import mmss
 from ketamon.io.replay import ReplayData
+from ketamon.ui.model import History, history
 
 SPEEDS = {"1x": 1.0, "5x": 5.0, "10x": 10.0, "30x": 30.0, "60x": 60.0, "max": 600.0}
 TICK_MS = 100
@@ -74,8 +75,8 @@ class ReplayModel(QObject):
     snapshot_changed = Signal(object)
     event_added = Signal(object)
     samples_added = Signal(object)
-    history_reset = Signal(object)  # {"arrays": {Vital: (t_s, values)}, "events": [...]}
-    is_replay = True
+    history_reset = Signal(object)  # History (ui/model.py)
+    read_only = True
 
     def __init__(self, data: ReplayData, speed: float = 1.0, parent=None):
         super().__init__(parent)
@@ -102,13 +103,13 @@ class ReplayModel(QObject):
         """Jump anywhere: widgets reload what was there up to `t_s`."""
         t_s = min(max(t_s, self.clock.start_s), self.clock.end_s)
         self._t = self.clock.t_s = t_s
-        self.history_reset.emit(
-            {
-                "arrays": self.data.arrays_until(t_s),
-                "events": self.data.events_between(-float("inf"), t_s),
-            }
-        )
+        self.history_reset.emit(self.history())
         self.refresh()
+
+    def history(self) -> History:
+        return history(
+            self.data.arrays_until(self._t), self.data.events_between(-float("inf"), self._t)
+        )
 
     def close(self) -> None:
         self.clock.stop()

@@ -7,6 +7,7 @@ from PySide6.QtCore import QObject, Signal
 from ketamon.core.infusion import Phase
 from ketamon.core.session import Session, Snapshot
 from ketamon.ui.clock import SessionClock
+from ketamon.ui.model import History, history
 
 
 class SessionModel(QObject):
@@ -15,10 +16,14 @@ class SessionModel(QObject):
     snapshot_changed = Signal(object)  # Snapshot, once per clock tick or command
     event_added = Signal(object)  # SessionEvent
     samples_added = Signal(object)  # list[Sample]
+    history_reset = Signal(object)  # History (ui/model.py); never sent live
+    read_only = False
 
-    def __init__(self, session: Session, clock: SessionClock, parent=None):
+    def __init__(self, session: Session, clock: SessionClock, parent=None, history_arrays=None):
+        """`history_arrays`: {Vital: (t_s, values)} a resumed session showed before the crash."""
         super().__init__(parent)
         self.session = session
+        self._history_arrays = history_arrays
         self.clock = clock
         self.device = None  # DeviceLink when a monitor feeds this session
         self.recorder = None  # SessionRecorder when sessions are recorded
@@ -61,6 +66,10 @@ class SessionModel(QObject):
         if self.device is not None:
             return self.device.status_text()
         return "Source: simulator"
+
+    def history(self) -> History:
+        """Everything before now that widgets made later should show."""
+        return history(self._history_arrays, list(self.session.events))
 
     def snapshot(self) -> Snapshot:
         return self.session.snapshot()

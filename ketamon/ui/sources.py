@@ -1,14 +1,18 @@
-"""Which source feeds new sessions: the simulator or a monitor on a serial port."""
+"""Which source feeds new sessions (the simulator, a scenario or a monitor on a serial port).
+
+Sessions are made by the one factory (io/run_config.py) from the run's RunConfig;
+this adds what only the GUI has: the wall clock, the device thread and the recorder.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ketamon.core.scenario import Scenario
 from ketamon.core.session import Session
-from ketamon.core.simulation import scenario_session, simulated_session
 from ketamon.io.device import PortSettings
-from ketamon.io.net.bedside_links import NetPlan, start_links
+from ketamon.io.net.bedside_links import start_links
+from ketamon.io.resume import ResumeHistory
+from ketamon.io.run_config import RunConfig, make_session, recording_meta, source_label
 from ketamon.io.session_recorder import SessionRecorder
 from ketamon.resources_loading import ClinicalResources
 from ketamon.ui.clock import SessionClock
@@ -17,78 +21,48 @@ from ketamon.ui.session_model import SessionModel
 
 
 class Sources:
-    """Makes a SessionModel for the chosen source; `port` None means the simulator."""
+    """Makes a SessionModel for the configured source."""
 
-    def __init__(
-        self,
-        resources: ClinicalResources,
-        port: PortSettings | None,
-        seed: int = 1,
-        speed: float = 1.0,
-        data_dir: Path | None = None,
-        scenario: Scenario | None = None,
-        net: NetPlan | None = None,
-    ):
-        """`data_dir` None: sessions are not recorded (tests of widgets only)."""
+    def __init__(self, resources: ClinicalResources, config: RunConfig):
+        """`config.data_dir` None: sessions are not recorded (tests of widgets only)."""
         self.resources = resources
-        self.port = port
-        self.seed = seed
-        self.speed = speed
-        self.data_dir = data_dir
-        self.scenario = scenario
-        self.net = net or NetPlan()
+        self.config = config
+
+    @property
+    def data_dir(self) -> Path | None:
+        return self.config.data_dir
+
+    @property
+    def port(self) -> PortSettings | None:
+        return self.config.port
+
+    def use_port(self, port: PortSettings | None) -> None:
+        """New sessions read this monitor (None: the simulator)."""
+        self.config = self.config.with_port(port)
 
     def new_model(self) -> SessionModel:
-        r = self.resources
-        if self.scenario is not None:
-            session = scenario_session(r.library, self.scenario, r.alarm_profile)
-        elif self.port is None:
-            session = simulated_session(r.library, self.seed, alarm_profile=r.alarm_profile)
-        else:
-            session = Session(r.library, simulated=False, alarm_profile=r.alarm_profile)
-        return self.model_for(session)
+        return self.model_for(make_session(self.config, self.resources))
 
-    def model_for(self, session: Session, resume_path: Path | None = None) -> SessionModel:
-        """Wrap `session` (new, or rebuilt after a crash) with clock, device and recorder."""
+    def model_for(
+        self,
+        session: Session,
+        resume_path: Path | None = None,
+        history: ResumeHistory | None = None,
+    ) -> SessionModel:
+        """Wrap `session` (new, or rebuilt after a crash, with what it showed before) with
+        clock, device and recorder."""
         # A real monitor runs on live time only.
-        speed = self.speed if session.simulated else 1.0
-        model = SessionModel(session, SessionClock(session, speed=speed))
+        speed = (self.config.speed or 1.0) if session.simulated else 1.0
+        arrays = history.arrays() if history is not None else None
+        model = SessionModel(session, SessionClock(session, speed=speed), history_arrays=arrays)
         if self.data_dir is not None:  # first: a refused resume must leave no device thread
-            model.recorder = SessionRecorder(
-                session, self.data_dir, self.recording_meta(), resume_path=resume_path
-            )
-            model.links = start_links(session, self.net, self.data_dir)  # MQTT / HL7
-        if self.port is not None and not session.simulated:
-            model.device = DeviceLink(self.port, model)
+            meta = recording_meta(self.config, self.resources)
+            model.recorder = SessionRecorder(session, self.data_dir, meta, resume_path=resume_path)
+            model.links = start_links(session, self.config.net, self.data_dir)  # MQTT / HL7
+        if self.config.port is not None and not session.simulated:
+            model.device = DeviceLink(self.config.port, model)
             model.device.start()
         return model
 
-    def recording_meta(self) -> dict:
-        r = self.resources
-        if self.scenario is not None:
-            sc = self.scenario
-            source = {
-                "kind": "simulator",
-                "seed": sc.seed,
-                "scenario": sc.id,
-                "scenario_file": str(sc.path),
-            }
-        elif self.port is None:
-            source = {"kind": "simulator", "seed": self.seed}
-        else:
-            p = self.port
-            source = {
-                "kind": "device",
-                "port": p.port,
-                "protocol": p.protocol,
-                "baud": p.baud,
-                "parity": p.parity,
-            }
-        return {"source": source, "alarm_profile": r.alarm_profile.name, "speed": self.speed}
-
     def label(self) -> str:
-        if self.scenario is not None:
-            return f"Source: training scenario '{self.scenario.name}'"
-        if self.port is None:
-            return f"Source: simulator (seed {self.seed})"
-        return f"Device {self.port.port} ({self.port.protocol})"
+        return source_label(self.config)

@@ -12,17 +12,17 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from ketamon.core.session import SessionEvent, Snapshot
+from ketamon.core.session import SESSION_RESUMED, SessionEvent, Snapshot
 from ketamon.core.vitals import Sample, Vital
 from ketamon.ui.alarm_banner import PRIORITY_COLOURS
-from ketamon.ui.session_model import SessionModel
+from ketamon.ui.model import DashboardModel
 from ketamon.ui.theme import BASELINE_COLOUR, PHASE_BAND_COLOURS, VITAL_COLOURS
 from ketamon.ui.trend_buffer import TrendBuffer, bin_width_s
 
 REDRAW_HZ = 25
 # Fixed y ranges: a nurse compares shapes against a scale that never jumps.
 Y_RANGES = {"bp": (40, 220), "hr": (30, 170), "spo2": (80, 101), "rr": (0, 40)}
-CONTINUOUS_GAP_MIN = 10 / 60  # 10 s without data breaks the line
+DOWNTIME_COLOUR = (90, 90, 90, 110)
 # Opaque guide lines instead of pyqtgraph's grid: its grid is drawn by the axes with
 # alpha blending over the whole plot, which made every redraw repaint the axes.
 GUIDES = {"bp": (60, 90, 140, 180), "hr": (50, 100, 150), "spo2": (90, 95), "rr": (10, 20, 30)}
@@ -48,7 +48,7 @@ class RelativeMinutesAxis(pg.AxisItem):
 class TrendPlots(QWidget):
     """Stacked, x-linked plots of the session in `model`; x is session minutes."""
 
-    def __init__(self, model: SessionModel, parent: QWidget | None = None):
+    def __init__(self, model: DashboardModel, parent: QWidget | None = None):
         super().__init__(parent)
         self._model = model
         self.graphics = pg.GraphicsLayoutWidget()
@@ -69,12 +69,15 @@ class TrendPlots(QWidget):
         self.graphics.ci.layout.setRowStretchFactor(0, 3)
         self.graphics.ci.layout.setRowStretchFactor(1, 2)
 
+        # The profile's 'no data' time breaks a continuous line (None: never broken).
+        no_data_s = model.snapshot().no_data_s
+        gap_min = None if no_data_s is None else no_data_s / 60.0
         self.buffers = {
             Vital.SBP: TrendBuffer(),
             Vital.DBP: TrendBuffer(),
-            Vital.HR: TrendBuffer(gap_min=CONTINUOUS_GAP_MIN),
-            Vital.SPO2: TrendBuffer(gap_min=CONTINUOUS_GAP_MIN),
-            Vital.RR: TrendBuffer(gap_min=CONTINUOUS_GAP_MIN),
+            Vital.HR: TrendBuffer(gap_min=gap_min),
+            Vital.SPO2: TrendBuffer(gap_min=gap_min),
+            Vital.RR: TrendBuffer(gap_min=gap_min),
         }
         plot_of = {Vital.SBP: "bp", Vital.DBP: "bp", Vital.HR: "hr", Vital.SPO2: "spo2"}
         plot_of[Vital.RR] = "rr"
@@ -112,6 +115,8 @@ class TrendPlots(QWidget):
             self.now_lines.append(line)
         self.limit_lines: list[tuple[pg.InfiniteLine, object]] = []
         self.annotation_lines: list[pg.InfiniteLine] = []
+        self.downtime_items: list = []  # bands and labels where the app was not running
+        self.downtime_text = ""
         self._add_limit_lines(plot_of)
         self._bands: list[tuple[list[pg.LinearRegionItem], float, float | None]] = []
         self._x_window = (0.0, 0.0)
@@ -127,8 +132,8 @@ class TrendPlots(QWidget):
         model.samples_added.connect(self._on_samples_added)
         model.event_added.connect(self._on_event_added)
         model.snapshot_changed.connect(self._on_snapshot_changed)
-        if hasattr(model, "history_reset"):  # replay: open and seek
-            model.history_reset.connect(self._on_history_reset)
+        model.history_reset.connect(self._on_history_reset)  # a replay's seek
+        self._on_history_reset(model.history())  # a resumed session's past
 
     def _make_plot(self, row: int, key: str, title: str) -> pg.PlotItem:
         axis = RelativeMinutesAxis()
@@ -206,6 +211,8 @@ class TrendPlots(QWidget):
         self._bands.clear()
         self._remove(self.annotation_lines)
         self.annotation_lines.clear()
+        self._remove(self.downtime_items)
+        self.downtime_items.clear()
         for axis in self.axes:
             axis.origin_min = 0.0
             axis.picture = None
@@ -240,6 +247,27 @@ class TrendPlots(QWidget):
             self._close_band(t_min)
         elif kind == "annotation":
             self._mark_annotation(t_min, event.message)
+        elif kind == SESSION_RESUMED:
+            self._mark_downtime(event)
+
+    def _mark_downtime(self, event: SessionEvent) -> None:
+        """The time the app was not running: a hatched band, labelled, and no line across it."""
+        start = event.data["down_from_s"] / 60.0
+        end = event.data["down_to_s"] / 60.0
+        self.downtime_text = event.data.get("gap") or "app not running"
+        brush = pg.mkBrush(DOWNTIME_COLOUR)
+        for key, plot in self.plots.items():
+            region = pg.LinearRegionItem(
+                (start, end), movable=False, brush=brush, pen=pg.mkPen(None)
+            )
+            region.setZValue(-8)
+            plot.addItem(region)
+            self.downtime_items.append(region)
+            if key == "bp":
+                label = pg.TextItem(self.downtime_text, color="#e0e0e0", anchor=(0, 0))
+                label.setPos(start, Y_RANGES["bp"][1] - 5)
+                plot.addItem(label)
+                self.downtime_items.append(label)
 
     def _mark_annotation(self, t_min: float, text: str) -> None:
         """A dashed line through every plot, labelled on the BP plot."""

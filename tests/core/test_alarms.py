@@ -313,3 +313,14 @@ def test_network_links_raise_low_technical_alarms_even_before_arming():
     assert start.kind is AlarmKind.TECHNICAL and start.condition == "Broker away"
     ends = engine.report_technical(7.0, "broker_away", False)
     assert [e.action for e in ends] == ["end"]
+
+
+def test_the_engine_judges_the_artefact_rate_and_clears_it_when_it_falls(engine, profile):
+    limit = profile.technical.artefact_per_min
+    assert actions(engine.count_artefacts(10.0, int(limit))) == []  # at the limit: not above
+    events = engine.count_artefacts(20.0, 2)
+    assert [(e.action, e.alarm_id) for e in events] == [("start", "artefact")]
+    assert "malformed frames a minute" in events[0].detail
+    assert engine.tick(60.0, None, judge_silence=False) == []  # still within the minute
+    ended = engine.tick(81.0, None, judge_silence=False)  # the burst left the window
+    assert ("end", "artefact") in [(e.action, e.alarm_id) for e in ended]

@@ -1,14 +1,16 @@
 import io
 import json
+from dataclasses import replace
 
 import pytest
 
-from ketamon.cli import build_parser, main
+from ketamon.cli import build_parser, main, run_config
 from ketamon.core.config import ConfigError
 from ketamon.core.scenario import find_scenario, load_scenario, load_scenarios
 from ketamon.core.simulation import autostart_demo, scenario_session
 from ketamon.core.vitals import Vital
 from ketamon.headless import run_headless
+from ketamon.io.run_config import SourceKind
 from ketamon.resources import scenarios_dir
 from ketamon.resources_loading import load_clinical_resources
 
@@ -42,9 +44,9 @@ def test_each_scenario_raises_exactly_its_expected_alarms(scenario_id, resources
     args = build_parser().parse_args(
         ["--headless", "--speed", "max", "--autostart", "--data-dir", str(tmp_path)]
     )
-    args.scenario = SCENARIOS[scenario_id]
+    config = replace(run_config(args), source=SourceKind.SCENARIO, scenario=SCENARIOS[scenario_id])
     out = io.StringIO()
-    assert run_headless(args, resources, out=out) == 0
+    assert run_headless(config, resources, out=out) == 0
     events = [json.loads(line) for line in out.getvalue().splitlines()]
     raised = {e["alarm_id"] for e in events if e["event"] == "start"}
     assert raised == set(SCENARIOS[scenario_id].expected_alarms)

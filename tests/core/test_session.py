@@ -139,6 +139,35 @@ def test_snapshot_marks_stale_nibp(library, plan_70kg):
     assert session.snapshot().latest[Vital.SBP].value == 120
 
 
+def test_baseline_rules_are_the_protocols(library, loading_protocol):
+    """A clinic that reviews above 150/95 and wants readings 10 min apart sets it in TOML."""
+    from dataclasses import replace
+
+    nibp = replace(
+        loading_protocol.nibp,
+        baseline_min_span_min=10.0,
+        baseline_review_sbp_mmhg=150.0,
+        baseline_review_dbp_mmhg=95.0,
+    )
+    protocol = replace(loading_protocol, nibp=nibp)
+    session = Session(library, simulated=False)
+    session.configure(make_plan(protocol, Patient(70.0), 1.0), [], 0.0)
+    session.ingest(NibpReading(10.0, 150, 95, 113).samples())
+    session.ingest(NibpReading(400.0, 146, 93, 111).samples())
+    assert session.baseline is None  # 6.5 min apart: not yet a baseline
+    session.ingest(NibpReading(700.0, 146, 93, 111).samples())
+    assert session.baseline is not None and session.baseline.n_readings == 3
+    assert not session.baseline.needs_review  # 147/94 is under this clinic's 150/95
+    session.enter_baseline(710.0, Baseline(152, 90, 70, None, "entered"))
+    assert "above 150/95" in session.baseline.review_message()
+
+
+def test_the_bundled_protocols_state_the_baseline_rules(loading_protocol):
+    assert loading_protocol.nibp.baseline_min_span_min == 5.0
+    nibp = loading_protocol.nibp
+    assert (nibp.baseline_review_sbp_mmhg, nibp.baseline_review_dbp_mmhg) == (140.0, 90.0)
+
+
 def test_a_real_device_has_equipment_alarms_before_start_a_simulation_does_not(resources):
     device = Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
     simulated = Session(resources.library, simulated=True, alarm_profile=resources.alarm_profile)

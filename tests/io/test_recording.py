@@ -50,9 +50,11 @@ def test_recording_is_readable_by_the_user_only(tmp_path):
     assert recording.meta["simulated"] is True
     assert recording.meta["source"] == {"kind": "simulator", "seed": 3}
     kinds = [e.kind for e in recording.events()]
-    assert kinds[0] == "setup.confirmed"
+    # The nurse's command comes first, then what it caused.
+    assert kinds[:2] == ["command.setup", "setup.confirmed"]
     assert "infusion.started" in kinds and "alarm.armed" in kinds
-    setup = recording.events()[0].data["prescription"]
+    assert kinds.index("command.start") < kinds.index("infusion.started")
+    setup = recording.events()[1].data["prescription"]
     assert setup["protocol_id"] == "ketamine-loading" and setup["weight_kg"] == 70.0
     assert not is_unfinished(path)
 

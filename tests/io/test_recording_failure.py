@@ -22,6 +22,7 @@ import pytest
 
 from ketamon.core.vitals import Vital
 from ketamon.io.recording import Recorder, Recording
+from ketamon.io.run_config import RunConfig
 
 pytestmark = pytest.mark.skipif(not hasattr(resource, "prlimit"), reason="Linux prlimit needed")
 
@@ -111,7 +112,7 @@ def test_gui_disk_full_mid_session(qtbot, resources, tmp_path):
     from ketamon.ui.main_window import MainWindow
     from ketamon.ui.sources import Sources
 
-    sources = Sources(resources, None, speed=10.0, data_dir=tmp_path)
+    sources = Sources(resources, RunConfig(speed=10.0, data_dir=tmp_path))
     win = MainWindow(sources.new_model, resources.protocols, resources.library, "sim", sources)
     qtbot.addWidget(win)
     win.force_close = True

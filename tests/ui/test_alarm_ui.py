@@ -192,6 +192,35 @@ def test_a_higher_priority_sounds_at_once(window):
     assert sound.playing is None
 
 
+def test_the_pause_button_and_no_data_come_from_the_profile(qtbot, library, protocols):
+    """Clinical numbers on screen are the profile's: a 90 s pause, 'no data' after 20 s."""
+    import dataclasses
+
+    from ketamon.core.alarm_profile import load_alarm_profile
+    from ketamon.core.simulation import simulated_session
+    from ketamon.resources import alarm_profiles_dir
+    from ketamon.ui.clock import SessionClock
+    from ketamon.ui.main_window import MainWindow
+    from ketamon.ui.session_model import SessionModel
+
+    default = load_alarm_profile(alarm_profiles_dir() / "default.toml")
+    technical = dataclasses.replace(default.technical, no_data_s=20.0)
+    profile = dataclasses.replace(default, audio_pause_s=90.0, technical=technical)
+
+    def factory():
+        session = simulated_session(library, 3, alarm_profile=profile)
+        return SessionModel(session, SessionClock(session))
+
+    ordered = sorted(protocols.values(), key=lambda p: not p.default)
+    win = MainWindow(factory, ordered, library, "sim")
+    win.force_close = True
+    qtbot.addWidget(win)
+    assert win.dashboard.alarm_banner.pause_button.text() == "Pause audio 90 s (F3)"
+    assert win.dashboard.trends.buffers[Vital.HR]._gap_min == pytest.approx(20.0 / 60)
+    snap = win.model.snapshot()
+    assert snap.no_data_s == 20.0 and snap.audio_pause_s == 90.0
+
+
 def test_alarm_sound_plays_the_high_tone_through_miniaudio(qtbot, window):
     import miniaudio
 

@@ -6,9 +6,9 @@ import time
 
 from ketamon.core.central import CentralModel
 from ketamon.core.simulation import autostart_demo
-from ketamon.io.net.bedside_links import NetPlan
 from ketamon.io.net.mqtt_subscriber import MqttSubscriber
-from ketamon.io.net.net_config import NetConfig, parse_mqtt_url
+from ketamon.io.net.net_config import NetConfig, NetPlan, parse_mqtt_url
+from ketamon.io.run_config import RunConfig
 from ketamon.ui.sources import Sources
 from tests.io.net.conftest import Broker
 
@@ -21,7 +21,8 @@ def test_a_gui_session_reaches_the_central_and_closes_cleanly(qtbot, tmp_path, r
     central.start()
     model = None
     try:
-        sources = Sources(resources, None, seed=2, data_dir=tmp_path, net=NetPlan(mqtt=target))
+        config = RunConfig(seed=2, data_dir=tmp_path, net=NetPlan(mqtt=target))
+        sources = Sources(resources, config)
         model = sources.new_model()
         assert model.links is not None
         autostart_demo(model.session, resources.protocols[0], 70.0)

@@ -60,7 +60,7 @@ def test_csv_export_round_trips_through_review(folder, resources, tmp_path):
     assert [float(r["HR"]) for r in rows if r["HR"]] == list(hr.values)
     with events.open() as handle:
         kinds = [r["kind"] for r in csv.DictReader(handle)]
-    assert kinds[0] == "setup.confirmed" and "alarm.start" in kinds
+    assert kinds[:2] == ["command.setup", "setup.confirmed"] and "alarm.start" in kinds
     # The exported vitals are what review imports from any monitor.
     summary = review_csv(
         vitals,

@@ -13,6 +13,7 @@ from ketamon.core.vitals import Vital
 from ketamon.io.device import PortSettings
 from ketamon.io.emulator import Emulator
 from ketamon.io.parsers import make_parser
+from ketamon.io.run_config import RunConfig, SourceKind
 from ketamon.ui.main_window import MainWindow
 from ketamon.ui.port_dialog import PortDialog, remembered
 from ketamon.ui.sources import Sources
@@ -21,7 +22,8 @@ from tests.ui.helpers import click, type_into
 
 @pytest.fixture
 def device_window(qtbot, resources, cable):
-    sources = Sources(resources, PortSettings(str(cable.link), "ketamon-text", 115200))
+    port = PortSettings(str(cable.link), "ketamon-text", 115200)
+    sources = Sources(resources, RunConfig(SourceKind.DEVICES, port=port))
     win = MainWindow(
         sources.new_model, resources.protocols, resources.library, sources.label(), sources
     )

@@ -5,6 +5,7 @@ import pytest
 from ketamon.core.scenario import load_scenarios
 from ketamon.core.simulation import autostart_demo
 from ketamon.core.vitals import Vital
+from ketamon.io.run_config import RunConfig, SourceKind
 from ketamon.resources import scenarios_dir
 from ketamon.resources_loading import load_clinical_resources
 from ketamon.ui.instructor import DebriefDialog, write_debrief_pdf
@@ -24,7 +25,8 @@ def open_training(qtbot, resources, tmp_path):
 
     def opener(scenario_id):
         scenario = load_scenarios(scenarios_dir())[scenario_id]
-        sources = Sources(resources, None, data_dir=tmp_path, scenario=scenario)
+        config = RunConfig(SourceKind.SCENARIO, scenario=scenario, data_dir=tmp_path)
+        sources = Sources(resources, config)
         win = MainWindow(
             sources.new_model, resources.protocols, resources.library, sources.label(), sources
         )
@@ -67,8 +69,8 @@ def test_override_reaches_the_numerics_and_the_alarms(qtbot, training):
     assert after >= before + 50
     advance(win, 11)
     assert win.dashboard.alarm_banner.text.text().startswith("*** HR VERY HIGH")
-    kinds = [e.kind for e in win.model.session.events]
-    assert "instructor.override" in kinds
+    overrides = [e for e in win.model.session.events if e.kind == "command.instructor"]
+    assert [e.data["kind"] for e in overrides] == ["override"]
 
 
 def test_one_tap_fault_and_scheduled_events(qtbot, training):

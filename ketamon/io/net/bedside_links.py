@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from dataclasses import dataclass
 from pathlib import Path
 
+from ketamon.core.alarm_types import AlarmEvent
+from ketamon.core.events import alarm_event
 from ketamon.core.session import Session
 from ketamon.core.session_types import SessionEvent
 from ketamon.core.vitals import Sample
@@ -23,27 +24,12 @@ from ketamon.io.net.link import LinkStatus
 from ketamon.io.net.mllp_sender import MllpSender
 from ketamon.io.net.mqtt_messages import alarm_payload, state_payload, vitals_payload
 from ketamon.io.net.mqtt_publisher import MqttPublisher
-from ketamon.io.net.net_config import HostPort, MqttTarget, NetConfig
+from ketamon.io.net.net_config import NetPlan
 from ketamon.io.net.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
 STATE_EVERY_S = 1.0  # wall seconds between retained state updates
-
-
-@dataclass(frozen=True)
-class NetPlan:
-    """Where this bedside sends data (None: not at all) and the clinic's net config."""
-
-    mqtt: MqttTarget | None = None
-    hl7: HostPort | None = None
-    config: NetConfig = NetConfig()
-    bed: str = "bed"
-    site: str = "clinic"
-
-    @property
-    def any(self) -> bool:
-        return self.mqtt is not None or self.hl7 is not None
 
 
 class BedsideLinks:
@@ -53,7 +39,7 @@ class BedsideLinks:
         self.session = session
         self.plan = plan
         self._samples: list[Sample] = []
-        self._alarms: list[SessionEvent] = []
+        self._alarms: list[AlarmEvent] = []
         self._vitals_seq = 0
         self._alarm_seq = 0
         self._state_due = 0.0
@@ -93,9 +79,9 @@ class BedsideLinks:
                 self.mqtt.put(
                     "vitals", vitals_payload(self._samples, self.mqtt.run, self._vitals_seq)
                 )
-            for event in self._alarms:
+            for alarm in self._alarms:
                 self._alarm_seq += 1
-                self.mqtt.put("alarms", alarm_payload(event, self.mqtt.run, self._alarm_seq))
+                self.mqtt.put("alarms", alarm_payload(alarm, self.mqtt.run, self._alarm_seq))
             now = time.monotonic()
             if now >= self._state_due:
                 self._state_due = now + STATE_EVERY_S
@@ -141,12 +127,13 @@ class BedsideLinks:
                 self.mllp.put(message)
 
     def _on_event(self, event: SessionEvent) -> None:
-        if not event.kind.startswith("alarm."):
+        alarm = alarm_event(event)  # the one decoder of session records
+        if alarm is None:
             return
         if self.mqtt is not None:
-            self._alarms.append(event)
+            self._alarms.append(alarm)
         if self.hl7 is not None and self.mllp is not None:
-            for message in self.hl7.on_event(event):
+            for message in self.hl7.on_alarm(alarm):
                 self.mllp.put(message)
 
 

@@ -12,7 +12,9 @@ import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ketamon.core.session_types import SessionEvent
+from ketamon.core.alarm_profile import AlarmKind
+from ketamon.core.alarm_types import AlarmEvent
+from ketamon.core.events import AlarmAction
 from ketamon.core.vitals import Sample, Vital
 from ketamon.io.net.hl7_messages import (
     AlarmFacts,
@@ -66,24 +68,21 @@ class Hl7Feed:
                 messages.append(nibp_message(self._header(), self._control_id(), t_s, values))
         return messages
 
-    def on_event(self, event: SessionEvent) -> list[str]:
-        action = event.kind.removeprefix("alarm.")
-        if not event.kind.startswith("alarm.") or action not in ("start", "end"):
+    def on_alarm(self, alarm: AlarmEvent) -> list[str]:
+        """An alarm start or end becomes a message; other alarm actions do not."""
+        if alarm.action not in (AlarmAction.START, AlarmAction.END):
             return []
-        data = event.data
-        vital = next(
-            (Vital(v) for v in data.get("vitals", ()) if v in Vital._value2member_map_), None
-        )
-        value = data.get("value")
+        known = {v.value for v in Vital}
+        vital = next((Vital(v) for v in alarm.vitals if v in known), None)
         facts = AlarmFacts(
-            event.t_s,
-            action,
-            str(data.get("alarm_id") or ""),
-            data.get("priority"),
-            event.message,
-            data.get("kind") == "technical",
+            alarm.t_s,
+            str(alarm.action),
+            alarm.alarm_id,
+            alarm.priority.label if alarm.priority else None,
+            alarm.condition,
+            alarm.kind is AlarmKind.TECHNICAL,
             vital,
-            None if value is None else float(value),
+            None if alarm.value is None else float(alarm.value),
         )
         return [alarm_message(self._header(), self._control_id(), facts)]
 

@@ -17,6 +17,7 @@ import json
 import re
 
 from ketamon.core.alarm_profile import Priority
+from ketamon.core.alarm_types import AlarmEvent
 from ketamon.core.central_types import (
     AlarmRecord,
     BedAlarm,
@@ -27,7 +28,8 @@ from ketamon.core.central_types import (
     Heartbeat,
     VitalsBatch,
 )
-from ketamon.core.session_types import SessionEvent, Snapshot
+from ketamon.core.events import alarm_line
+from ketamon.core.session_types import Snapshot
 from ketamon.core.vitals import Sample, Vital
 
 ROOT = "ketamon"
@@ -59,25 +61,9 @@ def site_filter(site: str) -> str:
     return f"{ROOT}/{site}/+/+"
 
 
-def alarm_payload(event: SessionEvent, run: str, seq: int) -> bytes:
-    """One alarm event: the headless JSON object plus run and seq."""
-    data = event.data
-    limit = data.get("limit")
-    return _dump(
-        {
-            "run": run,
-            "seq": seq,
-            "t_s": round(event.t_s, 3),
-            "event": event.kind.removeprefix("alarm."),
-            "priority": data.get("priority"),
-            "condition": event.message,
-            "value": data.get("value"),
-            "limit": None if limit is None else round(limit, 1),
-            "alarm_id": data.get("alarm_id"),
-            "kind": data.get("kind"),
-            "detail": data.get("detail"),
-        }
-    )
+def alarm_payload(alarm: AlarmEvent, run: str, seq: int) -> bytes:
+    """One alarm event: the headless JSON object (core/events.alarm_line) plus run and seq."""
+    return _dump({"run": run, "seq": seq, **alarm_line(alarm)})
 
 
 def vitals_payload(samples: list[Sample], run: str, seq: int) -> bytes:

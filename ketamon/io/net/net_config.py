@@ -55,6 +55,21 @@ class HostPort:
     port: int
 
 
+@dataclass(frozen=True)
+class NetPlan:
+    """Where this bedside sends data (None: not at all) and the clinic's net config."""
+
+    mqtt: MqttTarget | None = None
+    hl7: HostPort | None = None
+    config: NetConfig = NetConfig()
+    bed: str = "bed"
+    site: str = "clinic"
+
+    @property
+    def any(self) -> bool:
+        return self.mqtt is not None or self.hl7 is not None
+
+
 def parse_mqtt_url(url: str, site: str, bed: str) -> MqttTarget:
     """`mqtt://host[:1883]` or `mqtts://host[:8883]`; ValueError with the reason."""
     parts = urlsplit(url)
@@ -109,3 +124,29 @@ def load_net_config(path: Path | None) -> NetConfig:
     if ca_file is not None and not Path(ca_file).is_file():
         raise ConfigError(str(path), "mqtt.ca_file", f"{ca_file}: no such file")
     return NetConfig(username, password, ca_file, send_patient_id, int(max_messages))
+
+
+class UsageError(ValueError):
+    """Network flags that do not go together or do not parse (a usage error at the CLI)."""
+
+
+def make_net_plan(
+    mqtt_url: str | None, hl7: str | None, bed: str | None, site: str, config_path: Path | None
+) -> NetPlan:
+    """The targets of `--mqtt`, `--hl7-mllp`, `--bed`, `--site`, `--mqtt-config`.
+
+    UsageError for the flags; ConfigError (file, line, field, reason) for the file.
+    """
+    if not (mqtt_url or hl7):
+        if bed or config_path:
+            raise UsageError("--bed/--mqtt-config need --mqtt or --hl7-mllp")
+        return NetPlan()
+    if not bed:
+        raise UsageError("--mqtt and --hl7-mllp need --bed NAME (how the clinic knows this chair)")
+    try:
+        bed, site = check_name("bed", bed), check_name("site", site)
+        mqtt = parse_mqtt_url(mqtt_url, site, bed) if mqtt_url else None
+        engine = parse_host_port(hl7) if hl7 else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return NetPlan(mqtt, engine, load_net_config(config_path), bed, site)

@@ -8,21 +8,43 @@ the FHIR Bundle the same minute values.
 from __future__ import annotations
 
 import json
+import logging
 import time
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
+from ketamon.core.events import alarm_event
 from ketamon.core.session import Session
 from ketamon.core.session_types import SessionEvent
 from ketamon.io.net.fhir_export import BundleBuilder, FhirContext
 from ketamon.io.net.hl7_feed import Hl7Context, Hl7Feed
 from ketamon.io.net.hl7_messages import Hl7Header, batch
+from ketamon.io.net.net_config import load_net_config
 from ketamon.io.rebuild import replay
 from ketamon.io.recording import Recording
+from ketamon.io.run_config import rebuilt_session
 from ketamon.resources_loading import ClinicalResources
 
 POST_TIMEOUT_S = 30.0
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class NetExport:
+    """What `review` should write or send: HL7 batch file, FHIR file, FHIR server URL."""
+
+    hl7_path: Path | None = None
+    fhir_path: Path | None = None
+    fhir_url: str | None = None
+    site: str = "clinic"
+    bed: str = "review"
+    config_path: Path | None = None  # the clinic's net TOML ([privacy] send_patient_id)
+
+    @property
+    def any(self) -> bool:
+        return bool(self.hl7_path or self.fhir_path or self.fhir_url)
 
 
 class ExportError(Exception):
@@ -38,12 +60,8 @@ def origin_wall_s(recording: Recording) -> float:
 
 
 def rebuilt(recording: Recording, resources: ClinicalResources) -> Session:
-    session = Session(
-        resources.library,
-        simulated=bool(recording.meta.get("simulated")),
-        alarm_profile=resources.alarm_profile,
-    )
-    return session
+    """A session to drive through the recording (the one factory's rebuild kind)."""
+    return rebuilt_session(resources, simulated=bool(recording.meta.get("simulated")))
 
 
 def hl7_batch(
@@ -62,7 +80,13 @@ def hl7_batch(
         feed = Hl7Feed(Hl7Context(site, bed, pid, origin, f"R{int(origin)}"))
         messages: list[str] = []
         session.on_samples.connect(lambda samples: messages.extend(feed.on_samples(samples)))
-        session.on_event.connect(lambda event: messages.extend(feed.on_event(event)))
+
+        def on_event(event: SessionEvent) -> None:
+            alarm = alarm_event(event)
+            if alarm is not None:
+                messages.extend(feed.on_alarm(alarm))
+
+        session.on_event.connect(on_event)
         replay(session, recording.stream(), resources.protocols, until_s=recording.duration_s())
         messages += feed.flush()
         return batch(Hl7Header(site, bed, pid(), origin), messages, time.time())
@@ -110,3 +134,21 @@ def post_bundle(url: str, bundle: dict) -> int:
         raise ExportError(f"the FHIR server at {url} refused the bundle (HTTP {exc.code})") from exc
     except (urllib.error.URLError, OSError) as exc:
         raise ExportError(f"cannot reach the FHIR server at {url} ({exc})") from exc
+
+
+def export_session(path: Path, resources: ClinicalResources, export: NetExport) -> None:
+    """review --hl7/--fhir/--fhir-url: write and send what was asked, saying what was done."""
+    if not export.any:
+        return
+    allowed = load_net_config(export.config_path).send_patient_id
+    if export.hl7_path:
+        text = hl7_batch(path, resources, export.site, export.bed, allowed)
+        export.hl7_path.write_text(text, encoding="utf-8", newline="")
+        log.info("wrote %s", export.hl7_path)
+    if export.fhir_path or export.fhir_url:
+        bundle = fhir_bundle(path, resources, allowed)
+        if export.fhir_path:
+            export.fhir_path.write_text(json.dumps(bundle, indent=1), encoding="utf-8")
+            log.info("wrote %s", export.fhir_path)
+        if export.fhir_url:
+            log.info("FHIR server answered HTTP %d", post_bundle(export.fhir_url, bundle))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hl7
 
+from ketamon.core.events import alarm_event
 from ketamon.core.session_types import SessionEvent
 from ketamon.core.vitals import Sample, Vital
 from ketamon.io.net.hl7_feed import Hl7Context, Hl7Feed
@@ -79,9 +80,13 @@ def test_alarm_start_and_end_each_make_one_message_with_priority():
         "detail": "",
         "vitals": ["sbp"],
     }
-    start = f.on_event(SessionEvent(600.0, "alarm.start", "BP very high", data))
-    end = f.on_event(SessionEvent(900.0, "alarm.end", "BP very high", data))
-    assert f.on_event(SessionEvent(700.0, "alarm.acknowledged", "BP very high", data)) == []
+
+    def alarm(t_s, action):
+        return alarm_event(SessionEvent(t_s, f"alarm.{action}", "BP very high", data))
+
+    start = f.on_alarm(alarm(600.0, "start"))
+    end = f.on_alarm(alarm(900.0, "end"))
+    assert f.on_alarm(alarm(700.0, "acknowledged")) == []
     parsed = hl7.parse(start[0])
     assert str(parsed.segment("OBR")[4][0][0]) == "196616"
     codes = obx_codes(start[0])

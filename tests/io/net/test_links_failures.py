@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 
 import pytest
 
-from ketamon.cli import build_parser, main, net_plan
+from ketamon.cli import build_parser, main, net_plan, run_config
 from ketamon.core.alarm_profile import load_alarm_profile
 from ketamon.headless import run_headless
 from ketamon.resources_loading import ClinicalResources
@@ -39,9 +40,9 @@ def test_no_broker_raises_broker_away_and_the_session_runs_on(tmp_path, resource
         str(tmp_path),
     ]
     args = parser.parse_args(argv)
-    args.net = net_plan(parser, args)
+    config = replace(run_config(args), net=net_plan(parser, args))
     out = io.StringIO()
-    assert run_headless(args, quick, out=out) == 0
+    assert run_headless(config, quick, out=out, quit_after_s=args.quit_after) == 0
     events = [json.loads(line) for line in out.getvalue().splitlines()]
     away = [e for e in events if e["condition"] == "Broker away"]
     assert away and away[0]["event"] == "start" and away[0]["priority"] == "low"

@@ -9,6 +9,7 @@ import pytest
 from ketamon.core.alarm_profile import Priority
 from ketamon.core.central_types import AlarmRecord, BedOffline, VitalsBatch
 from ketamon.core.config import ConfigError
+from ketamon.core.events import alarm_event
 from ketamon.core.session_types import SessionEvent
 from ketamon.core.vitals import Sample, Vital
 from ketamon.io.net.mqtt_messages import alarm_payload, decode, vitals_payload
@@ -80,7 +81,7 @@ def test_payloads_round_trip_to_typed_messages():
             "limit": 120.0,
         },
     )
-    record = decode("ketamon/s/b1/alarms", alarm_payload(event, "r", 7))
+    record = decode("ketamon/s/b1/alarms", alarm_payload(alarm_event(event), "r", 7))
     assert isinstance(record, AlarmRecord)
     assert (record.seq, record.t_s, record.event, record.priority) == (
         7,
@@ -99,9 +100,9 @@ def test_the_patient_id_leaves_only_when_the_clinic_allows_it(allowed, tmp_path,
     import json
 
     from ketamon.core.simulation import autostart_demo, simulated_session
-    from ketamon.io.net.bedside_links import BedsideLinks, NetPlan
+    from ketamon.io.net.bedside_links import BedsideLinks
     from ketamon.io.net.mqtt_messages import state_payload
-    from ketamon.io.net.net_config import NetConfig
+    from ketamon.io.net.net_config import NetConfig, NetPlan
 
     session = simulated_session(resources.library, 1, alarm_profile=resources.alarm_profile)
     autostart_demo(session, resources.protocols[0], 70.0)
@@ -117,8 +118,8 @@ def test_the_patient_id_leaves_only_when_the_clinic_allows_it(allowed, tmp_path,
 
 def test_a_resumed_link_alarm_ends_when_the_link_works(tmp_path, resources):
     from ketamon.core.simulation import autostart_demo, simulated_session
-    from ketamon.io.net.bedside_links import BedsideLinks, NetPlan
-    from ketamon.io.net.net_config import NetConfig
+    from ketamon.io.net.bedside_links import BedsideLinks
+    from ketamon.io.net.net_config import NetConfig, NetPlan
 
     session = simulated_session(resources.library, 1, alarm_profile=resources.alarm_profile)
     autostart_demo(session, resources.protocols[0], 70.0)

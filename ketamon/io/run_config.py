@@ -1,0 +1,169 @@
+"""One typed run configuration, and the one session factory built from it.
+
+The GUI (ui/sources.py), `--headless`, review and the benches all make their
+sessions here, so a simulator, a training scenario or a monitor on a serial port
+gives the same session and the same recording metadata whichever front end asked.
+`cli.py` turns command-line arguments into a RunConfig; nothing below it sees them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+
+from ketamon.core.artefact import ArtefactRules
+from ketamon.core.baseline import Baseline
+from ketamon.core.protocol import Protocol
+from ketamon.core.scenario import Scenario
+from ketamon.core.session import Session
+from ketamon.core.simulation import autostart_demo, demo_plan, scenario_session, simulated_session
+from ketamon.core.simulator import PatientProfile
+from ketamon.io.device import PortSettings
+from ketamon.io.net.net_config import NetPlan
+from ketamon.resources_loading import ClinicalResources
+
+
+class SourceKind(StrEnum):
+    """Where the vital signs come from."""
+
+    SIMULATOR = "simulator"
+    SCENARIO = "scenario"
+    DEVICES = "devices"
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """What to run: the source, protocol, patient, speed and where recordings go.
+
+    `speed`: session seconds per wall second, None = as fast as possible (headless).
+    `weight_kg`: the demo patient's weight (a scenario brings its own).
+    `patient`: a simulated patient profile instead of the one `seed` picks.
+    `protocol_id`: None = the clinic's first protocol. `data_dir` None: not recorded.
+    """
+
+    source: SourceKind = SourceKind.SIMULATOR
+    seed: int = 1
+    scenario: Scenario | None = None
+    port: PortSettings | None = None
+    protocol_id: str | None = None
+    weight_kg: float = 70.0
+    patient: PatientProfile | None = None
+    speed: float | None = 1.0
+    data_dir: Path | None = None
+    # A device run's entered resting baseline (SBP, DBP mmHg, HR bpm or None): the
+    # session starts and arms at once instead of waiting for the baseline readings.
+    baseline: tuple[float, float, float | None] | None = None
+    # Where the bed's data goes beyond the laptop (--mqtt, --hl7-mllp): nowhere by default.
+    net: NetPlan = NetPlan()
+
+    def __post_init__(self) -> None:
+        if (self.source is SourceKind.SCENARIO) != (self.scenario is not None):
+            raise ValueError("a scenario run needs its scenario, and only it has one")
+        if (self.source is SourceKind.DEVICES) != (self.port is not None):
+            raise ValueError("a device run needs its port settings, and only it has them")
+
+    @property
+    def simulated(self) -> bool:
+        return self.source is not SourceKind.DEVICES
+
+    @property
+    def patient_weight_kg(self) -> float:
+        return self.scenario.patient.weight_kg if self.scenario is not None else self.weight_kg
+
+    def with_port(self, port: PortSettings | None) -> RunConfig:
+        """The same run on another source: a monitor port, or None for the simulator."""
+        if port is None:
+            return replace(self, source=SourceKind.SIMULATOR, port=None, scenario=None)
+        return replace(self, source=SourceKind.DEVICES, port=port, scenario=None)
+
+
+def protocol_for(config: RunConfig, resources: ClinicalResources) -> Protocol:
+    if config.protocol_id is None:
+        return resources.protocols[0]
+    for protocol in resources.protocols:
+        if protocol.id == config.protocol_id:
+            return protocol
+    raise ValueError(f"no protocol '{config.protocol_id}' in resources/protocols")
+
+
+def make_session(config: RunConfig, resources: ClinicalResources) -> Session:
+    """A new session fed by the configured source (a device session is fed by its thread)."""
+    r = resources
+    if config.source is SourceKind.SCENARIO:
+        assert config.scenario is not None
+        return scenario_session(r.library, config.scenario, r.alarm_profile)
+    if config.source is SourceKind.SIMULATOR:
+        return simulated_session(
+            r.library, config.seed, profile=config.patient, alarm_profile=r.alarm_profile
+        )
+    return Session(r.library, simulated=False, alarm_profile=r.alarm_profile)
+
+
+def rebuilt_session(
+    resources: ClinicalResources,
+    simulated: bool,
+    judge_silence: bool = True,
+    artefact_rules: ArtefactRules | None = None,
+) -> Session:
+    """A session with no source of its own, driven by a rebuild (review, replay, resume).
+
+    `artefact_rules`: None, the rules a live session uses (so a rebuild judges as live).
+    """
+    return Session(
+        resources.library,
+        simulated=simulated,
+        alarm_profile=resources.alarm_profile,
+        timed_technical_alarms=judge_silence,
+        artefact_rules=artefact_rules,
+    )
+
+
+def autostart(session: Session, config: RunConfig, resources: ClinicalResources) -> None:
+    """Demos and checks: set up the DEMO patient; a simulator also takes its baseline and starts.
+
+    A real monitor's baseline takes real time: the caller starts once it is in.
+    """
+    protocol = protocol_for(config, resources)
+    if session.simulated:
+        autostart_demo(session, protocol, config.patient_weight_kg)
+        return
+    session.configure(demo_plan(protocol, config.patient_weight_kg), [], session.t_s)
+    if config.baseline is not None:
+        sbp, dbp, hr = config.baseline
+        session.enter_baseline(session.t_s, Baseline(sbp, dbp, hr, None, "entered"))
+
+
+def recording_meta(config: RunConfig, resources: ClinicalResources, **extra) -> dict:
+    """What a recording says about where its data came from."""
+    if config.scenario is not None:
+        sc = config.scenario
+        source = {
+            "kind": "simulator",
+            "seed": sc.seed,
+            "scenario": sc.id,
+            "scenario_file": str(sc.path),
+        }
+    elif config.port is None:
+        source = {"kind": "simulator", "seed": config.seed}
+    else:
+        p = config.port
+        source = {
+            "kind": "device",
+            "port": p.port,
+            "protocol": p.protocol,
+            "baud": p.baud,
+            "parity": p.parity,
+        }
+    meta = {"source": source, "alarm_profile": resources.alarm_profile.name}
+    if config.speed is not None:
+        meta["speed"] = config.speed
+    return meta | extra
+
+
+def source_label(config: RunConfig) -> str:
+    if config.scenario is not None:
+        return f"Source: training scenario '{config.scenario.name}'"
+    if config.port is None:
+        return f"Source: simulator (seed {config.seed})"
+    return f"Device {config.port.port} ({config.port.protocol})"

@@ -1,0 +1,148 @@
+"""Rebuild re-issues every recorded command through the Session's own methods."""
+
+import pytest
+
+from ketamon.core.baseline import Baseline
+from ketamon.core.dosing import Patient, check_limits, make_plan
+from ketamon.core.infusion import CommandError, Phase
+from ketamon.core.scenario import load_scenarios
+from ketamon.core.session import SessionEvent
+from ketamon.io.device import PortSettings
+from ketamon.io.rebuild import RebuildError, replay
+from ketamon.io.run_config import (
+    RunConfig,
+    SourceKind,
+    autostart,
+    make_session,
+    protocol_for,
+    rebuilt_session,
+    recording_meta,
+    source_label,
+)
+from ketamon.resources import scenarios_dir
+
+
+def log_of(events):
+    return [(e.t_s, e.kind, e.message, e.data) for e in events]
+
+
+def test_every_command_kind_round_trips_refusals_included(resources):
+    protocol = resources.protocols[0]
+    live = rebuilt_session(resources, simulated=False)
+    soft = make_plan(protocol.with_segment(0, dose=0.8), Patient(70.0, patient_id="P1"), 1.0)
+    with pytest.raises(CommandError):
+        live.start(1.0)  # refused: no setup yet, but recorded
+    live.configure(soft, check_limits(soft, live.library), 2.0)  # soft limit acknowledged
+    live.enter_baseline(10.0, Baseline(150, 95, 72, None, "entered"))
+    with pytest.raises(CommandError, match="review"):
+        live.start(20.0)
+    live.start(30.0, review_acknowledged=True)
+    live.instructor(40.0, "override", "HR +20", {"vital": "hr", "offset": 20})
+    live.annotate(50.0, "Dissociation", {"type": "side_effect"})
+    live.pause_audio(60.0)
+    live.acknowledge_alarms(70.0)
+    live.pause(100.0, "nausea")
+    live.resume(200.0)
+    live.stop(300.0, "patient request")
+    with pytest.raises(CommandError):
+        live.discharge(400.0, "too early")
+    live.advance_to(300.0 + 61 * 60)
+    live.discharge(live.t_s, "alert; escort")
+
+    rebuilt = rebuilt_session(resources, simulated=False)
+    replay(rebuilt, list(live.events), resources.protocols)
+    assert log_of(rebuilt.events) == log_of(live.events)
+    assert rebuilt.phase() is Phase.DISCHARGED
+    commands = [e.kind for e in live.events if e.kind.startswith("command.")]
+    assert commands[:3] == ["command.start", "command.setup", "command.enter_baseline"]
+    assert "command.instructor" in commands and "command.discharge" in commands
+
+
+def test_an_unknown_command_is_left_out_and_a_lost_protocol_refused(resources, caplog):
+    live = make_session(RunConfig(), resources)
+    autostart(live, RunConfig(), resources)
+    stream = [*live.events, SessionEvent(400.0, "command.teleport", "", {})]
+    rebuilt = rebuilt_session(resources, simulated=True)
+    # No samples here: the measured baseline comes from its record (as replay does).
+    replay(rebuilt, stream, resources.protocols, until_s=400.0, baseline_from_events=True)
+    assert "command.teleport" in caplog.text
+    assert rebuilt.phase() is Phase.INFUSING
+    with pytest.raises(RebuildError, match="not in resources/protocols"):
+        replay(rebuilt_session(resources, simulated=True), live.events, [])
+
+
+def test_the_run_config_says_what_it_runs(resources, tmp_path):
+    scenario = load_scenarios(scenarios_dir())["tachycardia"]
+    with pytest.raises(ValueError):
+        RunConfig(SourceKind.SCENARIO)  # a scenario run without its scenario
+    with pytest.raises(ValueError):
+        RunConfig(port=PortSettings("/dev/null", "masimo-ascii"))  # a port on the simulator
+    sc = RunConfig(SourceKind.SCENARIO, scenario=scenario)
+    assert sc.patient_weight_kg == scenario.patient.weight_kg
+    assert "training scenario" in source_label(sc)
+    assert recording_meta(sc, resources)["source"]["scenario"] == "tachycardia"
+    port = PortSettings("/dev/ttyUSB0", "masimo-ascii", 9600)
+    device = sc.with_port(port)
+    assert device.source is SourceKind.DEVICES and not device.simulated
+    assert recording_meta(device, resources)["source"]["port"] == "/dev/ttyUSB0"
+    assert source_label(device) == "Device /dev/ttyUSB0 (masimo-ascii)"
+    assert device.with_port(None).source is SourceKind.SIMULATOR
+    entered = RunConfig(SourceKind.DEVICES, port=port, baseline=(128.0, 82.0, None))
+    session = make_session(entered, resources)
+    autostart(session, entered, resources)
+    assert session.baseline.sbp_mmhg == 128.0 and session.phase() is Phase.BASELINE
+    second = resources.protocols[-1]
+    assert protocol_for(RunConfig(protocol_id=second.id), resources) is second
+    with pytest.raises(ValueError, match="no protocol"):
+        protocol_for(RunConfig(protocol_id="nope"), resources)
+
+
+def test_a_device_session_resumes_with_a_silent_gap(resources, tmp_path):
+    """A monitor session (no simulator to regenerate it): samples up to the crash, then a gap
+    the alarm engine does not judge, then listening again from now."""
+    from ketamon.core.vitals import NibpReading, Sample, Vital
+    from ketamon.io.recording import Recording
+    from ketamon.io.resume import ResumeHistory, rebuild_for_resume
+    from ketamon.io.session_recorder import SessionRecorder
+    from ketamon.io.summary import review_recording
+
+    port = PortSettings("/dev/ttyUSB0", "masimo-ascii", 9600)
+    config = RunConfig(SourceKind.DEVICES, port=port, data_dir=tmp_path)
+    live = make_session(config, resources)
+    recorder = SessionRecorder(live, tmp_path, recording_meta(config, resources))
+    autostart(live, config, resources)
+    for t in range(1, 700):
+        live.ingest([Sample(float(t), Vital.HR, 72.0), Sample(float(t), Vital.SPO2, 98.0)])
+        if t in (10, 320):
+            live.ingest(NibpReading(float(t), 122, 78, 93).samples())
+        live.advance_to(float(t))
+        if t == 330:
+            live.start(330.0)
+    recorder.note_clock(1000.0, 699.0, 1.0)
+    recorder.close("open")  # as a crash leaves it
+    (path,) = tmp_path.glob("*.ketamon")
+
+    history = ResumeHistory()
+    attached = []
+    session, down_s = rebuild_for_resume(
+        path,
+        resources,
+        wall_now_s=1000.0 + 600.0,
+        before_downtime=lambda s: attached.append(
+            SessionRecorder(s, tmp_path, {}, resume_path=path)
+        ),
+        history=history,
+    )
+    assert down_s == pytest.approx(600.0)
+    assert session.phase() is Phase.INFUSING and session.t_s == pytest.approx(1299.0)
+    assert history.arrays()[Vital.HR][0].max() == 699.0  # the trends before the crash
+    before = [e.data["alarm_id"] for e in live.events if e.kind == "alarm.start"]
+    assert before == ["nibp_overdue"]  # live, before the crash: this monitor took no cuff
+    starts = [e for e in session.events if e.kind == "alarm.start" and e.t_s > 699.0]
+    assert starts == []  # ten minutes of silence, and no 'no data' for it
+    session.advance_to(session.t_s + 5)  # listening again: still within the no-data time
+    attached[0].close("closed")
+    assert Recording(path).meta["status"] == "closed"
+    summary = review_recording(path, resources)
+    assert [a["condition"] for a in summary["alarms"]] == ["NIBP overdue"]  # as live
+    assert all(a["t_s"] <= 699.0 for a in summary["alarms"])
