@@ -20,6 +20,7 @@ from ketamon.core.session import Session
 from ketamon.core.simulation import autostart_demo, demo_plan, scenario_session, simulated_session
 from ketamon.core.simulator import PatientProfile
 from ketamon.io.device import PortSettings
+from ketamon.io.net.net_config import NetPlan
 from ketamon.resources_loading import ClinicalResources
 
 
@@ -55,6 +56,8 @@ class RunConfig:
     baseline: tuple[float, float, float | None] | None = None
     # Links the session to the patient's treatment course (setup, --patient-id).
     patient_id: str = "DEMO"
+    # Where the bed's data goes beyond the laptop (--mqtt, --hl7-mllp): nowhere by default.
+    net: NetPlan = NetPlan()
 
     def __post_init__(self) -> None:
         if (self.source is SourceKind.SCENARIO) != (self.scenario is not None):
