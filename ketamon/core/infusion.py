@@ -9,6 +9,7 @@ transition at the moment it happened, not at the moment it was noticed.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -115,6 +116,8 @@ class Infusion:
         # advance_to's fast path: no transition before _quiet_until_s while _state_key holds.
         self._quiet_until_s = -math.inf
         self._quiet_key: tuple | None = None
+        self._rate_changes_key: tuple | None = None  # rate_changes_s's cache
+        self._rate_changes: list[float] = []
         self._emitted: set[tuple[EventKind, int]] = set()
         self.events: list[InfusionEvent] = [
             InfusionEvent(setup_t_s, EventKind.SETUP, plan.protocol.name)
@@ -284,12 +287,18 @@ class Infusion:
     def rate_changes_s(self, after_s: float, before_s: float) -> list[float]:
         """Times strictly between the two where the delivered rate may change, in order:
         pump starts, pauses, resumes and stops, segment ends and the infusion's end."""
-        times = {t for run in self._runs for t in run}
-        times.update(self._wall_at_run(b) for b in self._bounds_s[1:])
-        times.add(self._stop_t)
-        return sorted(
-            t for t in times if t is not None and math.isfinite(t) and after_s < t < before_s
-        )
+        # Asked every step (the predicted concentration): the candidates change only with
+        # a command, so they are sorted once per state and cut to the range by bisection.
+        key = self._state_key()
+        if key != self._rate_changes_key:
+            seg_starts, end_t = self._timeline_now()
+            times = {t for run in self._runs for t in run}
+            times.update([*seg_starts[1:], end_t])  # _wall_at_run of each later bound
+            times.add(self._stop_t)
+            self._rate_changes = sorted(t for t in times if t is not None and math.isfinite(t))
+            self._rate_changes_key = key
+        changes = self._rate_changes
+        return changes[bisect_right(changes, after_s) : bisect_left(changes, before_s)]
 
     def loading_end_s(self) -> float | None:
         """When the first (loading) segment ended: at its planned running time, or at an
