@@ -29,6 +29,12 @@ TECHNICAL_LABELS = {
     "artefact": "Malformed data",
     "recording_failed": "RECORDING FAILED",  # INOP: the session is not being saved
 }
+DEVICE_SEPARATOR = "@"  # "source_lost@ge-s5:/dev/ttyUSB1": one device's condition
+
+
+def technical_base(condition: str) -> str:
+    """The condition without its device ("source_lost@ge-s5:/dev/ttyUSB1" -> "source_lost")."""
+    return condition.split(DEVICE_SEPARATOR, 1)[0]
 
 
 class AlarmEngine:
@@ -88,7 +94,10 @@ class AlarmEngine:
         events: list[AlarmEvent] = []
         for i, sample in enumerate(samples):
             self._latest[sample.vital] = sample
-            self._last_seen_s[sample.vital] = sample.t_s
+            # max: a reading entered late (measured minutes ago) is no sign of silence
+            self._last_seen_s[sample.vital] = max(
+                sample.t_s, self._last_seen_s.get(sample.vital, sample.t_s)
+            )
             if not self.armed:
                 continue
             if sample.vital.is_nibp and _reading_continues(samples, i):
@@ -173,8 +182,10 @@ class AlarmEngine:
         self, t_s: float, condition: str, present: bool, detail: str = ""
     ) -> list[AlarmEvent]:
         """A source says: `source_lost`, `sensor_off`, `artefact` or the recorder says
-        `recording_failed` is present or gone."""
-        if condition not in ("source_lost", "sensor_off", "artefact", "recording_failed"):
+        `recording_failed` is present or gone. With several devices each device's
+        condition is its own alarm: `source_lost@<device>` (technical_base)."""
+        base = technical_base(condition)
+        if base not in ("source_lost", "sensor_off", "artefact", "recording_failed"):
             raise ValueError(f"unknown technical condition {condition!r}")
         if not self.armed and not self.watch_equipment:
             return []
@@ -184,7 +195,7 @@ class AlarmEngine:
             "sensor_off": tech.sensor_off_priority,
             "artefact": tech.artefact_priority,
             "recording_failed": tech.recording_failed_priority,
-        }[condition]
+        }[base]
         self._set_technical(condition, priority, present, detail)
         return self._resolve(t_s)
 
@@ -290,7 +301,8 @@ class AlarmEngine:
         findings = self._findings()
         for alarm_id, finding in findings.items():
             alarm = self.alarms.get(alarm_id)
-            kind = AlarmKind.TECHNICAL if alarm_id in TECHNICAL_LABELS else AlarmKind.PHYSIOLOGICAL
+            technical = technical_base(alarm_id) in TECHNICAL_LABELS
+            kind = AlarmKind.TECHNICAL if technical else AlarmKind.PHYSIOLOGICAL
             if alarm is None:
                 alarm = Alarm(
                     id=alarm_id,
@@ -375,10 +387,12 @@ class AlarmEngine:
         if not present:
             self._technical.pop(condition, None)
             return
+        base, _, device = condition.partition(DEVICE_SEPARATOR)
+        label = TECHNICAL_LABELS[base] + (f": {device}" if device else "")
         self._technical[condition] = Finding(
             priority,
-            TECHNICAL_LABELS[condition],
-            detail or TECHNICAL_LABELS[condition],
+            label,
+            detail or label,
             frozenset(NO_DATA_VITALS) if condition == "no_data" else frozenset(),
             None,
             None,

@@ -22,6 +22,7 @@ from ketamon.core.baseline import Baseline
 from ketamon.core.dosing import Patient, Sex, WeightBasis, check_limits, make_plan
 from ketamon.core.events import COMMAND_PREFIX
 from ketamon.core.infusion import CommandError
+from ketamon.core.manual_bp import ManualBp
 from ketamon.core.protocol import Protocol
 from ketamon.core.session import SESSION_RESUMED, Session, SessionEvent
 from ketamon.core.vitals import Sample
@@ -93,6 +94,8 @@ def apply_command(session: Session, event: SessionEvent, protocols: list[Protoco
     elif name == "enter_baseline":
         baseline = Baseline(a["sbp"], a["dbp"], a.get("hr"), None, a.get("source", "entered"))
         session.enter_baseline(t, baseline)
+    elif name == "enter_bp":
+        session.enter_bp(t, ManualBp.from_args(a, t))
     elif name == "start":
         session.start(t, review_acknowledged=bool(a.get("review_acknowledged")))
     elif name == "pause":
@@ -136,6 +139,9 @@ def replay(
     # What arrives at one time before any command (samples, equipment reports) is
     # delivered together, where live a source's poll would deliver it.
     arriving: list[Sample | SessionEvent] = []
+    # The samples a re-issued command made itself (a manual BP): recorded after it,
+    # they are not delivered a second time.
+    made: list[Sample] = []
 
     def deliver() -> None:
         batch: list[Sample] = []
@@ -162,6 +168,9 @@ def replay(
     for item in stream:
         if until_s is not None and item.t_s > until_s:
             break
+        if isinstance(item, Sample) and item in made:
+            made.remove(item)
+            continue
         is_input = isinstance(item, Sample) or item.kind in INPUTS
         if is_input:
             if arriving and item.t_s != arriving[0].t_s:
@@ -181,6 +190,9 @@ def replay(
         if measured:
             _enter_measured_baseline(session, item)
             continue
+        made.clear()
+        if item.kind == COMMAND_PREFIX + "enter_bp":
+            made += _entered_samples(item)
         try:
             apply_command(session, item, protocols)
         except CommandError as exc:
@@ -188,6 +200,14 @@ def replay(
     flush()
     if until_s is not None:
         session.advance_to(max(until_s, session.t_s))
+
+
+def _entered_samples(event: SessionEvent) -> list[Sample]:
+    """The samples an `enter_bp` record made (none if its arguments are damaged)."""
+    try:
+        return ManualBp.from_args(event.data, event.t_s).samples()
+    except (KeyError, TypeError, ValueError):
+        return []
 
 
 def _enter_measured_baseline(session: Session, event: SessionEvent) -> None:

@@ -5,6 +5,7 @@ import pytest
 from ketamon.core.baseline import Baseline
 from ketamon.core.dosing import Patient, check_limits, make_plan
 from ketamon.core.infusion import CommandError, Phase
+from ketamon.core.manual_bp import ManualBp
 from ketamon.core.scenario import load_scenarios
 from ketamon.core.session import SessionEvent
 from ketamon.io.device import PortSettings
@@ -29,6 +30,9 @@ def log_of(events):
 def test_every_command_kind_round_trips_refusals_included(resources):
     protocol = resources.protocols[0]
     live = rebuilt_session(resources, simulated=False)
+    stream = []  # samples and events in the order a recording keeps them
+    live.on_event.connect(stream.append)
+    live.on_samples.connect(stream.extend)
     soft = make_plan(protocol.with_segment(0, dose=0.8), Patient(70.0, patient_id="P1"), 1.0)
     with pytest.raises(CommandError):
         live.start(1.0)  # refused: no setup yet, but recorded
@@ -41,6 +45,9 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     live.annotate(50.0, "Dissociation", {"type": "side_effect"})
     live.pause_audio(60.0)
     live.acknowledge_alarms(70.0)
+    live.enter_bp(80.0, ManualBp(131, 84, 75.0, hr_bpm=70))  # measured 5 s before it was typed
+    with pytest.raises(CommandError, match="below SBP"):
+        live.enter_bp(90.0, ManualBp(120, 130, 90.0))
     live.pause(100.0, "nausea")
     live.resume(200.0)
     live.stop(300.0, "patient request")
@@ -50,12 +57,18 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     live.discharge(live.t_s, "alert; escort")
 
     rebuilt = rebuilt_session(resources, simulated=False)
-    replay(rebuilt, list(live.events), resources.protocols)
+    rebuilt_samples = []
+    rebuilt.on_samples.connect(rebuilt_samples.extend)
+    replay(rebuilt, stream, resources.protocols)
     assert log_of(rebuilt.events) == log_of(live.events)
+    # The manual reading's samples come from its command, once (not again from the record).
+    assert rebuilt_samples == [s for s in stream if not isinstance(s, SessionEvent)]
+    assert [s.value for s in rebuilt_samples] == [131, 84, pytest.approx(99.667, abs=1e-3), 70]
     assert rebuilt.phase() is Phase.DISCHARGED
     commands = [e.kind for e in live.events if e.kind.startswith("command.")]
     assert commands[:3] == ["command.start", "command.setup", "command.enter_baseline"]
     assert "command.instructor" in commands and "command.discharge" in commands
+    assert commands.count("command.enter_bp") == 2
 
 
 def test_an_unknown_command_is_left_out_and_a_lost_protocol_refused(resources, caplog):
