@@ -54,7 +54,8 @@ class ManualBp:
             return "The measured-at time is not a session time."
         if self.measured_at_s > now_s + 1e-6:
             return "The measured-at time is in the future."
-        if now_s - self.measured_at_s > MAX_BACK_S + 1e-6:
+        # 1 s of slack: the dialog's "15 min ago" is judged a moment after it was read.
+        if now_s - self.measured_at_s > MAX_BACK_S + 1.0:
             back_min = (now_s - self.measured_at_s) / 60.0
             return (
                 f"Measured {back_min:.0f} min ago: a reading can be entered up to "
