@@ -245,7 +245,7 @@ class MainWindow(QMainWindow):
         if not self._source_change_allowed():
             return
         dialog = PortDialog(QSettings("ketamon", "ketamon"), self)
-        dialog.accepted.connect(lambda: self._switch_source(dialog.chosen))
+        dialog.accepted.connect(lambda: self._switch_source(dialog.devices))
         self.actions.open_dialog(dialog)
 
     def _on_use_simulator(self) -> None:
@@ -285,8 +285,9 @@ class MainWindow(QMainWindow):
             self.load(self._sources.new_model())
             self.model.clock.start()
 
-    def _switch_source(self, port: PortSettings | None) -> None:
-        self._sources.use_port(port)
+    def _switch_source(self, devices: list[PortSettings] | None) -> None:
+        """New sessions read these monitors, in priority order (None: the simulator)."""
+        self._sources.use_devices(devices or [])
         self.load(self._sources.new_model())
         self.model.clock.start()
 

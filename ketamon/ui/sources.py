@@ -15,7 +15,7 @@ from ketamon.io.run_config import RunConfig, make_session, recording_meta, sourc
 from ketamon.io.session_recorder import SessionRecorder
 from ketamon.resources_loading import ClinicalResources
 from ketamon.ui.clock import SessionClock
-from ketamon.ui.device_link import DeviceLink
+from ketamon.ui.device_link import DeviceLinks
 from ketamon.ui.session_model import SessionModel
 
 
@@ -39,6 +39,10 @@ class Sources:
         """New sessions read this monitor (None: the simulator)."""
         self.config = self.config.with_port(port)
 
+    def use_devices(self, devices: list[PortSettings]) -> None:
+        """New sessions read these monitors, in priority order (none: the simulator)."""
+        self.config = self.config.with_devices(devices)
+
     def new_model(self) -> SessionModel:
         return self.model_for(make_session(self.config, self.resources))
 
@@ -57,8 +61,8 @@ class Sources:
         if self.data_dir is not None:  # first: a refused resume must leave no device thread
             meta = recording_meta(self.config, self.resources)
             model.recorder = SessionRecorder(session, self.data_dir, meta, resume_path=resume_path)
-        if self.config.port is not None and not session.simulated:
-            model.device = DeviceLink(self.config.port, model)
+        if self.config.devices and not session.simulated:
+            model.device = DeviceLinks(self.config.devices, model)
             model.device.start()
         return model
 
