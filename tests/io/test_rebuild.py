@@ -46,6 +46,7 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     live.pause_audio(60.0)
     live.acknowledge_alarms(70.0)
     live.enter_bp(80.0, ManualBp(131, 84, 75.0, hr_bpm=70))  # measured 5 s before it was typed
+    live.enter_bp(85.0, ManualBp(200, 50, 85.0))  # taken, then rejected as an artefact
     with pytest.raises(CommandError, match="below SBP"):
         live.enter_bp(90.0, ManualBp(120, 130, 90.0))
     live.pause(100.0, "nausea")
@@ -63,12 +64,13 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     assert log_of(rebuilt.events) == log_of(live.events)
     # The manual reading's samples come from its command, once (not again from the record).
     assert rebuilt_samples == [s for s in stream if not isinstance(s, SessionEvent)]
+    assert rebuilt.rejected_readings == live.rejected_readings == 1
     assert [s.value for s in rebuilt_samples] == [131, 84, pytest.approx(99.667, abs=1e-3), 70]
     assert rebuilt.phase() is Phase.DISCHARGED
     commands = [e.kind for e in live.events if e.kind.startswith("command.")]
     assert commands[:3] == ["command.start", "command.setup", "command.enter_baseline"]
     assert "command.instructor" in commands and "command.discharge" in commands
-    assert commands.count("command.enter_bp") == 2
+    assert commands.count("command.enter_bp") == 3
 
 
 def test_an_unknown_command_is_left_out_and_a_lost_protocol_refused(resources, caplog):
