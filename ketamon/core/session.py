@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ketamon.core.alarm_profile import AlarmProfile
-from ketamon.core.alarms import AlarmEngine, AlarmEvent
+from ketamon.core.alarms import DEVICE_SEPARATOR, AlarmEngine, AlarmEvent
 from ketamon.core.artefact import ArtefactRules, split_artefacts
 from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.dosing import DosePlan, check_limits
@@ -319,6 +319,8 @@ class Session:
             # rebuilt session sees the same equipment history.
             self._technical_state[condition] = present
             data = {"condition": condition, "present": present}
+            if DEVICE_SEPARATOR in condition:  # one of several devices: name it
+                data["device"] = condition.partition(DEVICE_SEPARATOR)[2]
             self._event(SessionEvent(t_s, "technical.report", detail, data))
         if self.alarms is not None:
             self._alarm_events(self.alarms.report_technical(t_s, condition, present, detail))

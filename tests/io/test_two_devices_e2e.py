@@ -58,3 +58,8 @@ def test_masimo_and_ge_at_once_headless(tmp_path):
         f"source_lost@GE S/5 on {ge.cable.link}",
     }
     assert all(e["condition"].startswith("Data source lost: ") for e in lost.values())
+    reports = [e.data for e in recording.events() if e.kind == "technical.report"]
+    assert {r["device"] for r in reports} == {
+        f"Masimo on {masimo.cable.link}",
+        f"GE S/5 on {ge.cable.link}",
+    }
