@@ -115,8 +115,13 @@ def make_session(config: RunConfig, resources: ClinicalResources) -> Session:
             r.library, config.seed, profile=config.patient, alarm_profile=r.alarm_profile
         )
     session = Session(r.library, simulated=False, alarm_profile=r.alarm_profile)
-    session.nibp_supplied = any(make_parser(d.protocol).supplies_nibp for d in config.devices)
+    session.nibp_supplied = supplies_nibp(config.devices)
     return session
+
+
+def supplies_nibp(devices: tuple[PortSettings, ...]) -> bool:
+    """Some device measures the cuff by itself (else a due NIBP is the nurse's to enter)."""
+    return any(make_parser(d.protocol).supplies_nibp for d in devices)
 
 
 def rebuilt_session(

@@ -11,7 +11,13 @@ from pathlib import Path
 from ketamon.core.session import Session
 from ketamon.io.device import PortSettings
 from ketamon.io.resume import ResumeHistory
-from ketamon.io.run_config import RunConfig, make_session, recording_meta, source_label
+from ketamon.io.run_config import (
+    RunConfig,
+    make_session,
+    recording_meta,
+    source_label,
+    supplies_nibp,
+)
 from ketamon.io.session_recorder import SessionRecorder
 from ketamon.resources_loading import ClinicalResources
 from ketamon.ui.clock import SessionClock
@@ -62,6 +68,7 @@ class Sources:
             meta = recording_meta(self.config, self.resources)
             model.recorder = SessionRecorder(session, self.data_dir, meta, resume_path=resume_path)
         if self.config.devices and not session.simulated:
+            session.nibp_supplied = supplies_nibp(self.config.devices)  # a resumed one too
             model.device = DeviceLinks(self.config.devices, model)
             model.device.start()
         return model

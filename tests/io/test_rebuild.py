@@ -161,3 +161,19 @@ def test_a_device_session_resumes_with_a_silent_gap(resources, tmp_path):
     summary = review_recording(path, resources)
     assert [a["condition"] for a in summary["alarms"]] == ["NIBP overdue"]  # as live
     assert all(a["t_s"] <= 699.0 for a in summary["alarms"])
+
+
+def test_several_devices_in_one_run_config(resources):
+    masimo = PortSettings("/dev/ttyUSB0", "masimo-ascii")
+    ge = PortSettings("/dev/ttyUSB1", "ge-s5", 19200, "E", rtscts=True)
+    both = RunConfig().with_devices([masimo, ge])
+    assert both.source is SourceKind.DEVICES and both.port == masimo
+    assert RunConfig(SourceKind.DEVICES, port=masimo).devices == (masimo,)
+    meta = recording_meta(both, resources)["source"]
+    assert [d["name"] for d in meta["devices"]] == ["Masimo on ttyUSB0", "GE S/5 on ttyUSB1"]
+    assert source_label(both) == "Devices /dev/ttyUSB0 (masimo-ascii), /dev/ttyUSB1 (ge-s5)"
+    # A pulse oximeter alone leaves the cuff to the nurse; a GE measures it.
+    assert not make_session(RunConfig().with_devices([masimo]), resources).nibp_supplied
+    assert make_session(both, resources).nibp_supplied
+    with pytest.raises(ValueError, match="listed twice"):
+        RunConfig().with_devices([masimo, PortSettings("/dev/ttyUSB0", "ge-s5")])
