@@ -1,14 +1,18 @@
 """Manual BP in the window (F4), and two monitors at once: each tile says where from."""
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 
 from ketamon.core.events import alarm_events
+from ketamon.core.session import Session
 from ketamon.core.vitals import Vital
 from ketamon.io.device import port_settings
 from ketamon.io.run_config import RunConfig, SourceKind, autostart
 from ketamon.io.summary import review_recording
 from ketamon.ui.bp_dialog import BpDialog
+from ketamon.ui.clock import SessionClock
 from ketamon.ui.main_window import MainWindow
+from ketamon.ui.port_dialog import PortDialog
+from ketamon.ui.session_model import SessionModel
 from ketamon.ui.sources import Sources
 from tests.io.two_devices import two_monitors
 from tests.ui.helpers import click, type_into
@@ -103,3 +107,45 @@ def test_masimo_and_ge_at_once_each_tile_says_where_from(qtbot, resources, tmp_p
             assert tiles[Vital.SBP].value.text() != "---/---"
         finally:
             window.model.close(resumable=False)
+
+
+def test_next_nibp_asks_the_nurse_when_no_device_measures_the_cuff(qtbot, resources, plan_70kg):
+    session = Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
+    session.configure(plan_70kg, [], 0.0)
+    model = SessionModel(session, SessionClock(session))
+    window = MainWindow(lambda: model, resources.protocols, resources.library, "Device")
+    window.force_close = True
+    qtbot.addWidget(window)
+    panel = window.dashboard.infusion
+    model.refresh()
+    assert panel.nibp_due.text() == "BP due now: take and enter"
+    enter(qtbot, window, "128", "82")
+    assert panel.nibp_due.text().startswith("in ")  # the next one, 5 min on
+    assert window.dashboard.numerics.tiles[Vital.SBP].source.text() == "manual"
+    model.close(resumable=False)
+
+
+def test_the_port_dialog_keeps_an_ordered_list_of_devices(qtbot, tmp_path):
+    dialog = PortDialog(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(dialog)
+    for port, protocol in (("/dev/ttyUSB1", "ge-s5"), ("/dev/ttyUSB0", "masimo-ascii")):
+        type_into(qtbot, dialog.port.lineEdit(), port)
+        dialog.protocol.setCurrentIndex(dialog.protocol.findData(protocol))
+        click(qtbot, dialog.add_button)
+    type_into(qtbot, dialog.port.lineEdit(), "/dev/ttyUSB0")
+    click(qtbot, dialog.add_button)
+    assert "already in the list" in dialog.error.text()
+    dialog.device_list.setCurrentRow(1)
+    click(qtbot, dialog.up_button)  # the Masimo first: SpO2 and pulse from it
+    assert dialog.device_list.item(0).text().startswith("1. Masimo on ttyUSB0")
+    type_into(qtbot, dialog.port.lineEdit(), "/dev/ttyUSB2")
+    dialog.protocol.setCurrentIndex(dialog.protocol.findData("intellivue"))
+    click(qtbot, dialog.add_button)
+    dialog.device_list.setCurrentRow(2)
+    click(qtbot, dialog.remove_button)
+    click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
+    assert [(d.port, d.protocol) for d in dialog.devices] == [
+        ("/dev/ttyUSB0", "masimo-ascii"),
+        ("/dev/ttyUSB1", "ge-s5"),
+    ]
+    assert dialog.chosen == dialog.devices[0]
