@@ -1,5 +1,6 @@
 """Manual BP in the window (F4), and two monitors at once: each tile says where from."""
 
+import pytest
 from PySide6.QtCore import QSettings, Qt
 
 from ketamon.core.events import alarm_events
@@ -149,3 +150,23 @@ def test_the_port_dialog_keeps_an_ordered_list_of_devices(qtbot, tmp_path):
         ("/dev/ttyUSB1", "ge-s5"),
     ]
     assert dialog.chosen == dialog.devices[0]
+
+
+def test_a_late_manual_reading_replays_in_time_order(qtbot, resources, tmp_path):
+    from ketamon.io.recording import Recording
+    from ketamon.io.replay import ReplayData
+
+    config = RunConfig(seed=3, data_dir=tmp_path)
+    window = open_window(qtbot, resources, config)
+    session = window.model.session
+    autostart(session, config, resources)
+    window.model.clock.fast_forward(session.infusion.started_s() + 50 * MIN)
+    enter(qtbot, window, "150", "95", "12")
+    path = window.model.recorder.path
+    window.model.close(resumable=False)
+    data = ReplayData(Recording(path), resources)
+    sbp = data.series[Vital.SBP]
+    assert list(sbp.t_s) == sorted(sbp.t_s)
+    measured = session.infusion.started_s() + 38 * MIN
+    t, values = data.arrays_until(measured + 1)[Vital.SBP]
+    assert t[-1] == pytest.approx(measured, abs=0.01) and values[-1] == 150
