@@ -28,8 +28,13 @@ TECHNICAL_LABELS = {
     "nibp_overdue": "NIBP overdue",
     "artefact": "Malformed data",
     "recording_failed": "RECORDING FAILED",  # INOP: the session is not being saved
+    "broker_away": "Broker away",
+    "hl7_unacknowledged": "HL7 NOT ACKNOWLEDGED",
 }
 DEVICE_SEPARATOR = "@"  # "source_lost@ge-s5:/dev/ttyUSB1": one device's condition
+# Reported by the network links (MQTT publisher, MLLP sender): not about the patient, and
+# shown whether or not physiological alarms are armed, since data is leaving the laptop.
+NETWORK_CONDITIONS = ("broker_away", "hl7_unacknowledged")
 
 
 def technical_base(condition: str) -> str:
@@ -182,20 +187,24 @@ class AlarmEngine:
         self, t_s: float, condition: str, present: bool, detail: str = ""
     ) -> list[AlarmEvent]:
         """A source says: `source_lost`, `sensor_off`, `artefact` or the recorder says
-        `recording_failed` is present or gone. With several devices each device's
-        condition is its own alarm: `source_lost@<device>` (technical_base)."""
-        base = technical_base(condition)
-        if base not in ("source_lost", "sensor_off", "artefact", "recording_failed"):
-            raise ValueError(f"unknown technical condition {condition!r}")
-        if not self.armed and not self.watch_equipment:
-            return []
+        `recording_failed` is present or gone; a network link: `broker_away` or
+        `hl7_unacknowledged`. With several devices each device's condition is its own
+        alarm: `source_lost@<device>` (technical_base)."""
         tech = self.profile.technical
-        priority = {
+        priorities = {
             "source_lost": tech.source_lost_priority,
             "sensor_off": tech.sensor_off_priority,
             "artefact": tech.artefact_priority,
             "recording_failed": tech.recording_failed_priority,
-        }[base]
+            "broker_away": tech.broker_away_priority,
+            "hl7_unacknowledged": tech.hl7_unacknowledged_priority,
+        }
+        base = technical_base(condition)
+        if base not in priorities:
+            raise ValueError(f"unknown technical condition {condition!r}")
+        if not self.armed and not self.watch_equipment and base not in NETWORK_CONDITIONS:
+            return []
+        priority = priorities[base]
         self._set_technical(condition, priority, present, detail)
         return self._resolve(t_s)
 

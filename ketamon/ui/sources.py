@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ketamon.core.session import Session
 from ketamon.io.device import PortSettings
+from ketamon.io.net.bedside_links import start_links
 from ketamon.io.resume import ResumeHistory
 from ketamon.io.run_config import (
     RunConfig,
@@ -67,6 +68,7 @@ class Sources:
         if self.data_dir is not None:  # first: a refused resume must leave no device thread
             meta = recording_meta(self.config, self.resources)
             model.recorder = SessionRecorder(session, self.data_dir, meta, resume_path=resume_path)
+            model.links = start_links(session, self.config.net, self.data_dir)  # MQTT / HL7
         if self.config.devices and not session.simulated:
             session.nibp_supplied = supplies_nibp(self.config.devices)  # a resumed one too
             model.device = DeviceLinks(self.config.devices, model)
