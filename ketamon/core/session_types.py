@@ -49,3 +49,6 @@ class Snapshot:
     audio_pause_s: float | None = None  # how long 'Pause audio' silences
     sources: dict[Vital, str] = field(default_factory=dict)  # where each latest value came from
     nibp_prompt: str | None = None  # "BP due now: take and enter" when no source measures it
+    # The model's predicted plasma concentration (ng/mL; not measured) and the model's name:
+    predicted_cp_ng_per_ml: float | None = None
+    pk_model: str | None = None

@@ -11,7 +11,8 @@ Commands and their fields: acknowledge, pause_audio, resume (none); pause and st
 (`reason`); enter_baseline (`sbp`, `dbp`, optional `hr`); enter_bp (a manual cuff
 reading: `sbp`, `dbp`, optional `map`, `hr`, `measured_at_s` (session s, default the
 action's time, at most 15 min before it)); annotate (`kind`, `text`,
-optional `score`); discharge (`checklist`, a list of strings). Each is applied
+optional `score`); score (`scale`: phq9, qids_sr16 or madrs, `value`: its points);
+discharge (`checklist`, a list of strings). Each is applied
 through the same Session method as the GUI's button, so it is recorded as the
 same command record. A broken file is refused whole, naming file, line, field
 and reason.
@@ -27,6 +28,7 @@ from pathlib import Path
 
 from ketamon.core.baseline import Baseline
 from ketamon.core.manual_bp import ManualBp
+from ketamon.core.scores import SCALES, ScoreError, check_score
 from ketamon.core.session import Session
 from ketamon.core.vitals import Vital, is_plausible
 
@@ -56,6 +58,10 @@ FIELDS: dict[str, dict[str, tuple[type | tuple, bool, str]]] = {
         "score": (NUMBER, False, "a number"),
     },
     "discharge": {"checklist": (list, True, "a list of texts")},
+    "score": {
+        "scale": (str, True, f"one of {', '.join(SCALES)}"),
+        "value": (NUMBER, True, "a whole number of points"),
+    },
 }
 PLAUSIBLE = {"sbp": Vital.SBP, "dbp": Vital.DBP, "map": Vital.MAP, "hr": Vital.HR}
 
@@ -116,6 +122,8 @@ def apply_action(session: Session, action: Action) -> None:
         if "score" in a:
             data["score"] = a["score"]
         session.annotate(t, a["text"], data)
+    elif name == "score":
+        session.record_score(t, a["scale"], a["value"])
     elif name == "discharge":
         session.discharge(t, "; ".join(a["checklist"]))
     else:  # load_actions lets no other command through
@@ -172,6 +180,11 @@ def _action(path: Path, text: str, starts: list[int], i: int, table: dict) -> Ac
     for key, (_kind, required, what) in spec.items():
         if required and key not in args:
             raise fail(key, f"missing ('{command}' needs {what})")
+    if command == "score":
+        try:
+            check_score(args["scale"], args["value"])
+        except ScoreError as exc:
+            raise fail("scale" if args["scale"] not in SCALES else "value", str(exc)) from None
     return Action(float(t_s), command, args)
 
 
