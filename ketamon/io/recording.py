@@ -514,7 +514,9 @@ class Recording:
         return VitalSeries(t_s, values)
 
     def _series_arrays(self) -> dict[Vital, tuple[np.ndarray, np.ndarray]]:
-        """Every vital's times and values in recorded order, split in one pass (cached)."""
+        """Every vital's times and values, split in one pass (cached), each in time order
+        (replay searches it): a manual BP is recorded when it is entered, stamped when it
+        was measured, up to 15 min earlier."""
         if self._series is None:
             n = len(self._samples)
             code = {vital: i for i, vital in enumerate(Vital)}
@@ -524,7 +526,8 @@ class Recording:
             self._series = {}
             for vital, i in code.items():
                 mask = kind == i
-                self._series[vital] = (t_s[mask], values[mask])
+                order = np.argsort(t_s[mask], kind="stable")
+                self._series[vital] = (t_s[mask][order], values[mask][order])
         return self._series
 
     def samples(self) -> list[Sample]:
