@@ -11,6 +11,7 @@ from enum import Enum
 from pathlib import Path
 
 from ketamon.core.config import ConfigError, Fields, load_toml
+from ketamon.core.workflow import DEFAULT_CHECKLIST, DischargeRules
 
 
 class DoseBasis(Enum):
@@ -72,6 +73,7 @@ class Protocol:
     observation_min: float
     nibp: NibpProgram
     default: bool = False
+    discharge: DischargeRules = DischargeRules()
 
     def with_segment(self, index: int, **changes) -> Protocol:
         """A copy with segment `index` changed (the nurse's prescription edits)."""
@@ -114,6 +116,7 @@ def load_protocol(path: Path) -> Protocol:
         observation_min=obs.number("duration_min", low=0, high=24 * 60),
         nibp=nibp,
         default=top.boolean("default", False),
+        discharge=_discharge(top.table("discharge", default={})),
     )
     obs.finish()
     top.finish()
@@ -137,6 +140,26 @@ def _segment(f: Fields) -> Segment:
     )
     f.finish()
     return segment
+
+
+def _discharge(f: Fields) -> DischargeRules:
+    """The [discharge] table (CLINICAL.md §9 defaults for what it leaves out)."""
+    checklist = f.raw("checklist", list(DEFAULT_CHECKLIST))
+    if not isinstance(checklist, list) or not all(
+        isinstance(item, str) and item.strip() for item in checklist
+    ):
+        raise f.error("checklist", "must be a list of non-empty texts")
+    rules = DischargeRules(
+        bp_within_min=f.number("bp_within_min", 15.0, low=1, high=120),
+        sbp_margin_pct=f.number("sbp_margin_pct", 20.0, low=1, high=100),
+        dbp_margin_pct=f.number("dbp_margin_pct", 20.0, low=1, high=100),
+        hr_margin_pct=f.number("hr_margin_pct", 20.0, low=1, high=100),
+        min_spo2_pct=f.number("min_spo2_pct", 94.0, low=50, high=100),
+        min_moaas=int(f.number("min_moaas", 5, low=0, high=5, integer=True)),
+        checklist=tuple(item.strip() for item in checklist),
+    )
+    f.finish()
+    return rules
 
 
 def load_protocols(directory: Path) -> list[Protocol]:

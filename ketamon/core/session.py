@@ -11,23 +11,34 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 
-from ketamon.core.alarm_profile import AlarmProfile
+from ketamon.core.alarm_profile import AlarmProfile, Priority
 from ketamon.core.alarms import AlarmEngine, AlarmEvent
 from ketamon.core.artefact import ArtefactRules, split_artefacts
 from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.dosing import DosePlan, check_limits
 from ketamon.core.events import encode_alarm, encode_command
-from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, Phase
+from ketamon.core.infusion import CommandError, EventKind, Infusion, InfusionEvent, Phase
 from ketamon.core.limits import DrugLibrary, LimitFinding, LimitLevel
 from ketamon.core.nibp import is_stale, next_due_s
 from ketamon.core.protocol import NibpProgram
 from ketamon.core.publisher import Publisher
 from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
 from ketamon.core.vitals import NibpReading, Sample, Vital, estimated_map
+from ketamon.core.workflow import (
+    Criterion,
+    DischargeInputs,
+    PumpHandoff,
+    discharge_check,
+    unmet,
+)
 
 SESSION_ENDED = "session.ended"  # after a discharge and all it caused
 SESSION_RESUMED = "session.resumed"  # the app was not running for a while (a crash)
 MAX_STEP_S = 1.0  # the session judges time in steps no longer than one sample period
+REPEAT_BP_CUFF_S = 60.0  # a repeat cuff reading asked for now completes about a minute later
+# CLINICAL.md §10: MOAA/S <= 3 is a sedation event, <= 2 a medium alarm.
+SEDATION_EVENT_MOAAS = 3
+SEDATION_ALARM_MOAAS = 2
 # CLINICAL.md §4: physiological alarms are armed from infusion start until discharge.
 ARMED_PHASES = (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION, Phase.DISCHARGE_READY)
 
@@ -77,7 +88,9 @@ class Session:
         self.simulated = simulated
         self.alarms = AlarmEngine(alarm_profile) if alarm_profile is not None else None
         if self.alarms is not None:
-            self.alarms.watch_equipment = not simulated  # a real device: from connection on
+            # Equipment alarms from the moment a source is connected (a device or the
+            # simulator), before the infusion arms the physiological ones.
+            self.alarms.watch_equipment = True
         self.judge_silence = timed_technical_alarms
         self._technical_state: dict[str, bool] = {}
         self.plan: DosePlan | None = None
@@ -98,6 +111,8 @@ class Session:
         self.artefact_rules = artefact_rules or ArtefactRules()
         self._last_rejected_nibp_s: float | None = None
         self.rejected_readings = 0  # artefacts (core/artefact.py): never vitals, peaks, baselines
+        self.handoffs: list[PumpHandoff] = []  # CLINICAL.md §8, in session order
+        self.moaas: list[tuple[float, int]] = []  # (t_s, MOAA/S score), CLINICAL.md §10
 
     @property
     def t_s(self) -> float:
@@ -212,12 +227,120 @@ class Session:
         self._command(t_s, "stop", {"reason": reason})
         self._forward(self._require_infusion().stop(t_s, reason))
 
-    def discharge(self, t_s: float, checklist: str = "") -> None:
+    def discharge(self, t_s: float, checklist: str = "", early_reason: str = "") -> None:
+        """Discharge when every criterion of the protocol is met (CLINICAL.md §9).
+
+        `checklist`: the ticked items, separated by ';'. With unmet criteria, only an
+        early (against-advice) discharge with `early_reason`, recorded as such.
+        """
         self.advance_to(t_s)
-        self._command(t_s, "discharge", {"checklist": checklist})
-        self._forward(self._require_infusion().discharge(t_s, checklist))
+        args = {"checklist": checklist}
+        if early_reason:
+            args["early_reason"] = early_reason
+        self._command(t_s, "discharge", args)
+        infusion = self._require_infusion()
+        missing = unmet(self.discharge_criteria(checklist))
+        early = bool(early_reason.strip())
+        if missing and not early:
+            raise CommandError(
+                "Discharge refused: "
+                + "; ".join(c.text for c in missing)
+                + " (an early discharge needs a reason)"
+            )
+        events = infusion.discharge(t_s, checklist, early=early)
+        if early:
+            self._event(
+                SessionEvent(
+                    t_s,
+                    "discharge.early",
+                    early_reason.strip(),
+                    {"unmet": [c.text for c in missing]},
+                )
+            )
+        self._forward(events)
         # The last word of a session: everything the discharge caused is published above.
         self._event(SessionEvent(t_s, SESSION_ENDED, "discharged"))
+
+    def discharge_criteria(self, checklist: str = "") -> list[Criterion]:
+        """The protocol's discharge criteria judged now, each with its numbers (§9)."""
+        if self.plan is None or self.infusion is None:
+            return [Criterion("observation", False, "No infusion set up")]
+        end_s = self.infusion.observation_end_s()
+        hr = self.latest.get(Vital.HR)
+        spo2 = self.latest.get(Vital.SPO2)
+        engine = self.alarms
+        alarms = tuple(
+            a.label for a in (engine.active() if engine else []) if a.present or not a.acknowledged
+        )
+        return discharge_check(
+            self.plan.protocol.discharge,
+            DischargeInputs(
+                t_s=self._t,
+                observation_left_s=None if end_s is None else max(0.0, end_s - self._t),
+                baseline=self.baseline,
+                last_bp=self._nibp_readings[-1] if self._nibp_readings else None,
+                hr_bpm=hr.value if hr else None,
+                spo2_pct=spo2.value if spo2 else None,
+                alarms=alarms,
+                moaas=self.moaas[-1][1] if self.moaas else None,
+                checklist=tuple(item for item in checklist.split(";") if item.strip()),
+            ),
+        )
+
+    def confirm_pump(self, t_s: float) -> None:
+        """The nurse confirms the pump now runs as the pending hand-off says (§8)."""
+        self.advance_to(max(t_s, self._t))
+        self._command(t_s, "confirm_pump", {})
+        pending = self.pending_handoff()
+        if pending is None:
+            raise CommandError("No pump change is waiting for confirmation.")
+        confirmed = replace(pending, confirmed_s=self._t)
+        self.handoffs[self.handoffs.index(pending)] = confirmed
+        after_s = self._t - pending.t_s
+        self._event(
+            SessionEvent(
+                self._t,
+                "pump.confirmed",
+                pending.instruction,
+                confirmed.data() | {"after_s": round(after_s, 3)},
+            )
+        )
+        if self.alarms is not None:
+            self._alarm_events(self.alarms.set_condition(self._t, "pump_change", False))
+
+    def pending_handoff(self) -> PumpHandoff | None:
+        """The latest pump change, if the nurse has not confirmed it."""
+        if self.handoffs and self.handoffs[-1].confirmed_s is None:
+            return self.handoffs[-1]
+        return None
+
+    def record_sedation(self, t_s: float, moaas: int) -> None:
+        """A MOAA/S score 0-5 (CLINICAL.md §10): <= 3 a sedation event, <= 2 a medium alarm."""
+        t_s = max(t_s, self._t)
+        self.advance_to(t_s)
+        self._command(t_s, "moaas", {"score": moaas})
+        if isinstance(moaas, bool) or moaas not in range(6):
+            raise CommandError(f"A MOAA/S score is a whole number 0-5 (got {moaas!r}).")
+        self.moaas.append((t_s, int(moaas)))
+        sedated = moaas <= SEDATION_EVENT_MOAAS
+        self._event(
+            SessionEvent(
+                t_s, "sedation.moaas", f"MOAA/S {moaas}", {"score": moaas, "sedation": sedated}
+            )
+        )
+        if self.alarms is not None:
+            alarm = moaas <= SEDATION_ALARM_MOAAS
+            self._alarm_events(
+                self.alarms.set_observation(
+                    t_s,
+                    "sedation",
+                    "Sedation (MOAA/S)",
+                    Priority.MEDIUM if alarm else None,
+                    f"MOAA/S {moaas} (alarm at {SEDATION_ALARM_MOAAS} or less)",
+                    float(moaas),
+                    float(SEDATION_ALARM_MOAAS),
+                )
+            )
 
     def log(self, t_s: float, kind: str, message: str, data: dict | None = None) -> None:
         """An application event worth keeping in the record (e.g. session.resumed)."""
@@ -335,6 +458,8 @@ class Session:
             if arrive is not None and step_t >= t_s:
                 arrive()
                 arrive = None
+            if self.alarms is not None and self.infusion is not None:
+                self._judge_workflow(step_t)
             if self.alarms is not None:
                 judge = self.judge_silence
                 self._alarm_events(self.alarms.tick(step_t, self.nibp_due_s(), judge))
@@ -408,6 +533,10 @@ class Session:
             audio_pause_left_s=engine.audio_pause_left_s(self._t) if engine else None,
             no_data_s=engine.profile.technical.no_data_s if engine else None,
             audio_pause_s=engine.profile.audio_pause_s if engine else None,
+            pump_handoff=self.pending_handoff(),
+            repeat_bp_due_s=engine.repeat_bp_due_s() if engine else None,
+            paused_since_s=self.infusion.paused_since_s(self._t) if self.infusion else None,
+            moaas=self.moaas[-1][1] if self.moaas else None,
         )
 
     @property
@@ -415,6 +544,49 @@ class Session:
         return list(self._nibp_readings)
 
     # ---- internals ------------------------------------------------------------------
+
+    def _judge_workflow(self, t_s: float) -> None:
+        """Time-driven nurse reminders: an unconfirmed pump change, a long pause (§8)."""
+        tech = self.alarms.profile.technical
+        pending = self.pending_handoff()
+        late = pending is not None and t_s - pending.t_s >= tech.pump_confirm_s - 1e-9
+        detail = pending.instruction if pending is not None else ""
+        self._alarm_events(self.alarms.set_condition(t_s, "pump_change", late, detail))
+        since = self.infusion.paused_since_s(t_s)
+        long_pause = since is not None and t_s - since >= tech.paused_reminder_s - 1e-9
+        detail = f"Paused for {(t_s - since) / 60:.0f} min" if long_pause else ""
+        self._alarm_events(self.alarms.set_condition(t_s, "paused", long_pause, detail))
+
+    def _handoffs_for(self, events: list[InfusionEvent]) -> None:
+        """Each segment change and the infusion's natural end is a pump change (§8)."""
+        for e in events:
+            if e.kind is EventKind.SEGMENT_STARTED and e.data.get("index", 0) > 0:
+                seg = self.plan.segments[e.data["index"]]
+                handoff = PumpHandoff(
+                    len(self.handoffs) + 1, e.t_s, seg.name, seg.rate_mg_per_h, seg.rate_ml_per_h
+                )
+            elif e.kind is EventKind.INFUSION_COMPLETE:
+                handoff = PumpHandoff(len(self.handoffs) + 1, e.t_s, "", 0.0, 0.0)
+            else:
+                continue
+            self.handoffs.append(handoff)
+            self._event(SessionEvent(e.t_s, "pump.handoff", handoff.instruction, handoff.data()))
+
+    def _request_repeat_bp(self, e: AlarmEvent) -> None:
+        """A BP alarm asks for a repeat reading: the cuff, when the source can be asked (§4)."""
+        if e.action != "start" or not {"sbp", "dbp"} & set(e.vitals):
+            return
+        request = getattr(self.source, "request_nibp", None)
+        self._event(
+            SessionEvent(
+                e.t_s,
+                "nibp.repeat_requested",
+                "repeat BP now",
+                {"alarm_id": e.alarm_id, "cuff_asked": request is not None},
+            )
+        )
+        if request is not None:
+            request(e.t_s + REPEAT_BP_CUFF_S)
 
     def _poll_technical(self, t_s: float) -> None:
         state = getattr(self.source, "technical_state", None)
@@ -493,6 +665,7 @@ class Session:
     def _forward(self, events: list[InfusionEvent]) -> None:
         for e in events:
             self._event(SessionEvent(e.t_s, f"infusion.{e.kind.value}", e.detail, dict(e.data)))
+        self._handoffs_for(events)
         if events and self.alarms is not None and self.infusion is not None:
             t_s = events[-1].t_s
             armed = self.infusion.phase(t_s) in ARMED_PHASES
@@ -501,6 +674,7 @@ class Session:
     def _alarm_events(self, events: list[AlarmEvent]) -> None:
         for e in events:
             self._event(encode_alarm(e))
+            self._request_repeat_bp(e)
 
     def _command(self, t_s: float, name: str, args: dict) -> None:
         """Record a nurse or instructor command before anything it causes (rebuild reads these)."""

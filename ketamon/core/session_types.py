@@ -10,6 +10,7 @@ from ketamon.core.alarms import Alarm
 from ketamon.core.baseline import Baseline
 from ketamon.core.infusion import InfusionStatus, Phase
 from ketamon.core.vitals import Sample, Vital
+from ketamon.core.workflow import PumpHandoff
 
 
 class PolledSource(TypingProtocol):
@@ -47,3 +48,7 @@ class Snapshot:
     # The profile's numbers widgets show (None: no alarm engine, nothing judged):
     no_data_s: float | None = None  # continuous data older than this is 'no data'
     audio_pause_s: float | None = None  # how long 'Pause audio' silences
+    pump_handoff: PumpHandoff | None = None  # a pump change waiting for the nurse (§8)
+    repeat_bp_due_s: float | None = None  # a BP alarm wants a repeat reading by then
+    paused_since_s: float | None = None  # the infusion is paused since then
+    moaas: int | None = None  # the latest MOAA/S sedation score (§10)

@@ -9,7 +9,9 @@ FILE is TOML, one `[[action]]` table per command::
 
 Commands and their fields: acknowledge, pause_audio, resume (none); pause and stop
 (`reason`); enter_baseline (`sbp`, `dbp`, optional `hr`); annotate (`kind`, `text`,
-optional `score`); discharge (`checklist`, a list of strings). Each is applied
+optional `score`); confirm_pump (none: the pump now runs as the pending change says);
+moaas (`score`, 0-5); discharge (`checklist`, a list of strings; optional
+`early_reason` for a discharge against the criteria). Each is applied
 through the same Session method as the GUI's button, so it is recorded as the
 same command record. A broken file is refused whole, naming file, line, field
 and reason.
@@ -45,7 +47,12 @@ FIELDS: dict[str, dict[str, tuple[type | tuple, bool, str]]] = {
         "text": (str, True, "a text"),
         "score": (NUMBER, False, "a number"),
     },
-    "discharge": {"checklist": (list, True, "a list of texts")},
+    "discharge": {
+        "checklist": (list, True, "a list of texts"),
+        "early_reason": (str, False, "a text"),
+    },
+    "confirm_pump": {},
+    "moaas": {"score": (int, True, "a whole number 0-5 (MOAA/S)")},
 }
 PLAUSIBLE = {"sbp": Vital.SBP, "dbp": Vital.DBP, "hr": Vital.HR}
 
@@ -105,7 +112,11 @@ def apply_action(session: Session, action: Action) -> None:
             data["score"] = a["score"]
         session.annotate(t, a["text"], data)
     elif name == "discharge":
-        session.discharge(t, "; ".join(a["checklist"]))
+        session.discharge(t, "; ".join(a["checklist"]), a.get("early_reason", ""))
+    elif name == "confirm_pump":
+        session.confirm_pump(t)
+    elif name == "moaas":
+        session.record_sedation(t, a["score"])
     else:  # load_actions lets no other command through
         raise ValueError(f"unknown command {name!r}")
 
@@ -150,6 +161,8 @@ def _action(path: Path, text: str, starts: list[int], i: int, table: dict) -> Ac
             raise fail(key, f"must be finite (got {value!r})")
         if key in PLAUSIBLE and not is_plausible(PLAUSIBLE[key], float(value)):
             raise fail(key, f"{value!r} is not a possible {key.upper()} value")
+        if kind is int and not 0 <= value <= 5:
+            raise fail(key, f"must be {what} (got {value!r})")
         if kind is str and not value.strip():
             raise fail(key, "must not be empty")
         if kind is list and not all(isinstance(item, str) for item in value):

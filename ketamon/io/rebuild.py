@@ -102,7 +102,11 @@ def apply_command(session: Session, event: SessionEvent, protocols: list[Protoco
     elif name == "stop":
         session.stop(t, a.get("reason", ""))
     elif name == "discharge":
-        session.discharge(t, a.get("checklist", ""))
+        session.discharge(t, a.get("checklist", ""), a.get("early_reason", ""))
+    elif name == "confirm_pump":
+        session.confirm_pump(t)
+    elif name == "moaas":
+        session.record_sedation(t, a.get("score"))
     elif name == "acknowledge":
         session.acknowledge_alarms(t)
     elif name == "pause_audio":
