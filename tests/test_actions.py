@@ -12,11 +12,11 @@ from ketamon.core.scenario import load_scenarios
 from ketamon.headless import run_headless
 from ketamon.io.actions import ActionsError, load_actions
 from ketamon.io.run_config import RunConfig, SourceKind
-from ketamon.resources import scenarios_dir
+from ketamon.resources import resources_dir, scenarios_dir
 from ketamon.review import review_events, review_recording
 
 SCENARIOS = load_scenarios(scenarios_dir())
-ACTIONS_DIR = scenarios_dir() / "actions"
+ACTIONS_DIR = resources_dir() / "actions"
 
 
 def run_scripted(resources, scenario_id: str, data_dir: Path) -> tuple[list[str], Path]:

@@ -275,7 +275,8 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
                     root,
                     recording,
                     "presc.ketamon",
-                    "UPDATE events SET data='{}' WHERE kind='setup.confirmed'",
+                    "UPDATE events SET data='{}' "
+                    "WHERE kind IN ('setup.confirmed', 'command.setup')",
                 ),
             ],
             "damaged",

@@ -24,12 +24,13 @@ from ketamon.core.events import COMMAND_PREFIX
 from ketamon.core.infusion import CommandError
 from ketamon.core.protocol import Protocol
 from ketamon.core.session import SESSION_RESUMED, Session, SessionEvent
-from ketamon.core.vitals import Sample
+from ketamon.core.vitals import Sample, Vital
 
 log = logging.getLogger(__name__)
 
 # Inputs that are not commands but come from outside the session, as samples do.
-INPUTS = {"technical.report", "technical.artefacts"}
+# A reading rejected as artefact never became a sample: its record is the input.
+INPUTS = {"technical.report", "technical.artefacts", "artefact.rejected"}
 
 
 class RebuildError(Exception):
@@ -147,14 +148,25 @@ def replay(
             if isinstance(item, Sample):
                 batch.append(item)
                 continue
+            d = item.data
+            if item.kind == "artefact.rejected":
+                try:  # delivered with its batch, and rejected again as live
+                    values = d["values"].items()
+                    batch += [Sample(item.t_s, Vital(k), float(v)) for k, v in values]
+                except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                    raise _damaged(item, exc) from exc
+                continue
             if batch:
                 session.ingest(batch)
                 batch = []
-            d = item.data
-            if item.kind == "technical.artefacts":
-                session.report_artefacts(item.t_s, d["frames"])
-            else:
-                session.report_technical(item.t_s, d["condition"], d["present"], item.message)
+            try:
+                if item.kind == "technical.artefacts":
+                    session.report_artefacts(item.t_s, int(d["frames"]))
+                else:
+                    condition, present = d["condition"], bool(d["present"])
+                    session.report_technical(item.t_s, condition, present, item.message)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise _damaged(item, exc) from exc
         if batch:
             session.ingest(batch)
         arriving.clear()
@@ -178,20 +190,30 @@ def replay(
             continue
         flush()
         session.advance_to(max(item.t_s, session.t_s))
-        if item.kind == SESSION_RESUMED:
-            d = item.data
-            session.resume_after_downtime(d["down_from_s"], d["down_to_s"], d.get("gap", ""))
-            continue
-        if measured:
-            _enter_measured_baseline(session, item)
-            continue
         try:
-            apply_command(session, item, protocols)
+            if item.kind == SESSION_RESUMED:
+                d = item.data
+                down = float(d["down_from_s"]), float(d["down_to_s"])
+                session.resume_after_downtime(*down, str(d.get("gap", "")))
+            elif measured:
+                _enter_measured_baseline(session, item)
+            else:
+                apply_command(session, item, protocols)
         except CommandError as exc:
             log.debug("%s at %.0f s refused again: %s", item.kind, item.t_s, exc)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise _damaged(item, exc) from exc
     flush()
     if until_s is not None:
         session.advance_to(max(until_s, session.t_s))
+
+
+def _damaged(item: SessionEvent, exc: Exception) -> RebuildError:
+    """A damaged or foreign recording: a record lacks or mistypes a field."""
+    return RebuildError(
+        f"at {item.t_s:.0f} s, {item.kind}: the recorded command is damaged "
+        f"({type(exc).__name__}: {exc})"
+    )
 
 
 def _enter_measured_baseline(session: Session, event: SessionEvent) -> None:

@@ -194,9 +194,14 @@ class Recorder:
     # ---- writing ---------------------------------------------------------------------
 
     def attach(self, session: Session) -> None:
-        self._session = session
         session.on_samples.connect(self._on_samples)
         session.on_event.connect(self._on_event)
+        self.report_to(session)
+
+    def report_to(self, session: Session) -> None:
+        """Write failures become `session`'s RECORDING FAILED alarm (SessionRecorder feeds
+        the rows itself, so an event is written before the file closes because of it)."""
+        self._session = session
         if self.failure is not None:
             self._report(True)
 

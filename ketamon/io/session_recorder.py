@@ -36,6 +36,7 @@ class SessionRecorder:
         self._before_setup: list[SessionEvent] = []
         if resume_path is not None:
             self.recorder = Recorder(resume_path, {}, resume=True)
+            self.recorder.report_to(session)
         self._closed_path: Path | None = None
         self._last_flush = time.monotonic()
         # One subscription for both, so this object decides the order: an event is
@@ -83,6 +84,7 @@ class SessionRecorder:
                 return
             path = new_recording_path(self.data_dir, self.session.simulated)
             self.recorder = Recorder(path, self.meta)
+            self.recorder.report_to(self.session)
             for earlier in self._before_setup:
                 self.recorder._on_event(earlier)
             self._before_setup.clear()
