@@ -111,6 +111,9 @@ class Session:
         self.artefact_rules = artefact_rules or ArtefactRules()
         self._last_rejected_nibp_s: float | None = None
         self.rejected_readings = 0  # artefacts (core/artefact.py): never vitals, peaks, baselines
+        # False: a display rebuilt from the commands alone, with no samples to judge the
+        # discharge criteria on (io/replay.py), takes the recorded discharges as they were.
+        self.judge_discharge = True
         self.handoffs: list[PumpHandoff] = []  # CLINICAL.md §8, in session order
         self.moaas: list[tuple[float, int]] = []  # (t_s, MOAA/S score), CLINICAL.md §10
 
@@ -239,7 +242,7 @@ class Session:
             args["early_reason"] = early_reason
         self._command(t_s, "discharge", args)
         infusion = self._require_infusion()
-        missing = unmet(self.discharge_criteria(checklist))
+        missing = unmet(self.discharge_criteria(checklist)) if self.judge_discharge else []
         early = bool(early_reason.strip())
         if missing and not early:
             raise CommandError(
