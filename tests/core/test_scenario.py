@@ -10,8 +10,8 @@ from ketamon.core.scenario import find_scenario, load_scenario, load_scenarios
 from ketamon.core.simulation import autostart_demo, scenario_session
 from ketamon.core.vitals import Vital
 from ketamon.headless import run_headless
-from ketamon.io.run_config import SourceKind
 from ketamon.io.actions import load_actions
+from ketamon.io.run_config import SourceKind
 from ketamon.resources import resources_dir, scenarios_dir
 from ketamon.resources_loading import load_clinical_resources
 
