@@ -14,17 +14,12 @@ from ketamon.core.protocol import Protocol
 from ketamon.ui.dialogs import BaselineDialog, ConfirmDialog
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.setup_dialog import SetupDialog
+from ketamon.ui.workflow import DischargeDialog, MoaasDialog
 
 log = logging.getLogger(__name__)
 
 PAUSE_REASONS = ["Patient request", "Nausea / vomiting", "BP rise", "Line or pump problem"]
 STOP_REASONS = ["Patient request", "Adverse effect", "BP rise", "Prescriber decision"]
-DISCHARGE_CHECKLIST = [
-    "Alert and oriented",
-    "Dissociation resolved",
-    "BP and HR back near baseline",
-    "Escort present",
-]
 
 
 class NurseActions(QObject):
@@ -123,13 +118,29 @@ class NurseActions(QObject):
         )
 
     def request_discharge(self) -> None:
-        self._confirm(
-            "Discharge",
-            "Confirm the discharge checklist.",
-            "Discharge",
-            lambda m, d: m.session.discharge(m.clock.now_s(), d.checklist_text()),
-            checklist=DISCHARGE_CHECKLIST,
+        """The protocol's criteria, live, with the checklist; early discharge needs a reason."""
+        dialog = DischargeDialog(self._model(), self._window)
+        dialog.accepted.connect(
+            lambda: self._apply(
+                lambda m: m.session.discharge(
+                    m.clock.now_s(), dialog.checklist_text(), dialog.early_reason_text()
+                )
+            )
         )
+        self._show(dialog)
+
+    def request_confirm_pump(self) -> None:
+        """Immediate, no dialog: the prompt itself stated the setting."""
+        self._apply(lambda m: m.session.confirm_pump(m.clock.now_s()))
+
+    def request_moaas(self) -> None:
+        dialog = MoaasDialog(self._window)
+        dialog.accepted.connect(
+            lambda: self._apply(
+                lambda m: m.session.record_sedation(m.clock.now_s(), dialog.score())
+            )
+        )
+        self._show(dialog)
 
     def _confirm(
         self,

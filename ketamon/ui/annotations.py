@@ -34,6 +34,7 @@ class AnnotationBar(QWidget):
 
     annotate_requested = Signal(str, dict)  # text, data
     cadss_requested = Signal()
+    moaas_requested = Signal()
     note_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None):
@@ -43,13 +44,15 @@ class AnnotationBar(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(4)
         self.buttons: dict[str, QPushButton] = {}
-        labels = [*SIDE_EFFECTS, "CADSS…", "Note…"]
+        labels = [*SIDE_EFFECTS, "CADSS…", "MOAA/S…", "Note…"]
         for i, label in enumerate(labels):
             button = QPushButton(label, objectName="annotationButton")
             grid.addWidget(button, i // COLUMNS, i % COLUMNS)
             self.buttons[label] = button
             if label == "CADSS…":
                 button.clicked.connect(self.cadss_requested.emit)
+            elif label == "MOAA/S…":
+                button.clicked.connect(self.moaas_requested.emit)
             elif label == "Note…":
                 button.clicked.connect(self.note_requested.emit)
             else:

@@ -4,6 +4,7 @@ from PySide6.QtWidgets import QMessageBox
 from ketamon.core.infusion import Phase
 from ketamon.ui.dialogs import BaselineDialog, ConfirmDialog
 from ketamon.ui.setup_dialog import SetupDialog
+from ketamon.ui.workflow import DischargeDialog, MoaasDialog
 from tests.ui.helpers import click, fill_setup, type_into
 
 MIN = 60.0
@@ -23,7 +24,7 @@ def advance(window, t_s):
 
 def confirm(qtbot, window, reason=None, tick_all=False):
     dialog = window.actions.dialog
-    assert isinstance(dialog, ConfirmDialog)
+    assert isinstance(dialog, ConfirmDialog | DischargeDialog)
     if reason is not None:
         assert not dialog.confirm_button.isEnabled()  # a reason is required
         type_into(qtbot, dialog.reason.lineEdit(), reason)
@@ -31,6 +32,22 @@ def confirm(qtbot, window, reason=None, tick_all=False):
         for check in dialog.checks:
             check.setChecked(True)
     click(qtbot, dialog.confirm_button)
+
+
+def ready_for_discharge(qtbot, window):
+    """What the nurse does before discharge: confirm the pump stopped, score MOAA/S,
+    acknowledge what is left, and take a fresh BP."""
+    prompt = window.dashboard.workflow
+    assert "stop the pump" in prompt.pump_label.text()
+    click(qtbot, prompt.confirm_button)
+    assert not prompt.confirm_button.isVisible()
+    click(qtbot, window.dashboard.annotations.buttons["MOAA/S…"])
+    dialog = window.actions.dialog
+    assert isinstance(dialog, MoaasDialog)
+    dialog.accept()
+    if window.dashboard.alarm_banner.ack_button.isEnabled():
+        click(qtbot, window.dashboard.alarm_banner.ack_button)
+    assert window.model.session.moaas[-1][1] == 5
 
 
 def test_simulation_is_labelled_everywhere(window):
@@ -84,11 +101,23 @@ def test_a_whole_session_as_the_nurse_drives_it(qtbot, window):
 
     advance(window, 110 * MIN)
     assert panel.phase.text() == "READY FOR DISCHARGE"
+    ready_for_discharge(qtbot, window)
     click(qtbot, panel.discharge_button)
     dialog = window.actions.dialog
+    assert "NOT  Dissociation resolved: not ticked" in dialog.criteria.text()
     assert not dialog.confirm_button.isEnabled()  # every checklist item first
-    confirm(qtbot, window, tick_all=True)
+    for check in dialog.checks:
+        check.setChecked(True)
+    # This simulated patient's last BP is 21% over baseline: shown with its numbers,
+    # and discharge needs an early-discharge reason.
+    assert "NOT  SBP 126 mmHg is +21% of baseline 104" in dialog.criteria.text()
+    assert not dialog.confirm_button.isEnabled()
+    type_into(qtbot, dialog.early_reason, "Prescriber reviewed: SBP 126 acceptable")
+    assert dialog.confirm_button.text() == "Early discharge"
+    confirm(qtbot, window)
     assert panel.phase.text() == "DISCHARGED"
+    early = [e for e in window.model.session.events if e.kind == "discharge.early"]
+    assert early[0].message == "Prescriber reviewed: SBP 126 acceptable"
     kinds = [e.kind for e in window.model.session.events]
     assert "infusion.paused" in kinds and "infusion.discharged" in kinds
 
@@ -171,6 +200,7 @@ def test_new_patient_after_discharge_starts_a_fresh_session(qtbot, window):
     click(qtbot, window.dashboard.infusion.start_button)
     confirm(qtbot, window)
     advance(window, 106 * MIN)
+    ready_for_discharge(qtbot, window)
     click(qtbot, window.dashboard.infusion.discharge_button)
     confirm(qtbot, window, tick_all=True)
     old = window.model.session

@@ -32,7 +32,7 @@ def test_discharge_closes_the_recording(qtbot, resources, tmp_path):
     session = win.model.session
     autostart_demo(session, resources.protocols[0], 70.0)
     win.model.clock.fast_forward(session.t_s + 101 * 60)
-    session.discharge(session.t_s, "alert; escort present")
+    session.discharge(session.t_s, "alert; escort present", early_reason="test of the recorder")
     (path,) = tmp_path.glob("*.ketamon")
     assert Recording(path).meta["status"] == "closed"
     assert unfinished_recordings(tmp_path) == []
