@@ -127,6 +127,7 @@ def run_device_session(
     if recorder is not None:
         recorder.note_clock(time.time(), 0.0, 1.0)
     feed = DeviceFeed(session, lambda m: m - t0)
+    refused = ""
     device.start()
     try:
         while quit_after_s is None or time.monotonic() - t0 < quit_after_s:
@@ -136,7 +137,16 @@ def run_device_session(
             if nurse is not None:
                 nurse.apply_due(session)
             if session.phase() is Phase.BASELINE and session.baseline is not None:
-                session.start(session.t_s, review_acknowledged=True)
+                try:
+                    session.start(
+                        session.t_s,
+                        review_acknowledged=True,
+                        override_reason="headless run with an entered baseline",
+                    )
+                except CommandError as exc:  # e.g. no HR yet: the start is tried again
+                    if str(exc) != refused:
+                        refused = str(exc)
+                        log.warning("not started yet: %s", exc)
             if session.phase() in DONE and not (nurse is not None and nurse.pending):
                 return
             if recorder is not None:

@@ -96,7 +96,7 @@ def review_csv(
         replay(session, samples.between(end_s=start_s), resources.protocols, until_s=start_s)
         if session.baseline is None:
             baseline_note = _fallback_baseline(session, samples, start_s)
-        session.start(start_s, review_acknowledged=True)
+        session.start(start_s, review_acknowledged=True, override_reason="CSV review")
         replay(session, samples.between(start_s=start_s), resources.protocols)
     else:
         session.arm_alarms(first_t)  # monitoring review: judge the whole record

@@ -29,6 +29,7 @@ from ketamon.core.workflow import (
     DischargeInputs,
     PumpHandoff,
     discharge_check,
+    pretreatment_findings,
     unmet,
 )
 
@@ -59,6 +60,10 @@ def prescription_data(plan: DosePlan) -> dict:
         "concentration_mg_per_ml": plan.concentration_mg_per_ml,
         "bag_volume_ml": plan.bag_volume_ml,
     }
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
 class LimitsNotCleared(CommandError):
@@ -114,6 +119,7 @@ class Session:
         # False: a display rebuilt from the commands alone, with no samples to judge the
         # discharge criteria on (io/replay.py), takes the recorded discharges as they were.
         self.judge_discharge = True
+        self._baseline_entered_s: float | None = None  # a typed baseline, when
         self.handoffs: list[PumpHandoff] = []  # CLINICAL.md §8, in session order
         self.moaas: list[tuple[float, int]] = []  # (t_s, MOAA/S score), CLINICAL.md §10
 
@@ -186,6 +192,7 @@ class Session:
         args = {"sbp": baseline.sbp_mmhg, "dbp": baseline.dbp_mmhg, "hr": baseline.hr_bpm}
         self._command(t_s, "enter_baseline", args | {"source": baseline.source})
         self.baseline = self._with_clinic_rules(baseline)
+        self._baseline_entered_s = t_s
         self._event(
             SessionEvent(
                 t_s,
@@ -197,9 +204,26 @@ class Session:
 
     # ---- nurse commands ---------------------------------------------------------------
 
-    def start(self, t_s: float, review_acknowledged: bool = False) -> None:
+    def start(
+        self,
+        t_s: float,
+        review_acknowledged: bool = False,
+        override_reason: str | None = "",
+        checklist: tuple[str, ...] = (),
+    ) -> None:
+        """Start the infusion after the pre-treatment checks (CLINICAL.md §11).
+
+        The baseline needs BP and HR (HR, and SpO2 when a device gave it, are taken from
+        the pre-start readings if the nurse typed BP only). Readings outside the clinic's
+        pre-treatment range need `review_acknowledged` and an `override_reason`;
+        `checklist`: the pre-treatment items ticked (recorded). `override_reason` None:
+        a recording made before reasons were asked (rebuild only).
+        """
         self.advance_to(t_s)
-        self._command(t_s, "start", {"review_acknowledged": review_acknowledged})
+        args = {"review_acknowledged": review_acknowledged, "checklist": list(checklist)}
+        if override_reason is not None:
+            args["override_reason"] = override_reason
+        self._command(t_s, "start", args)
         infusion = self._require_infusion()
         if self.baseline is None:
             program = self.plan.protocol.nibp if self.plan else NibpProgram()
@@ -207,13 +231,48 @@ class Session:
                 f"No baseline yet: take {program.baseline_readings} NIBP readings at least "
                 f"{program.baseline_min_span_min:g} min apart, or enter one."
             )
-        if self.baseline.needs_review and not review_acknowledged:
-            raise CommandError(self.baseline.review_message())
-        if self.baseline.needs_review:
-            b = self.baseline
-            text = f"BP above {b.review_sbp_mmhg:.0f}/{b.review_dbp_mmhg:.0f}"
-            self._event(SessionEvent(t_s, "baseline.review_acknowledged", text))
+        self._complete_baseline(t_s)
+        if self.baseline.hr_bpm is None:
+            raise CommandError("The baseline needs a resting HR: enter it with the BP.")
+        rules = self.plan.protocol.pretreatment
+        findings = pretreatment_findings(self.baseline, rules)
+        reason_missing = override_reason is not None and not override_reason.strip()
+        if findings and (not review_acknowledged or reason_missing):
+            raise CommandError(
+                "Outside the pre-treatment range: "
+                + "; ".join(findings)
+                + ". Review, and give a reason to start anyway."
+            )
+        if findings:
+            reason = (override_reason or "").strip()
+            self._event(
+                SessionEvent(t_s, "baseline.review_acknowledged", "; ".join(findings),
+                             {"reason": reason})
+            )  # fmt: skip
+        ticked = {c.strip().casefold() for c in checklist}
+        self._event(
+            SessionEvent(
+                t_s,
+                "pretreatment.checklist",
+                f"{sum(i.casefold() in ticked for i in rules.checklist)}/{len(rules.checklist)}",
+                {"items": {i: i.casefold() in ticked for i in rules.checklist}},
+            )
+        )
         self._forward(infusion.start(t_s))
+
+    def _complete_baseline(self, t_s: float) -> None:
+        """A typed BP-only baseline takes HR and SpO2 from the pre-start readings."""
+        b = self.baseline
+        hr = b.hr_bpm if b.hr_bpm is not None else _mean(self._baseline_hr)
+        spo2 = b.spo2_pct if b.spo2_pct is not None else _mean(self._baseline_spo2)
+        if (hr, spo2) == (b.hr_bpm, b.spo2_pct):
+            return
+        self.baseline = replace(b, hr_bpm=hr, spo2_pct=spo2)
+        data = {"hr": None if hr is None else round(hr, 1)}
+        data["spo2"] = None if spo2 is None else round(spo2, 1)
+        self._event(
+            SessionEvent(t_s, "baseline.completed", "HR/SpO2 from pre-start readings", data)
+        )
 
     def pause(self, t_s: float, reason: str) -> None:
         self.advance_to(t_s)
@@ -540,6 +599,17 @@ class Session:
             repeat_bp_due_s=engine.repeat_bp_due_s() if engine else None,
             paused_since_s=self.infusion.paused_since_s(self._t) if self.infusion else None,
             moaas=self.moaas[-1][1] if self.moaas else None,
+            readings_after_baseline=self._readings_after_baseline(),
+        )
+
+    def _readings_after_baseline(self) -> tuple[NibpReading, ...]:
+        """Cuff readings taken before start but after a typed baseline (shown beside it)."""
+        entered = self._baseline_entered_s
+        if entered is None or self.infusion is None:
+            return ()
+        start = self.infusion.started_s()
+        return tuple(
+            r for r in self._nibp_readings if r.t_s >= entered and (start is None or r.t_s < start)
         )
 
     @property

@@ -9,7 +9,7 @@ from ketamon.core.alarm_profile import Priority
 from ketamon.core.alarms import Alarm
 from ketamon.core.baseline import Baseline
 from ketamon.core.infusion import InfusionStatus, Phase
-from ketamon.core.vitals import Sample, Vital
+from ketamon.core.vitals import NibpReading, Sample, Vital
 from ketamon.core.workflow import PumpHandoff
 
 
@@ -52,3 +52,5 @@ class Snapshot:
     repeat_bp_due_s: float | None = None  # a BP alarm wants a repeat reading by then
     paused_since_s: float | None = None  # the infusion is paused since then
     moaas: int | None = None  # the latest MOAA/S sedation score (§10)
+    # Pre-start cuff readings after a typed baseline, shown beside it (§11).
+    readings_after_baseline: tuple[NibpReading, ...] = ()

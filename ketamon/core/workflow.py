@@ -52,6 +52,47 @@ class PumpHandoff:
 
 
 DEFAULT_CHECKLIST = ("Dissociation resolved", "Able to walk", "Escort present")
+# CLINICAL.md §11: the pre-treatment checklist items commonly used.
+DEFAULT_PRETREATMENT_CHECKLIST = (
+    "Fasting as the clinic requires",
+    "No benzodiazepine, stimulant or MAOI today (or noted)",
+    "Escort and transport home present",
+    "No driving until the next day",
+    "Consent current",
+)
+
+
+@dataclass(frozen=True)
+class PretreatmentRules:
+    """The clinic's pre-treatment range (CLINICAL.md §11 defaults) and checklist.
+
+    BP above `max_sbp_mmhg`/`max_dbp_mmhg`, HR outside `min_hr_bpm`-`max_hr_bpm`
+    or SpO2 below `min_spo2_pct` needs a reviewed override with a reason.
+    """
+
+    max_sbp_mmhg: float = 140.0
+    max_dbp_mmhg: float = 90.0
+    min_hr_bpm: float = 50.0
+    max_hr_bpm: float = 110.0
+    min_spo2_pct: float = 94.0
+    checklist: tuple[str, ...] = DEFAULT_PRETREATMENT_CHECKLIST
+
+
+def pretreatment_findings(b: Baseline, rules: PretreatmentRules) -> list[str]:
+    """What in baseline `b` is outside the pre-treatment range, in words with the numbers."""
+    out = []
+    if b.sbp_mmhg > rules.max_sbp_mmhg or b.dbp_mmhg > rules.max_dbp_mmhg:
+        out.append(
+            f"resting BP {b.sbp_mmhg:.0f}/{b.dbp_mmhg:.0f} is above "
+            f"{rules.max_sbp_mmhg:.0f}/{rules.max_dbp_mmhg:.0f} mmHg"
+        )
+    if b.hr_bpm is not None and not rules.min_hr_bpm <= b.hr_bpm <= rules.max_hr_bpm:
+        out.append(
+            f"resting HR {b.hr_bpm:.0f} outside {rules.min_hr_bpm:.0f}-{rules.max_hr_bpm:.0f} bpm"
+        )
+    if b.spo2_pct is not None and b.spo2_pct < rules.min_spo2_pct:
+        out.append(f"SpO2 {b.spo2_pct:.0f}% below {rules.min_spo2_pct:.0f}%")
+    return out
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,13 @@ def apply_command(session: Session, event: SessionEvent, protocols: list[Protoco
         baseline = Baseline(a["sbp"], a["dbp"], a.get("hr"), None, a.get("source", "entered"))
         session.enter_baseline(t, baseline)
     elif name == "start":
-        session.start(t, review_acknowledged=bool(a.get("review_acknowledged")))
+        session.start(
+            t,
+            review_acknowledged=bool(a.get("review_acknowledged")),
+            # None: recorded before reasons were asked (such a start needed none).
+            override_reason=a.get("override_reason"),
+            checklist=tuple(a.get("checklist") or ()),
+        )
     elif name == "pause":
         session.pause(t, a.get("reason", ""))
     elif name == "resume":
@@ -303,7 +309,7 @@ def _legacy_apply(session: Session, event: SessionEvent, protocols: list[Protoco
     elif kind == "baseline.entered":
         session.enter_baseline(t, Baseline(data["sbp"], data["dbp"], data.get("hr"), None))
     elif kind == "infusion.started":
-        session.start(t, review_acknowledged=True)
+        session.start(t, review_acknowledged=True, override_reason=None)
     elif kind == "infusion.paused":
         session.pause(t, event.message)
     elif kind == "infusion.resumed":

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from ketamon.core.infusion import CommandError, Phase
 from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
+from ketamon.core.workflow import pretreatment_findings
 from ketamon.ui.dialogs import BaselineDialog, ConfirmDialog
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.setup_dialog import SetupDialog
@@ -73,14 +74,28 @@ class NurseActions(QObject):
             f"then start it together with this timer."
         )
         baseline = model.session.baseline
-        checklist = []
-        if baseline is not None and baseline.needs_review:
-            checklist = [f"Reviewed: {baseline.review_message()}"]
+        rules = plan.protocol.pretreatment
+        findings = pretreatment_findings(baseline, rules) if baseline is not None else []
+        checklist = list(rules.checklist)
+        if findings:
+            # CLINICAL.md §11: outside the pre-treatment range, a reviewed override with a reason.
+            checklist.append("Reviewed: " + "; ".join(findings))
+            message += "\n\nOutside the pre-treatment range: give the reason to start anyway."
+
+        def start(m: SessionModel, d: ConfirmDialog) -> None:
+            m.session.start(
+                m.clock.now_s(),
+                review_acknowledged=bool(findings),
+                override_reason=d.reason_text() if findings else "",
+                checklist=tuple(c.text() for c in d.checks if c.isChecked()),
+            )
+
         self._confirm(
             "Start infusion",
             message,
             "Start infusion",
-            lambda m, _d: m.session.start(m.clock.now_s(), review_acknowledged=bool(checklist)),
+            start,
+            reasons=["Prescriber reviewed and approved"] if findings else None,
             checklist=checklist,
         )
 

@@ -74,10 +74,42 @@ def test_high_resting_bp_is_flagged_for_review_before_start(library, plan_70kg):
     session.ingest(NibpReading(10.0, 150, 95, 113).samples())
     session.ingest(NibpReading(400.0, 146, 93, 111).samples())
     assert session.baseline.needs_review
+    with pytest.raises(CommandError, match="needs a resting HR"):
+        session.start(500.0)  # BP only, and no HR reading to take it from
+    session.ingest([Sample(450.0, Vital.HR, 72.0), Sample(451.0, Vital.HR, 74.0)])
     with pytest.raises(CommandError, match="148/94 is above 140/90"):
         session.start(500.0)
-    session.start(500.0, review_acknowledged=True)
-    assert any(e.kind == "baseline.review_acknowledged" for e in session.events)
+    with pytest.raises(CommandError, match="give a reason"):
+        session.start(500.0, review_acknowledged=True)  # reviewed, but no reason
+    session.start(500.0, review_acknowledged=True, override_reason="reviewed")
+    reviewed = [e for e in session.events if e.kind == "baseline.review_acknowledged"]
+    assert reviewed[0].data["reason"] == "reviewed"
+    assert session.baseline.hr_bpm == 73.0  # completed from the pre-start readings
+
+
+@pytest.mark.parametrize(
+    ("baseline", "finding"),
+    [
+        (Baseline(120, 80, 130, 98, "entered"), "resting HR 130 outside 50-110 bpm"),
+        (Baseline(120, 80, 45, 98, "entered"), "resting HR 45 outside 50-110 bpm"),
+        (Baseline(120, 80, 70, 85, "entered"), "SpO2 85% below 94%"),
+        (Baseline(200, 120, 130, 85, "entered"), "resting BP 200/120 is above 140/90"),
+    ],
+)
+def test_pre_start_checks_cover_hr_and_spo2_and_need_a_reason(
+    library, plan_70kg, baseline, finding
+):
+    session = Session(library, simulated=False)
+    session.configure(plan_70kg, [], 0.0)
+    session.enter_baseline(10.0, baseline)
+    with pytest.raises(CommandError, match=finding):
+        session.start(20.0)
+    checklist = plan_70kg.protocol.pretreatment.checklist[:2]
+    session.start(
+        30.0, review_acknowledged=True, override_reason="anaesthetist", checklist=checklist
+    )
+    (record,) = [e for e in session.events if e.kind == "pretreatment.checklist"]
+    assert record.message == "2/5" and record.data["items"][checklist[0]] is True
 
 
 def test_nibp_schedule_follows_the_phase(library, plan_70kg):

@@ -36,7 +36,7 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     live.enter_baseline(10.0, Baseline(150, 95, 72, None, "entered"))
     with pytest.raises(CommandError, match="review"):
         live.start(20.0)
-    live.start(30.0, review_acknowledged=True)
+    live.start(30.0, review_acknowledged=True, override_reason="prescriber reviewed")
     live.instructor(40.0, "override", "HR +20", {"vital": "hr", "offset": 20})
     live.annotate(50.0, "Dissociation", {"type": "side_effect"})
     live.pause_audio(60.0)

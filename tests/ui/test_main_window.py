@@ -71,7 +71,7 @@ def test_a_whole_session_as_the_nurse_drives_it(qtbot, window):
     assert panel.start_button.isEnabled()
 
     click(qtbot, panel.start_button)
-    confirm(qtbot, window)
+    confirm(qtbot, window, tick_all=True)
     assert panel.phase.text() == "LOADING"
     assert panel.remaining.text() == "40:00"
     assert panel.rate.text() == "52.5 mg/h  52.5 mL/h"
@@ -97,7 +97,10 @@ def test_a_whole_session_as_the_nurse_drives_it(qtbot, window):
     advance(window, 50 * MIN)
     assert panel.phase.text() == "OBSERVATION"
     assert panel.dose.text() == "35.0 / 35.0 mg"
-    assert not panel.discharge_button.isEnabled()
+    click(qtbot, panel.discharge_button)  # early: the dialog says what is not met yet
+    assert "NOT  Observation: 60 min left" in window.actions.dialog.criteria.text()
+    assert not window.actions.dialog.confirm_button.isEnabled()
+    window.actions.dialog.reject()
 
     advance(window, 110 * MIN)
     assert panel.phase.text() == "READY FOR DISCHARGE"
@@ -126,7 +129,7 @@ def test_stop_early_needs_a_reason_and_starts_observation(qtbot, window):
     set_up_patient(qtbot, window)
     advance(window, 5 * MIN)
     click(qtbot, window.dashboard.infusion.start_button)
-    confirm(qtbot, window)
+    confirm(qtbot, window, tick_all=True)
     advance(window, 15 * MIN)
     click(qtbot, window.dashboard.infusion.stop_button)
     confirm(qtbot, window, reason="Patient request")
@@ -145,10 +148,15 @@ def test_entered_baseline_enables_start_and_high_bp_needs_review(qtbot, window):
     click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
     assert "150/95" in panel.baseline.text()
     assert "review before starting" in panel.baseline.text()
+    advance(window, 1 * MIN)  # the monitor's HR completes the typed BP-only baseline
     click(qtbot, panel.start_button)
     start = window.actions.dialog
     assert not start.confirm_button.isEnabled()  # review must be ticked
-    confirm(qtbot, window, tick_all=True)
+    assert "Reviewed: resting BP 150/95 is above 140/90" in start.checks[-1].text()
+    confirm(qtbot, window, reason="Prescriber reviewed and approved", tick_all=True)
+    events = window.model.session.events
+    reviewed = [e for e in events if e.kind == "baseline.review_acknowledged"]
+    assert reviewed[0].data["reason"] == "Prescriber reviewed and approved"
     assert window.model.session.phase() is Phase.INFUSING
 
 
@@ -157,6 +165,8 @@ def test_refused_command_is_shown_not_swallowed(qtbot, window):
     window.actions.request_start()  # e.g. a keyboard shortcut before any baseline
     box = window.actions.dialog
     confirm_dialog = box
+    for check in confirm_dialog.checks:
+        check.setChecked(True)
     click(qtbot, confirm_dialog.confirm_button)
     error = window.actions.dialog
     assert isinstance(error, QMessageBox)
@@ -198,7 +208,7 @@ def test_new_patient_after_discharge_starts_a_fresh_session(qtbot, window):
     set_up_patient(qtbot, window)
     advance(window, 5 * MIN)
     click(qtbot, window.dashboard.infusion.start_button)
-    confirm(qtbot, window)
+    confirm(qtbot, window, tick_all=True)
     advance(window, 106 * MIN)
     ready_for_discharge(qtbot, window)
     click(qtbot, window.dashboard.infusion.discharge_button)

@@ -21,7 +21,12 @@ def test_quitting_mid_infusion_leaves_a_resumable_recording(qtbot, resources, tm
     assert Recording(path).meta["status"] == "open"
     assert unfinished_recordings(tmp_path) == [path]
     kinds = [e.kind for e in Recording(path).events() if not e.kind.startswith("command.")]
-    assert kinds[:3] == ["setup.confirmed", "baseline.measured", "infusion.started"]
+    assert kinds[:4] == [
+        "setup.confirmed",
+        "baseline.measured",
+        "pretreatment.checklist",
+        "infusion.started",
+    ]
 
 
 def test_discharge_closes_the_recording(qtbot, resources, tmp_path):
