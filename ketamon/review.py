@@ -15,6 +15,7 @@ from ketamon.core.session import Session
 from ketamon.core.simulation import demo_plan
 from ketamon.core.vitals import NibpReading, Sample, Vital
 from ketamon.format import mmss
+from ketamon.io.clinic_record import clinic_record_lines
 from ketamon.io.csv_import import CsvImportError, CsvSamples, read_csv_samples
 from ketamon.io.rebuild import replay
 from ketamon.io.run_config import rebuilt_session
@@ -189,6 +190,9 @@ def format_text(summary: dict) -> str:
         f"Discharge: phase {d['phase']}; observation complete: "
         f"{'yes' if d['observation_complete'] else 'no'}; BP and HR near baseline: {near}"
     )
+    if summary.get("clinic_record") and summary["protocol"]:
+        lines.append("Session record:")
+        lines += ["  " + line for line in clinic_record_lines(summary["clinic_record"])]
     rejected = summary.get("rejected_readings") or []
     if rejected:
         lines.append(f"Rejected as artefact (not vitals, peaks or baseline): {len(rejected)}")

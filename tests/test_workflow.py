@@ -156,3 +156,38 @@ def test_discharge_refused_without_a_fresh_bp(resources, tmp_path):
     early = [e for e in Recording(path).events() if e.kind == "discharge.early"]
     assert [e.message for e in early] == ["cuff broken, BP checked manually 118/74"]
     assert any("take a new one" in text for text in early[0].data["unmet"])
+
+
+def test_the_session_record_states_what_the_clinic_files(resources, tmp_path):
+    """CLINICAL.md §11: BP before, ~40 min and before leaving; times; sedation, dissociation,
+    respiratory events; every pump change with its confirmation; volume infused."""
+    from ketamon.core.scenario import load_scenarios
+    from ketamon.resources import scenarios_dir
+    from ketamon.review import format_text, review_recording
+
+    config = RunConfig(
+        SourceKind.SCENARIO,
+        scenario=load_scenarios(scenarios_dir())["uneventful"],
+        speed=None,
+        data_dir=tmp_path,
+    )
+    actions = load_actions(resources_dir() / "actions" / "uneventful.toml")
+    assert run_headless(config, resources, out=io.StringIO(), actions=actions) == 0
+    (path,) = tmp_path.glob("*.ketamon")
+    summary = review_recording(path, resources)
+    r = summary["clinic_record"]
+    assert r["bp_before_infusion"]["t_s"] == 300.0
+    assert r["bp_at_40_min"]["t_s"] == 300.0 + 40 * 60
+    assert r["bp_before_discharge"]["t_s"] <= 7000.0
+    assert r["monitoring_s"] == 7000.0 and r["discharged_s"] == 7000.0
+    assert r["ready_to_leave_s"] == 300.0 + 40 * 60 + 60 * 60
+    assert r["sedation"] == {"moaas": [{"t_s": 6900.0, "score": 5}], "occurred": False}
+    assert r["dissociation"]["occurred"] is True  # CADSS-6 6/24 at 20 min
+    assert r["respiratory_events"] == []
+    assert r["volume_infused_ml"] == summary["delivered_mg"] == 36.0  # 72 kg at 1 mg/mL
+    (pump,) = r["pump_changes"]
+    assert pump["instruction"] == "Infusion complete: stop the pump"
+    assert pump["confirmed_s"] == 2700.0
+    text = format_text(summary)
+    assert "BP about 40 min after:" in text
+    assert "Pump change 45:00: Infusion complete: stop the pump (confirmed 45:00)" in text
