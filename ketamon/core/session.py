@@ -283,6 +283,8 @@ class Session:
         self.advance_to(t_s)
         self._command(t_s, "resume", {})
         self._forward(self._require_infusion().resume(t_s))
+        if self.alarms is not None:
+            self._judge_workflow(t_s)  # the pause reminder ends with the pause
 
     def stop(self, t_s: float, reason: str) -> None:
         self.advance_to(t_s)

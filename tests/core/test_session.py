@@ -212,3 +212,44 @@ def test_equipment_alarms_from_connection_physiological_from_start(resources):
         assert [e.data["alarm_id"] for e in session.events if e.kind == "alarm.start"] == [
             "source_lost"
         ]  # and no BP alarm: physiological alarms wait for the infusion
+
+
+def started_device_session(resources, plan):
+    session = Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
+    session.configure(plan, [], 0.0)
+    session.enter_baseline(1.0, Baseline(120, 75, 70, 98, "entered"))
+    session.start(10.0)
+    return session
+
+
+def alarm_starts(session, alarm_id):
+    return [
+        (e.t_s, e.data["priority"])
+        for e in session.events
+        if e.kind == "alarm.start" and e.data["alarm_id"] == alarm_id
+    ]
+
+
+def test_moaas_of_2_or_less_is_a_medium_alarm_and_3_a_sedation_event(resources, plan_70kg):
+    session = started_device_session(resources, plan_70kg)
+    session.record_sedation(100.0, 3)
+    assert alarm_starts(session, "sedation") == []
+    assert [e.data["sedation"] for e in session.events if e.kind == "sedation.moaas"] == [True]
+    session.record_sedation(200.0, 2)
+    assert alarm_starts(session, "sedation") == [(200.0, "medium")]
+    session.record_sedation(300.0, 5)
+    assert not [a for a in session.snapshot().alarms if a.id == "sedation"]
+    with pytest.raises(CommandError, match="0-5"):
+        session.record_sedation(310.0, 6)
+
+
+def test_a_long_pause_reminds_with_a_low_alarm(resources, plan_70kg):
+    session = started_device_session(resources, plan_70kg)
+    session.pause(100.0, "nausea")
+    session.advance_to(399.0)
+    assert session.snapshot().paused_since_s == 100.0
+    assert alarm_starts(session, "paused") == []
+    session.advance_to(400.0)
+    assert alarm_starts(session, "paused") == [(400.0, "low")]
+    session.resume(450.0)
+    assert not [a for a in session.snapshot().alarms if a.id == "paused"]
