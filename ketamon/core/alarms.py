@@ -67,6 +67,7 @@ class AlarmEngine:
         self._last_nibp_reading_s: float | None = None  # latest cuff reading judged armed
         self._rejections: list[tuple[float, int]] = []  # (t_s, malformed frames) in the window
         self._counting_artefacts = False
+        self._ever_armed = False  # silence is judged from connection until the first arming
         self._t = 0.0
 
     # ---- arming -------------------------------------------------------------------
@@ -78,6 +79,7 @@ class AlarmEngine:
         self._t = max(self._t, t_s)
         if armed:
             self._armed_s = t_s
+            self._ever_armed = True
             return [AlarmEvent(t_s, "armed", "alarms", detail=self.profile.name)]
         events = [
             AlarmEvent(t_s, "end", a.id, a.priority, a.kind, a.label, detail="alarms disarmed")
@@ -124,6 +126,9 @@ class AlarmEngine:
         minute, or time when the app was not running); escalation still runs.
         """
         if not self.armed:
+            if self.watch_equipment and judge_silence and not self._ever_armed:
+                self._judge_silence_before_start(t_s)
+                return self._resolve(t_s)
             return []
         self._t = max(self._t, t_s)
         if judge_silence:
@@ -165,6 +170,19 @@ class AlarmEngine:
         """Listening starts again at `t_s` (after the app was down): silence counts from now."""
         for vital in NO_DATA_VITALS:
             self._last_seen_s[vital] = max(self._last_seen_s.get(vital, t_s), t_s)
+
+    def _judge_silence_before_start(self, t_s: float) -> None:
+        """From connection to start: a vital the source has sent that then stops is 'no data'
+        (one it never sent is judged from the start on: not every monitor has SpO2)."""
+        tech = self.profile.technical
+        silent = [
+            f"{vital.label} {t_s - self._last_seen_s[vital]:.0f} s"
+            for vital in NO_DATA_VITALS
+            if vital in self._last_seen_s and t_s - self._last_seen_s[vital] >= tech.no_data_s
+        ]
+        self._set_technical(
+            "no_data", tech.no_data_priority, bool(silent), "No data: " + ", ".join(silent)
+        )
 
     def _judge_silence(self, t_s: float, nibp_due_s: float | None) -> None:
         tech = self.profile.technical

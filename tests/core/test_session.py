@@ -253,3 +253,17 @@ def test_a_long_pause_reminds_with_a_low_alarm(resources, plan_70kg):
     assert alarm_starts(session, "paused") == [(400.0, "low")]
     session.resume(450.0)
     assert not [a for a in session.snapshot().alarms if a.id == "paused"]
+
+
+def test_no_data_is_judged_from_connection_before_the_infusion(resources, plan_70kg):
+    """Issue 13: technical alarms from the moment a source is connected, the simulator too."""
+    from ketamon.core.simulation import simulated_session
+
+    session = simulated_session(resources.library, 3, alarm_profile=resources.alarm_profile)
+    session.configure(plan_70kg, [], 0.0)
+    session.advance_to(60.0)
+    assert alarm_starts(session, "no_data") == []
+    session.source.connected = False  # the cable is pulled during the baseline
+    session.advance_to(90.0)
+    assert alarm_starts(session, "no_data") == [(70.0, "medium")]  # last sample at 60 s, +10 s
+    assert session.phase() is Phase.BASELINE
