@@ -657,7 +657,9 @@ class Session:
                 e.t_s,
                 "nibp.repeat_requested",
                 "repeat BP now",
-                {"alarm_id": e.alarm_id, "cuff_asked": request is not None},
+                # Whether the cuff could be asked is the live source's business: a rebuild
+                # has no source, and must log the same event.
+                {"alarm_id": e.alarm_id},
             )
         )
         if request is not None:

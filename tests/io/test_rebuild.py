@@ -34,7 +34,7 @@ def test_every_command_kind_round_trips_refusals_included(resources):
         live.start(1.0)  # refused: no setup yet, but recorded
     live.configure(soft, check_limits(soft, live.library), 2.0)  # soft limit acknowledged
     live.enter_baseline(10.0, Baseline(150, 95, 72, None, "entered"))
-    with pytest.raises(CommandError, match="review"):
+    with pytest.raises(CommandError, match="Review, and give a reason"):
         live.start(20.0)
     live.start(30.0, review_acknowledged=True, override_reason="prescriber reviewed")
     live.instructor(40.0, "override", "HR +20", {"vital": "hr", "offset": 20})
