@@ -134,6 +134,10 @@ class TechnicalSettings:
     # CLINICAL.md §8: a paused channel reminds the nurse (design default 5 min).
     paused_reminder_s: float = 300.0
     paused_priority: Priority = Priority.LOW
+    broker_away_s: float = 10.0  # MQTT broker unreachable this long (wall seconds)
+    broker_away_priority: Priority = Priority.LOW
+    hl7_unacknowledged_s: float = 60.0  # oldest HL7 message without ACK AA this long
+    hl7_unacknowledged_priority: Priority = Priority.LOW
 
 
 @dataclass(frozen=True)
@@ -196,6 +200,10 @@ def load_alarm_profile(path: Path) -> AlarmProfile:
         pump_change_priority=_priority(t, "pump_change_priority", Priority.MEDIUM),
         paused_reminder_s=t.number("paused_reminder_s", 300.0, low=30, high=3600),
         paused_priority=_priority(t, "paused_priority", Priority.LOW),
+        broker_away_s=t.number("broker_away_s", 10.0, low=0, high=3600),
+        broker_away_priority=_priority(t, "broker_away_priority", Priority.LOW),
+        hl7_unacknowledged_s=t.number("hl7_unacknowledged_s", 60.0, low=0, high=3600),
+        hl7_unacknowledged_priority=_priority(t, "hl7_unacknowledged_priority", Priority.LOW),
     )
     t.finish()
 

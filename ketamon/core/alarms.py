@@ -30,11 +30,16 @@ TECHNICAL_LABELS = {
     "recording_failed": "RECORDING FAILED",  # INOP: the session is not being saved
     "pump_change": "PUMP CHANGE NOT CONFIRMED",  # CLINICAL.md §8: the dose shown is unchecked
     "paused": "INFUSION PAUSED",  # CLINICAL.md §8: a paused channel reminds the nurse
+    "broker_away": "Broker away",
+    "hl7_unacknowledged": "HL7 NOT ACKNOWLEDGED",
 }
 # Conditions the session itself judges (set_condition), not a source.
 SESSION_CONDITIONS = ("pump_change", "paused")
 # Technical alarms that escalate like a medium physiological one: the nurse must act.
 ESCALATING_TECHNICAL = frozenset({"pump_change"})
+# Reported by the network links (MQTT publisher, MLLP sender): not about the patient, and
+# shown whether or not physiological alarms are armed, since data is leaving the laptop.
+NETWORK_CONDITIONS = ("broker_away", "hl7_unacknowledged")
 
 
 class AlarmEngine:
@@ -202,18 +207,22 @@ class AlarmEngine:
         self, t_s: float, condition: str, present: bool, detail: str = ""
     ) -> list[AlarmEvent]:
         """A source says: `source_lost`, `sensor_off`, `artefact` or the recorder says
-        `recording_failed` is present or gone."""
-        if condition not in ("source_lost", "sensor_off", "artefact", "recording_failed"):
-            raise ValueError(f"unknown technical condition {condition!r}")
-        if not self.armed and not self.watch_equipment:
-            return []
+        `recording_failed` is present or gone; a network link: `broker_away` or
+        `hl7_unacknowledged`."""
         tech = self.profile.technical
-        priority = {
+        priorities = {
             "source_lost": tech.source_lost_priority,
             "sensor_off": tech.sensor_off_priority,
             "artefact": tech.artefact_priority,
             "recording_failed": tech.recording_failed_priority,
-        }[condition]
+            "broker_away": tech.broker_away_priority,
+            "hl7_unacknowledged": tech.hl7_unacknowledged_priority,
+        }
+        if condition not in priorities:
+            raise ValueError(f"unknown technical condition {condition!r}")
+        if not self.armed and not self.watch_equipment and condition not in NETWORK_CONDITIONS:
+            return []
+        priority = priorities[condition]
         self._set_technical(condition, priority, present, detail)
         return self._resolve(t_s)
 

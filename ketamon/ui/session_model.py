@@ -27,6 +27,7 @@ class SessionModel(QObject):
         self.clock = clock
         self.device = None  # DeviceLink when a monitor feeds this session
         self.recorder = None  # SessionRecorder when sessions are recorded
+        self.links = None  # BedsideLinks when the bed publishes (--mqtt, --hl7-mllp)
         clock.started.connect(self._on_clock_started)
         self._connect(session)
         clock.advanced.connect(self._on_advanced)
@@ -45,6 +46,9 @@ class SessionModel(QObject):
         self.clock.stop()
         if self.device is not None:
             self.device.stop()
+        if self.links is not None:
+            self.links.close(drain_s=2.0)  # the rest stays queued on disk for next time
+            self.links = None
         if self.recorder is not None:
             under_way = self.session.phase() in (
                 Phase.INFUSING,
@@ -77,6 +81,8 @@ class SessionModel(QObject):
         self.refresh()
         if self.recorder is not None:
             self.recorder.maybe_flush()
+        if self.links is not None:
+            self.links.poll(self.session.t_s)
 
     def _on_clock_started(self, wall_s: float, t_s: float, speed: float) -> None:
         if self.recorder is not None:
