@@ -35,3 +35,15 @@ def duration_text(seconds: float) -> str:
     if seconds >= 60 and seconds % 60 == 0:
         return f"{seconds / 60:g} min"
     return f"{seconds:g} s"
+
+
+def predicted_text(cp: dict | None) -> str:
+    """The report's line on the model's predicted plasma concentration (CLINICAL.md §6)."""
+    if not cp:
+        return "Predicted plasma concentration: no infusion"
+    end = cp.get("end_of_loading_ng_per_ml")
+    end_text = "" if end is None else f"end of loading {end:.0f} ng/mL, "
+    return (
+        f"Predicted plasma concentration (model, not measured; {cp['model']}): "
+        f"{end_text}peak {cp['peak_ng_per_ml']:.0f} ng/mL"
+    )

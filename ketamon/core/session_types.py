@@ -54,3 +54,6 @@ class Snapshot:
     moaas: int | None = None  # the latest MOAA/S sedation score (§10)
     # Pre-start cuff readings after a typed baseline, shown beside it (§11).
     readings_after_baseline: tuple[NibpReading, ...] = ()
+    # The model's predicted plasma concentration (ng/mL; not measured) and the model's name:
+    predicted_cp_ng_per_ml: float | None = None
+    pk_model: str | None = None

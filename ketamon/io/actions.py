@@ -10,8 +10,9 @@ FILE is TOML, one `[[action]]` table per command::
 Commands and their fields: acknowledge, pause_audio, resume (none); pause and stop
 (`reason`); enter_baseline (`sbp`, `dbp`, optional `hr`); annotate (`kind`, `text`,
 optional `score`); confirm_pump (none: the pump now runs as the pending change says);
-moaas (`score`, 0-5); discharge (`checklist`, a list of strings; optional
-`early_reason` for a discharge against the criteria). Each is applied
+moaas (`score`, 0-5); score (`scale`: phq9, qids_sr16 or madrs, `value`: its points);
+discharge (`checklist`, a list of strings; optional `early_reason` for a discharge
+against the criteria). Each is applied
 through the same Session method as the GUI's button, so it is recorded as the
 same command record. A broken file is refused whole, naming file, line, field
 and reason.
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ketamon.core.baseline import Baseline
+from ketamon.core.scores import SCALES, ScoreError, check_score
 from ketamon.core.session import Session
 from ketamon.core.vitals import Vital, is_plausible
 
@@ -53,6 +55,10 @@ FIELDS: dict[str, dict[str, tuple[type | tuple, bool, str]]] = {
     },
     "confirm_pump": {},
     "moaas": {"score": (int, True, "a whole number 0-5 (MOAA/S)")},
+    "score": {
+        "scale": (str, True, f"one of {', '.join(SCALES)}"),
+        "value": (NUMBER, True, "a whole number of points"),
+    },
 }
 PLAUSIBLE = {"sbp": Vital.SBP, "dbp": Vital.DBP, "hr": Vital.HR}
 
@@ -111,6 +117,8 @@ def apply_action(session: Session, action: Action) -> None:
         if "score" in a:
             data["score"] = a["score"]
         session.annotate(t, a["text"], data)
+    elif name == "score":
+        session.record_score(t, a["scale"], a["value"])
     elif name == "discharge":
         session.discharge(t, "; ".join(a["checklist"]), a.get("early_reason", ""))
     elif name == "confirm_pump":
@@ -171,6 +179,11 @@ def _action(path: Path, text: str, starts: list[int], i: int, table: dict) -> Ac
     for key, (_kind, required, what) in spec.items():
         if required and key not in args:
             raise fail(key, f"missing ('{command}' needs {what})")
+    if command == "score":
+        try:
+            check_score(args["scale"], args["value"])
+        except ScoreError as exc:
+            raise fail("scale" if args["scale"] not in SCALES else "value", str(exc)) from None
     return Action(float(t_s), command, args)
 
 

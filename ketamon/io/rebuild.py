@@ -120,6 +120,8 @@ def apply_command(session: Session, event: SessionEvent, protocols: list[Protoco
         session.pause_audio(t)
     elif name == "annotate":
         session.annotate(t, a.get("text", ""), a.get("data"))
+    elif name == "score":
+        session.record_score(t, a.get("scale"), a.get("value"), a.get("entered_wall_s"))
     elif name == "instructor":
         session.instructor(t, a.get("kind", ""), a.get("text", ""), a.get("data"))
     else:

@@ -39,6 +39,9 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     live.start(30.0, review_acknowledged=True, override_reason="prescriber reviewed")
     live.instructor(40.0, "override", "HR +20", {"vital": "hr", "offset": 20})
     live.annotate(50.0, "Dissociation", {"type": "side_effect"})
+    live.record_score(55.0, "phq9", 14)
+    with pytest.raises(CommandError, match="0 to 27"):
+        live.record_score(56.0, "phq9", 31)  # refused, and recorded
     live.pause_audio(60.0)
     live.acknowledge_alarms(70.0)
     live.pause(100.0, "nausea")
@@ -54,6 +57,7 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     with pytest.raises(CommandError, match="Discharge refused: No BP measured"):
         live.discharge(live.t_s, "alert; escort")
     live.discharge(live.t_s, "alert; escort", early_reason="patient insisted, escort present")
+    live.record_score(live.t_s, "madrs", 12, entered_wall_s=1.8e9)  # a follow-up
 
     rebuilt = rebuilt_session(resources, simulated=False)
     replay(rebuilt, list(live.events), resources.protocols)
@@ -66,6 +70,9 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     assert [e.message for e in rebuilt.events if e.kind == "discharge.early"] == [
         "patient insisted, escort present"
     ]
+    assert commands.count("command.score") == 3
+    scores = [e.data["value"] for e in rebuilt.events if e.kind == "score.recorded"]
+    assert scores == [14, 12]
 
 
 def test_pump_hand_offs_and_confirmations_round_trip(resources):
