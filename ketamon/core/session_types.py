@@ -54,6 +54,8 @@ class Snapshot:
     moaas: int | None = None  # the latest MOAA/S sedation score (§10)
     # Pre-start cuff readings after a typed baseline, shown beside it (§11).
     readings_after_baseline: tuple[NibpReading, ...] = ()
+    sources: dict[Vital, str] = field(default_factory=dict)  # where each latest value came from
+    nibp_prompt: str | None = None  # "BP due now: take and enter" when no source measures it
     # The model's predicted plasma concentration (ng/mL; not measured) and the model's name:
     predicted_cp_ng_per_ml: float | None = None
     pk_model: str | None = None

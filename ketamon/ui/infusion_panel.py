@@ -30,6 +30,7 @@ class InfusionPanel(QFrame):
     resume_requested = Signal()
     stop_requested = Signal()
     discharge_requested = Signal()
+    bp_requested = Signal()
 
     def __init__(self, model: SessionModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -62,6 +63,7 @@ class InfusionPanel(QFrame):
         self.discharge_button = self._button(
             "&Discharge…", "dischargeButton", self.discharge_requested
         )
+        self.bp_button = self._button("&Enter BP… (F4)", "bpButton", self.bp_requested)
 
         facts = QGridLayout()
         for row, (caption, widget) in enumerate(
@@ -89,7 +91,12 @@ class InfusionPanel(QFrame):
         ):
             controls.addWidget(button, 2)
         controls.addSpacing(24)
-        for button in (self.setup_button, self.baseline_button, self.discharge_button):
+        for button in (
+            self.bp_button,
+            self.setup_button,
+            self.baseline_button,
+            self.discharge_button,
+        ):
             controls.addWidget(button, 2)
 
         layout = QVBoxLayout(self)
@@ -165,7 +172,9 @@ class InfusionPanel(QFrame):
             return
         self.rate.setText(f"{status.rate_mg_per_h:.1f} mg/h  {status.rate_ml_per_h:.1f} mL/h")
         self.dose.setText(f"{status.delivered_mg:.1f} / {status.planned_mg:.1f} mg")
-        if snap.nibp_due_s is None:
+        if snap.nibp_prompt is not None:
+            self.nibp_due.setText(snap.nibp_prompt)
+        elif snap.nibp_due_s is None:
             self.nibp_due.setText("--")
         elif snap.nibp_due_s <= snap.t_s:
             self.nibp_due.setText("now")
@@ -222,3 +231,4 @@ class InfusionPanel(QFrame):
         self.stop_button.setEnabled(phase in (Phase.INFUSING, Phase.PAUSED))
         # During observation too: the dialog shows what is unmet; early only with a reason.
         self.discharge_button.setEnabled(phase in (Phase.OBSERVATION, Phase.DISCHARGE_READY))
+        self.bp_button.setEnabled(phase is not Phase.DISCHARGED)
