@@ -3,10 +3,13 @@
 Golden digests of the full event log and every sample of a few seeded runs: the
 simulator (loading, maintenance, observation), scripted training scenarios with their
 nurse actions, and the rebuild (review/replay) of each recording. The digests were
-computed from the code before issue 15's changes (commit a5ba535) and must not move:
-a change here means the session now emits something different.
+computed from the code without issue 15's changes and must not move: a change here
+means the session now emits something different. (First from commit a5ba535; then,
+when main brought new behaviour (pump hand-offs, manual BP), from main's tree alone,
+which gave the same digests as main merged with issue 15.)
 
-Regenerate only for a deliberate change of behaviour, never to make a speed-up pass:
+Regenerate only for a deliberate change of behaviour, never to make a speed-up pass,
+and then from the code without the speed-ups if they are in question:
 
     .venv/bin/python tests/test_equivalence.py
 """
@@ -42,12 +45,12 @@ from ketamon.resources import resources_dir, scenarios_dir
 from ketamon.resources_loading import load_clinical_resources
 
 GOLDEN = {
-    "cable-unplugged": "9e1624294415bd6fdf8bb0153e48673d:783c518e68c512a5ead5d35a0aae808f",
-    "cuff-failure": "fd09eae7418ebdf0fa9ce2e196fd07ab:110e5c95a464a2c002f90891f73e9e23",
-    "hypertensive-responder": "be7ebed5b44f7f5def7ed18ad334795b:08ddd54fc5e19b7bb8a7d186835d95a3",
-    "maintenance-2h-seed-5": "ccd1f18e6ea9e41e13f3133b9e33b2b8:c293cbcc1dcf39be6b6a5f8f4c710ffa",
-    "simulator-seed-3": "5ff39ebceb944d109862ca80b9207252:4e82fbdd1d56f974dbdd15bef3231c73",
-    "vasovagal": "15e66c213986e3c2defe859bb835ee09:b5b0c25c32253c0e8b80bae22d47024d",
+    "cable-unplugged": "d2d0f327fc10c65f83e14be0f153f0b4:bd1a109ec530ea3e89f00a253bbe6dd8",
+    "cuff-failure": "839ba3c6a79b57ce47c67b52c096cdc7:f20f9e7e7f9f3246c187f51c38ef6f27",
+    "hypertensive-responder": "6a1ba7215cbf999a8011bc4c466c794e:67b303f273d1706dd85e8e06156f389c",
+    "maintenance-2h-seed-5": "41ae08d2f842fd26c67d7f5bf42b1f09:a017bf01cf6c1456fe3d8d29b7505c3f",
+    "simulator-seed-3": "aa2ba2e1d7f91f5e1f2ef5ef7e52532a:de8d62d2ed34130878e25020cf545d9b",
+    "vasovagal": "79fd8345ea5a3ff2e1967cdd5ac4bb73:fd6a6d9c824aac4f3bd9bc63766fba9d",
 }
 
 
