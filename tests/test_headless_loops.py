@@ -50,7 +50,7 @@ def test_paced_speed_follows_the_wall_clock(resources):
 def test_max_speed_runs_on_until_an_action_past_the_end_is_applied(resources):
     session = started(RunConfig(speed=None), resources)
     out = io.StringIO()
-    late_s = 4 * 3600.0  # long after the observation is complete
+    late_s = 7200.0  # after the observation is complete (1:45:00 here)
     nurse = ScriptedNurse(
         [
             Action(late_s, "annotate", {"kind": "note", "text": "phoned home"}),
@@ -61,6 +61,8 @@ def test_max_speed_runs_on_until_an_action_past_the_end_is_applied(resources):
     run_session(session, None, quit_after_s=None, nurse=nurse)
     assert not nurse.pending
     assert session.t_s == pytest.approx(late_s)
+    ready = next(e for e in session.events if e.kind == "infusion.discharge_ready")
+    assert ready.t_s < late_s  # without the action the run would have stopped here
     notes = [e for e in session.events if e.kind == "annotation"]
     assert [(n.t_s, n.message) for n in notes] == [(late_s, "phoned home")]
     refused = [line for line in lines(out) if line["event"] == "refused"]
