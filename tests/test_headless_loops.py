@@ -9,13 +9,16 @@ import time
 import pytest
 
 from ketamon.core.infusion import Phase
-from ketamon.core.vitals import Vital
+from ketamon.core.session import SessionEvent
+from ketamon.core.vitals import Sample, Vital
 from ketamon.headless import ScriptedNurse, run_device_session, run_headless, run_session
 from ketamon.io.actions import Action
 from ketamon.io.device import Batch, PortSettings
 from ketamon.io.device_thread import DeviceThread
 from ketamon.io.parsers.base import Frame
-from ketamon.io.run_config import RunConfig, SourceKind, autostart, make_session
+from ketamon.io.recording import Recording
+from ketamon.io.run_config import RunConfig, SourceKind, autostart, make_session, recording_meta
+from ketamon.io.session_recorder import SessionRecorder
 
 
 def started(config, resources):
@@ -154,3 +157,57 @@ def test_device_loop_without_an_hr_says_once_why_it_has_not_started(resources, c
     assert [d.stopped for d in devices] == [1, 1]
     said = [r for r in caplog.records if "not started yet" in r.getMessage()]
     assert len(said) == 1, caplog.text
+
+
+class InterruptedDevice(MemoryDevice):
+    """Ctrl-C arrives while the loop drains the device."""
+
+    def drain(self):
+        raise KeyboardInterrupt
+
+
+def test_ctrl_c_in_the_device_loop_stops_the_devices(resources):
+    config = device_config((120.0, 80.0, 70.0))
+    session = started(config, resources)
+    device = InterruptedDevice(config.port, [])
+    run_device_session(session, [device], quit_after_s=None)  # returns: no KeyboardInterrupt
+    assert (device.started, device.stopped) == (1, 1)
+
+
+def test_a_device_run_is_recorded_and_the_nurse_acts_on_live_time(resources, tmp_path):
+    config = device_config((120.0, 80.0, 70.0))
+    session = make_session(config, resources)
+    # Subscribed before the setup, as a headless run does: the file appears with it.
+    recorder = SessionRecorder(session, tmp_path, recording_meta(config, resources))
+    autostart(session, config, resources)
+    nurse = ScriptedNurse(
+        [Action(0.0, "annotate", {"kind": "note", "text": "on the monitor"})], None
+    )
+    device = MemoryDevice(config.port, [Frame(values={Vital.HR: 66.0})])
+    run_device_session(session, [device], quit_after_s=0.3, recorder=recorder, nurse=nurse)
+    recorder.close("closed")
+    assert not nurse.pending
+    (path,) = tmp_path.glob("*.ketamon")
+    recording = Recording(path)
+    try:
+        stream = list(recording.stream())
+        assert recording.meta["source"]["kind"] == "device"
+    finally:
+        recording.close()
+    hr = [s.value for s in stream if isinstance(s, Sample) and s.vital is Vital.HR]
+    assert hr == [66.0]
+    notes = [e.message for e in stream if isinstance(e, SessionEvent) and e.kind == "annotation"]
+    assert notes == ["on the monitor"]
+
+
+def test_a_headless_device_run_with_an_entered_baseline_arms_at_once(resources, caplog):
+    # pyserial's loop:// port: a real DeviceThread on a port that sends nothing.
+    port = PortSettings("loop://", "ketamon-text", allow_url=True)
+    config = RunConfig(source=SourceKind.DEVICES, port=port, baseline=(120.0, 80.0, 70.0))
+    out = io.StringIO()
+    assert run_headless(config, resources, out=out, quit_after_s=0.3) == 0
+    assert lines(out)[0]["event"] == "armed"
+    no_baseline = RunConfig(source=SourceKind.DEVICES, port=port)
+    with caplog.at_level(logging.INFO, logger="ketamon.headless"):
+        assert run_headless(no_baseline, resources, out=io.StringIO(), quit_after_s=0.2) == 0
+    assert "waiting for the baseline NIBP readings" in caplog.text
