@@ -6,6 +6,7 @@ import logging
 import pytest
 
 from ketamon.core.infusion import Phase
+from ketamon.core.manual_bp import ManualBp
 from ketamon.core.session import SessionEvent
 from ketamon.core.vitals import Sample, Vital
 from ketamon.io.rebuild import RebuildError, plan_from_prescription, replay
@@ -165,3 +166,84 @@ def test_schema_1_a_damaged_effect_is_a_rebuild_error(resources):
     stream = [*legacy_stream(live), SessionEvent(t, "baseline.entered", "", {"sbp": 120})]
     with pytest.raises(RebuildError, match=r"baseline.entered: the recorded command is damaged"):
         replay(rebuilt_session(resources, simulated=True), stream, resources.protocols, t, True)
+
+
+@pytest.mark.parametrize(
+    "args, error",
+    [
+        ({"sbp": "high", "dbp": 80}, "ValueError"),
+        ({"dbp": 80}, "KeyError: 'sbp'"),
+        ({"sbp": 120, "dbp": 80, "measured_at_s": "x"}, "ValueError"),
+    ],
+)
+def test_a_damaged_manual_bp_record_is_refused(resources, args, error):
+    live = recorded(resources)
+    t = live.t_s + 10
+    stream = [*live.events, SessionEvent(t, "command.enter_bp", "", args)]
+    with pytest.raises(
+        RebuildError, match=rf"command.enter_bp: the recorded command is damaged \({error}"
+    ):
+        replay(rebuilt_session(resources, simulated=True), stream, resources.protocols, t + 1, True)
+
+
+def manual_bp_stream(resources):
+    """A live session where the nurse typed a BP; the monitor's SpO2 arrives in the same second."""
+    live = make_session(RunConfig(), resources)
+    stream = []
+    live.on_event.connect(stream.append)
+    live.on_samples.connect(stream.extend)
+    autostart(live, RunConfig(), resources)
+    t = live.t_s + 10
+    live.advance_to(t)
+    live.enter_bp(t, ManualBp(131, 84, t, hr_bpm=70))
+    return [item for item in stream if not isinstance(item, Sample) or item.t_s >= t], t
+
+
+def test_a_typed_bp_is_delivered_once_and_a_monitor_sample_beside_it_too(resources):
+    stream, t = manual_bp_stream(resources)
+    stream.append(Sample(t, Vital.SPO2, 97.0))
+    rebuilt = rebuilt_session(resources, simulated=True)
+    got = []
+    rebuilt.on_samples.connect(got.extend)
+    replay(rebuilt, stream, resources.protocols, until_s=t + 1, baseline_from_events=True)
+    typed = [s.value for s in got if s.vital is Vital.SBP and s.t_s == t]
+    assert typed == [131.0]  # recorded after its command, not delivered a second time
+    assert [s.value for s in got if s.vital is Vital.SPO2 and s.t_s == t][-1] == 97.0
+
+
+def test_a_damaged_rejection_beside_a_typed_bp_is_refused(resources):
+    stream, t = manual_bp_stream(resources)
+    stream.append(SessionEvent(t, "artefact.rejected", "", {"values": {"sbp": "x"}}))
+    with pytest.raises(RebuildError, match=rf"at {t:.0f} s, artefact.rejected: .* damaged"):
+        replay(rebuilt_session(resources, simulated=True), stream, resources.protocols, t + 1, True)
+
+
+def test_nothing_after_until_is_applied(resources):
+    live = recorded(resources)
+    t = live.t_s
+    stream = [
+        *live.events,
+        SessionEvent(t + 100, "command.pause", "", {"reason": "nausea"}),
+        Sample(t + 101, Vital.HR, 90.0),
+    ]
+    for legacy in (False, True):
+        source = legacy_stream_of(stream) if legacy else stream
+        rebuilt = rebuilt_session(resources, simulated=True)
+        replay(rebuilt, source, resources.protocols, until_s=t + 50, baseline_from_events=True)
+        assert rebuilt.phase() is Phase.INFUSING and rebuilt.t_s == t + 50
+
+
+def legacy_stream_of(stream):
+    return [i for i in stream if isinstance(i, Sample) or not i.kind.startswith("command.")]
+
+
+def test_schema_1_equipment_report_raises_its_alarm(resources):
+    live = recorded(resources)
+    t = live.t_s + 10
+    report = SessionEvent(
+        t, "technical.report", "Sensor off", {"condition": "sensor_off", "present": True}
+    )
+    rebuilt = rebuilt_session(resources, simulated=True)
+    replay(rebuilt, [*legacy_stream(live), report], resources.protocols, t + 1, True)
+    started = [e.data["alarm_id"] for e in rebuilt.events if e.kind == "alarm.start"]
+    assert "sensor_off" in started
