@@ -32,6 +32,8 @@ TECHNICAL_LABELS = {
     "hl7_unacknowledged": "HL7 NOT ACKNOWLEDGED",
 }
 DEVICE_SEPARATOR = "@"  # "source_lost@ge-s5:/dev/ttyUSB1": one device's condition
+# One of several devices: "No data from GE S/5 on ttyUSB1" (others: "Sensor off: <device>").
+DEVICE_LABELS = {"no_data": "No data from "}
 # Reported by the network links (MQTT publisher, MLLP sender): not about the patient, and
 # shown whether or not physiological alarms are armed, since data is leaving the laptop.
 NETWORK_CONDITIONS = ("broker_away", "hl7_unacknowledged")
@@ -189,9 +191,11 @@ class AlarmEngine:
         """A source says: `source_lost`, `sensor_off`, `artefact` or the recorder says
         `recording_failed` is present or gone; a network link: `broker_away` or
         `hl7_unacknowledged`. With several devices each device's condition is its own
-        alarm: `source_lost@<device>` (technical_base)."""
+        alarm: `source_lost@<device>` (technical_base), and the session reports a device
+        that delivered nothing for `no_data_s` as `no_data@<device>`."""
         tech = self.profile.technical
         priorities = {
+            "no_data": tech.no_data_priority,
             "source_lost": tech.source_lost_priority,
             "sensor_off": tech.sensor_off_priority,
             "artefact": tech.artefact_priority,
@@ -200,7 +204,7 @@ class AlarmEngine:
             "hl7_unacknowledged": tech.hl7_unacknowledged_priority,
         }
         base = technical_base(condition)
-        if base not in priorities:
+        if base not in priorities or condition == "no_data":  # plain no_data: judged here
             raise ValueError(f"unknown technical condition {condition!r}")
         if not self.armed and not self.watch_equipment and base not in NETWORK_CONDITIONS:
             return []
@@ -397,7 +401,10 @@ class AlarmEngine:
             self._technical.pop(condition, None)
             return
         base, _, device = condition.partition(DEVICE_SEPARATOR)
-        label = TECHNICAL_LABELS[base] + (f": {device}" if device else "")
+        if device and base in DEVICE_LABELS:
+            label = DEVICE_LABELS[base] + device
+        else:
+            label = TECHNICAL_LABELS[base] + (f": {device}" if device else "")
         self._technical[condition] = Finding(
             priority,
             label,

@@ -39,7 +39,9 @@ class ReplayData:
         self.series = {v: recording.series(v) for v in Vital}
         self.end_s = recording.duration_s()
         # A session driven by the commands alone: plan, infusion and profile, no samples.
-        self.session = rebuilt_session(resources, simulated=bool(self.meta.get("simulated")))
+        self.session = rebuilt_session(
+            resources, simulated=bool(self.meta.get("simulated")), meta=self.meta
+        )
         # Equipment reports are left out: this session has no samples to judge them with.
         commands = [e for e in self.events if e.kind not in INPUTS]
         replay(self.session, commands, resources.protocols, self.end_s, baseline_from_events=True)
