@@ -25,9 +25,7 @@ class TwoMonitors:
     def deliver(self, device: str, t_s: float, hr: float, spo2: float) -> None:
         self.session.device_heard(t_s, device)
         values = {Vital.HR: hr, Vital.SPO2: spo2}
-        taken = [
-            Sample(t_s, v, x) for v, x in values.items() if self.choice.accept(device, v, t_s)
-        ]
+        taken = [Sample(t_s, v, x) for v, x in values.items() if self.choice.accept(device, v, t_s)]
         if taken:
             self.session.ingest(taken, device)
 
