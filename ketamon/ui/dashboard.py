@@ -12,6 +12,7 @@ from ketamon.ui.numerics import NumericsPanel
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.sound import AlarmSound
 from ketamon.ui.trends import TrendPlots
+from ketamon.ui.workflow import WorkflowPrompt
 
 
 class Dashboard(QWidget):
@@ -25,12 +26,14 @@ class Dashboard(QWidget):
         self.alarm_banner.sound_notice = "" if self.sound.available else "NO SOUND"
         self.alarm_banner.setToolTip(self.sound.notice)
         self.infusion = InfusionPanel(model)
+        self.workflow = WorkflowPrompt(model)
         self.alarm_log = AlarmLog(model)
         self.annotations = AnnotationBar()
         self.trends = TrendPlots(model)
         self.numerics = NumericsPanel(model, self.flasher)
         left = QVBoxLayout()
         left.setSpacing(6)
+        left.addWidget(self.workflow)
         left.addWidget(self.infusion)
         left.addWidget(self.alarm_log, 1)
         left.addWidget(self.annotations)

@@ -15,6 +15,7 @@ from PySide6.QtGui import QColor, QFont, QPageSize, QPainter, QPdfWriter, QPen
 
 from ketamon.core.vitals import Vital
 from ketamon.format import mmss, predicted_text
+from ketamon.io.clinic_record import clinic_record_lines
 from ketamon.io.private_files import make_private
 from ketamon.io.recording import Recording
 
@@ -117,6 +118,13 @@ def _header(pages: PdfPages, summary: dict, recording: Recording) -> None:
         f"{'yes' if d['observation_complete'] else 'no'}"
     )
     pages.gap()
+    record = summary.get("clinic_record")
+    if record and summary["protocol"]:
+        # CLINICAL.md §11: the per-session items a clinic files, in the form's order.
+        pages.text("Session record", 13, bold=True)
+        for line in clinic_record_lines(record):
+            pages.text(line, 10)
+        pages.gap()
 
 
 def _chart(pages: PdfPages, summary: dict, recording: Recording) -> None:
