@@ -123,6 +123,8 @@ class Session:
         self._baseline_spo2: list[float] = []
         self._pending_nibp: dict[float, dict[Vital, float]] = {}
         self._requested_nibp_s: float | None = None
+        self._nibp_due_key: tuple | None = None  # nibp_due_s's last question and answer
+        self._nibp_due: float | None = None
         self.artefact_rules = artefact_rules or ArtefactRules()
         self._last_rejected_nibp_s: float | None = None
         self.rejected_readings = 0  # artefacts (core/artefact.py): never vitals, peaks, baselines
@@ -589,6 +591,8 @@ class Session:
         if t_s < self._t - 1e-9:
             raise ValueError(f"time went backwards: {t_s} < {self._t}")
         while self._t < t_s:
+            if self.source is None and self._skip_quiet_steps(t_s):
+                continue
             step_t = min(t_s, self._t + MAX_STEP_S)
             if self.infusion is not None:
                 self._forward(self.infusion.advance_to(step_t))
@@ -614,6 +618,47 @@ class Session:
         if arrive is not None:
             arrive()
 
+    def _skip_quiet_steps(self, t_s: float) -> bool:
+        """With no source, pass at once over the steps before `t_s` where nothing can happen.
+
+        A rebuild driven by commands alone (replay) or a resumed session's downtime would
+        otherwise tick every second for hours. Nothing can happen while no input arrives,
+        the alarm engine is quiet (AlarmEngine.is_quiet) and the infusion's next transition
+        lies ahead. The clock lands on the same times stepping gives (floating-point sums
+        of MAX_STEP_S), so what follows is exactly what stepping would do. True if skipped.
+        """
+        engine = self.alarms
+        if engine is not None and not engine.is_quiet(self.judge_silence):
+            return False
+        if self._device_heard_s and self.judge_silence:
+            return False  # a device's silence (no_data@<device>) is judged every step
+        if engine is not None and self.infusion is not None:
+            # The workflow reminders (_judge_workflow) tick too: an unconfirmed pump
+            # change or a pause can fire. Neither starts without a command or transition.
+            paused = self.infusion.paused_since_s(self._t) is not None
+            if self.pending_handoff() is not None or paused:
+                return False
+        until_s = self.infusion.quiet_until_s() if self.infusion is not None else math.inf
+        t = self._t
+        while True:
+            after = min(t_s, t + MAX_STEP_S)
+            if after >= t_s or after >= until_s:
+                break
+            t = after
+        if t <= self._t:
+            return False
+        # What the last skipped step would have done: move every clock (no events).
+        if self.infusion is not None:
+            self._forward(self.infusion.advance_to(t))
+            if self.concentration is not None:
+                # Piecewise exact in the pump's rates (core/concentration.py): one step
+                # over the quiet stretch gives the per-second value up to rounding.
+                self.concentration.advance_to(self.infusion, t)
+        self._t = t
+        if engine is not None:
+            self._alarm_events(engine.tick(t, self.nibp_due_s(), self.judge_silence))
+        return True
+
     def ingest(self, samples: list[Sample], source: str | None = None) -> None:
         """Take a batch of samples from any source (polled or pushed by a device thread).
 
@@ -628,6 +673,7 @@ class Session:
             self._event(SessionEvent(r.t_s, "artefact.rejected", r.reason, {"values": r.values}))
         if not samples:
             return
+        in_baseline = self.phase() is Phase.BASELINE  # the clock does not move in a batch
         label = source or self.default_source
         latest, sources = self.latest, self.sources
         for sample in samples:
@@ -638,7 +684,7 @@ class Session:
                 sources[sample.vital] = label
             if sample.vital.is_nibp:
                 self._pending_nibp.setdefault(sample.t_s, {})[sample.vital] = sample.value
-            elif self.phase() is Phase.BASELINE:
+            elif in_baseline:
                 if sample.vital is Vital.HR:
                     self._baseline_hr.append(sample.value)
                 elif sample.vital is Vital.SPO2:
@@ -658,12 +704,25 @@ class Session:
         if self.infusion is None or self.plan is None:
             return None
         t_s = self._t if t_s is None else t_s
+        # Asked twice a step (the cuff request, the overdue check): the answer changes
+        # only with time, a new or rejected reading, or an infusion transition (an event).
+        key = (
+            t_s,
+            len(self._nibp_readings),
+            self._last_rejected_nibp_s,
+            self.infusion,
+            len(self.infusion.events),
+        )
+        if key == self._nibp_due_key:
+            return self._nibp_due
         last = self._nibp_readings[-1].t_s if self._nibp_readings else None
         if self._last_rejected_nibp_s is not None:
             last = max(last or self._last_rejected_nibp_s, self._last_rejected_nibp_s)
-        return next_due_s(
+        due = next_due_s(
             self.plan.protocol.nibp, self.phase(t_s), self.infusion.phase_start_s(t_s), last
         )
+        self._nibp_due_key, self._nibp_due = key, due
+        return due
 
     def snapshot(self) -> Snapshot:
         status = self.infusion.status(self._t) if self.infusion else None
@@ -807,8 +866,10 @@ class Session:
 
     def _request_nibp_if_due(self, step_t: float) -> None:
         request = getattr(self.source, "request_nibp", None)
+        if request is None:
+            return
         due = self.nibp_due_s(step_t)
-        if request is None or due is None or due > step_t:
+        if due is None or due > step_t:
             return
         if self._requested_nibp_s is not None and math.isclose(self._requested_nibp_s, due):
             return

@@ -8,6 +8,8 @@ so the cost of a redraw stays flat as the session grows.
 
 from __future__ import annotations
 
+import math
+
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
@@ -34,6 +36,7 @@ GUIDES = {
     "cp": (100, 200, 300),
 }
 GUIDE_COLOUR = "#2a3038"
+WINDOW_STEP_MIN = 15.0  # past the planned end the x window grows by this much at a time
 
 
 class RelativeMinutesAxis(pg.AxisItem):
@@ -95,6 +98,7 @@ class TrendPlots(QWidget):
         plot_of = {Vital.SBP: "bp", Vital.DBP: "bp", Vital.HR: "hr", Vital.SPO2: "spo2"}
         plot_of[Vital.RR] = "rr"
         self.curves: dict[Vital, pg.PlotDataItem] = {}
+        self.tail_curves: dict[Vital, pg.PlotCurveItem] = {}
         for vital, key in plot_of.items():
             pen = pg.mkPen(VITAL_COLOURS[vital], width=1)
             nibp = vital in (Vital.SBP, Vital.DBP)
@@ -110,7 +114,15 @@ class TrendPlots(QWidget):
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
             self.curves[vital] = curve
+            if not nibp:
+                # The open bin is drawn by its own small curve: the completed bins' path
+                # is rebuilt only when a bin completes, so a redraw costs the same at
+                # minute 1 and at hour 8.
+                tail = pg.PlotCurveItem(pen=pen, connect="finite")
+                self.plots[key].addItem(tail)
+                self.tail_curves[vital] = tail
         self._drawn_versions = {vital: -1 for vital in self.buffers}
+        self._drawn_done = {vital: -1 for vital in self.buffers}
         self.concentration = ConcentrationTrend(self.plots["cp"], model)
 
         dash = pg.mkPen(BASELINE_COLOUR, width=1, style=Qt.PenStyle.DashLine)
@@ -368,6 +380,12 @@ class TrendPlots(QWidget):
         left_s = snap.status.total_remaining_s if snap.status else None
         planned_min = (snap.t_s + (left_s or 0.0)) / 60.0
         window = (0.0, max(planned_min + 2.0, 30.0))
+        if not left_s:
+            # Past the plan (or none yet) the end is "now": grow in whole steps, so a
+            # fast replay does not reset the range (and rebin) many times a second.
+            if window[1] <= self._x_window[1]:
+                return
+            window = (0.0, math.ceil(window[1] / WINDOW_STEP_MIN) * WINDOW_STEP_MIN)
         if abs(window[1] - self._x_window[1]) > 0.5:
             self._x_window = window
             self.plots["bp"].setXRange(*window, padding=0)
@@ -381,10 +399,20 @@ class TrendPlots(QWidget):
     def redraw(self) -> None:
         """Push changed buffers to their curves and move the open band and 'now' line."""
         for vital, buffer in self.buffers.items():
-            if buffer.version != self._drawn_versions[vital]:
+            if buffer.version == self._drawn_versions[vital]:
+                continue
+            self._drawn_versions[vital] = buffer.version
+            tail = self.tail_curves.get(vital)
+            if tail is None:
                 x, y = buffer.view()
                 self.curves[vital].setData(x, y, connect="finite")
-                self._drawn_versions[vital] = buffer.version
+                continue
+            if buffer.done_version != self._drawn_done[vital]:
+                x, y = buffer.done_view()
+                self.curves[vital].setData(x, y, connect="finite")
+                self._drawn_done[vital] = buffer.done_version
+            x, y = buffer.open_view()
+            tail.setData(x, y, connect="finite")
         self.concentration.redraw()
         if self._bands and self._bands[-1][2] is None:
             items, start, _ = self._bands[-1]

@@ -115,3 +115,12 @@ def test_a_lost_device_is_source_lost_alone_and_quiet_from_connection_before_sta
         (40.0, "start", f"no_data@{GE}"),
     ]
     assert not session.alarms.armed
+
+
+def test_a_long_advance_judges_a_quiet_device_at_its_own_second(resources, plan_70kg):
+    """Time moved on in one call (a GUI tick after a stall): judged step by step, not skipped."""
+    session = Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
+    session.configure(plan_70kg, [], 0.0)  # not armed: the engine alone has nothing to tick
+    session.device_heard(0.0, GE)
+    session.advance_to(25.0)
+    assert changes(session) == [(10.0, "start", f"no_data@{GE}")]
