@@ -61,8 +61,11 @@ class DeviceFeed:
             self.connected, self.detail = batch.connected, batch.detail
             condition = "source_lost" + self._suffix
             session.report_technical(now_s, condition, not batch.connected, batch.detail)
-            if batch.connected and self._choice is not None:
-                session.device_heard(now_s, self.name)  # its silence counts from connection
+            if self._choice is not None:
+                if batch.connected:
+                    session.device_heard(now_s, self.name)  # silence counts from connection
+                else:
+                    self._choice.release(self.name)  # the next device takes over at once
         self.flood_dropped_bytes += batch.flood_dropped_bytes
         if stats is not None:
             self._count_artefacts(now_s, stats, batch.flood_dropped_bytes)

@@ -63,6 +63,8 @@ def test_a_quiet_device_rebuilds_to_the_same_alarm_events(resources, tmp_path):
     assert (50.0, "end", f"no_data@{ge_name}") in technical
     assert (69.0, "start", f"source_lost@{masimo_name}") in technical
     assert not [a for _t, _e, a in technical if a == f"no_data@{masimo_name}"]
+    # The pulled oximeter hands HR and SpO2 to the GE at once: no vital goes silent.
+    assert not [e for e in events if e["alarm_id"] == "no_data" and e["event"] == "start"]
     (start,) = [
         e for e in events if e["alarm_id"] == f"no_data@{ge_name}" and e["event"] == "start"
     ]
