@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 RC=bench/coverage.rc
 rm -rf .coverage-data && mkdir -p .coverage-data
-QT_QPA_PLATFORM=offscreen $PY -m coverage run --rcfile=$RC -m pytest -q -p no:cacheprovider "${@:-tests}" >/dev/null || echo "(some tests failed; figures still printed)"
+QT_QPA_PLATFORM=offscreen $PY -m coverage run --rcfile=$RC -m pytest -q -p no:cacheprovider -n 2 "${@:-tests}" >/dev/null || echo "(some tests failed; figures still printed)"
 $PY -m coverage combine --rcfile=$RC -q
 SET="ketamon/io/rebuild.py,ketamon/review.py,ketamon/headless.py,ketamon/io/summary.py,ketamon/io/actions.py,ketamon/io/run_config.py"
 echo "== ketamon/core (all modules)"
