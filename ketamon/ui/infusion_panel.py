@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 
 from ketamon.core.infusion import Phase
 from ketamon.core.session import Snapshot
-from ketamon.format import mmss
+from ketamon.format import mmss, time_of_day
+from ketamon.ui.fit_label import FitLabel
 from ketamon.ui.session_model import SessionModel
 
 
@@ -34,18 +35,29 @@ class InfusionPanel(QFrame):
     def __init__(self, model: SessionModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("panel")
-        self.phase = QLabel("SETUP", objectName="phase")
+        # Phase and time left are the largest after the vitals; rate, dose and next
+        # NIBP next (read at 2 m). Their fonts fill the space the window gives.
+        self.phase = FitLabel("SETUP", "OBSERVATION", fill=0.6, max_px=64)
+        self.phase.setObjectName("phase")
         self.phase.setProperty("phase", Phase.SETUP.value)
+        self.phase.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.phase.setMinimumHeight(40)
         self.remaining_caption = QLabel("Remaining", objectName="caption")
-        self.remaining = QLabel("--:--", objectName="remaining")
+        self.remaining = FitLabel("--:--", "88:88", family="DejaVu Sans Mono", max_px=150)
+        self.remaining.setObjectName("remaining")
+        self.remaining.setMinimumHeight(56)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
         self.elapsed = QLabel("", objectName="caption")
         self.total_remaining = QLabel("", objectName="caption")
-        self.rate = QLabel("--", objectName="big")
-        self.dose = QLabel("--", objectName="big")
-        self.nibp_due = QLabel("--", objectName="big")
+        self.rate = FitLabel("--", "88.8 mL/h", max_px=48)
+        self.rate_mg = QLabel("Pump rate", objectName="caption")  # and the rate in mg/h
+        self.dose = FitLabel("--", "88.8 / 88.8 mg", max_px=48)
+        self.nibp_due = FitLabel("--", "in 88:88", max_px=48)
+        for label in (self.rate, self.dose, self.nibp_due):
+            label.setObjectName("big")
+            label.setMinimumHeight(30)
         self.baseline = QLabel("", objectName="baselineInfo")
         self.baseline.setWordWrap(True)
         self.patient = QLabel("No patient set up", objectName="caption")
@@ -64,11 +76,18 @@ class InfusionPanel(QFrame):
         )
 
         facts = QGridLayout()
+        facts.setVerticalSpacing(2)
+        self.nibp_caption = QLabel("Next NIBP", objectName="caption")
         for row, (caption, widget) in enumerate(
-            (("Rate", self.rate), ("Delivered / planned", self.dose), ("Next NIBP", self.nibp_due))
+            (
+                (self.rate_mg, self.rate),
+                (QLabel("Delivered\n/ planned", objectName="caption"), self.dose),
+                (self.nibp_caption, self.nibp_due),
+            )
         ):
-            facts.addWidget(QLabel(caption, objectName="caption"), row, 0)
+            facts.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignVCenter)
             facts.addWidget(widget, row, 1)
+            facts.setRowStretch(row, 1)
         facts.setColumnStretch(1, 1)
 
         times = QHBoxLayout()
@@ -95,12 +114,12 @@ class InfusionPanel(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(6)
-        layout.addWidget(self.phase)
+        layout.addWidget(self.phase, 3)
         layout.addWidget(self.remaining_caption)
-        layout.addWidget(self.remaining)
+        layout.addWidget(self.remaining, 6)
         layout.addWidget(self.progress)
         layout.addLayout(times)
-        layout.addLayout(facts)
+        layout.addLayout(facts, 6)
         layout.addWidget(self.baseline)
         layout.addWidget(self.patient)
         model.snapshot_changed.connect(self._on_snapshot_changed)
@@ -146,12 +165,16 @@ class InfusionPanel(QFrame):
                 Phase.DISCHARGE_READY: "Observation complete",
                 Phase.DISCHARGED: "Session ended",
             }[status.phase]
-            self.remaining_caption.setText(caption)
+            ends = ""
+            if status.phase in (Phase.INFUSING, Phase.OBSERVATION) and status.phase_remaining_s:
+                ends = f", ends {self._clock(snap.t_s + status.phase_remaining_s)}"
+            self.remaining_caption.setText(caption + ends)
             self.remaining.setText(mmss(status.phase_remaining_s))
             span = status.phase_elapsed_s + (status.phase_remaining_s or 0.0)
             fraction = 1.0 if span <= 0 else status.phase_elapsed_s / span
             self.progress.setValue(round(1000 * fraction))
-            self.elapsed.setText(f"Since start {mmss(status.total_elapsed_s)}")
+            started = self._clock(snap.t_s - status.total_elapsed_s)
+            self.elapsed.setText(f"Started {started}, {mmss(status.total_elapsed_s)} ago")
         self.total_remaining.setText(f"Session left {mmss(status.total_remaining_s)}")
 
     def _show_facts(self, snap: Snapshot) -> None:
@@ -163,14 +186,10 @@ class InfusionPanel(QFrame):
             self.patient.setText("No patient set up")
             self.baseline.setText("")
             return
-        self.rate.setText(f"{status.rate_mg_per_h:.1f} mg/h  {status.rate_ml_per_h:.1f} mL/h")
+        self.rate.setText(f"{status.rate_ml_per_h:.1f} mL/h")
+        self.rate_mg.setText(f"Pump rate\n{status.rate_mg_per_h:.1f} mg/h")
         self.dose.setText(f"{status.delivered_mg:.1f} / {status.planned_mg:.1f} mg")
-        if snap.nibp_due_s is None:
-            self.nibp_due.setText("--")
-        elif snap.nibp_due_s <= snap.t_s:
-            self.nibp_due.setText("now")
-        else:
-            self.nibp_due.setText(f"in {mmss(snap.nibp_due_s - snap.t_s)}")
+        self._show_nibp_due(snap)
         patient = plan.patient
         who = patient.patient_id or "(no ID)"
         self.patient.setText(
@@ -178,6 +197,24 @@ class InfusionPanel(QFrame):
             f"{plan.protocol.name}. {self._volume_text(status)}"
         )
         self.baseline.setText(self._baseline_text(snap))
+
+    def _clock(self, t_s: float) -> str:
+        """Time of day of session time `t_s` ('--:--' before the clock runs)."""
+        return time_of_day(self._model.wall_time_s(t_s))
+
+    def _show_nibp_due(self, snap: Snapshot) -> None:
+        if snap.nibp_due_s is None:
+            self.nibp_due.setText("--")
+            self.nibp_caption.setText("Next NIBP")
+            return
+        late_s = snap.t_s - snap.nibp_due_s
+        if late_s >= 60:
+            self.nibp_due.setText(f"{int(late_s // 60)} min late")
+        elif late_s >= 0:
+            self.nibp_due.setText("now")
+        else:
+            self.nibp_due.setText(f"in {mmss(-late_s)}")
+        self.nibp_caption.setText(f"Next NIBP\n(due {self._clock(snap.nibp_due_s)})")
 
     @staticmethod
     def _volume_text(status) -> str:

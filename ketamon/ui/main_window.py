@@ -23,7 +23,7 @@ from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
 from ketamon.core.scenario import ScriptedMonitor
 from ketamon.core.session import Snapshot
-from ketamon.format import mmss
+from ketamon.format import mmss, time_of_day
 from ketamon.io.device import PortSettings
 from ketamon.io.export import export_csv
 from ketamon.io.rebuild import RebuildError
@@ -147,7 +147,6 @@ class MainWindow(QMainWindow):
             self.dashboard.infusion.controls,
             self.dashboard.annotations,
             self.dashboard.alarm_banner.ack_button,
-            self.dashboard.alarm_banner.pause_button,
         ):
             widget.setVisible(not replaying)
         title = "ketamon — SIMULATION" if simulated else "ketamon"
@@ -295,7 +294,8 @@ class MainWindow(QMainWindow):
     def _on_snapshot_changed(self, snap: Snapshot) -> None:
         speed = self.model.clock.speed
         speed_text = f"  ×{speed:g}" if speed != 1 else ""
-        self.clock_label.setText(f"Session time {mmss(snap.t_s)}{speed_text}")
+        now = time_of_day(self.model.wall_time_s(snap.t_s))
+        self.clock_label.setText(f"{now}   Session time {mmss(snap.t_s)}{speed_text}")
         # Notes belong to a patient's record: none before the setup is confirmed.
         self.dashboard.annotations.setEnabled(snap.phase is not Phase.SETUP)
         if self.model.device is not None:

@@ -57,7 +57,8 @@ def test_a_whole_session_as_the_nurse_drives_it(qtbot, window):
     confirm(qtbot, window)
     assert panel.phase.text() == "LOADING"
     assert panel.remaining.text() == "40:00"
-    assert panel.rate.text() == "52.5 mg/h  52.5 mL/h"
+    assert panel.rate.text() == "52.5 mL/h"  # the pump's unit, large
+    assert panel.rate_mg.text().endswith("52.5 mg/h")
 
     advance(window, 25 * MIN)
     assert panel.remaining.text() == "20:00"
@@ -69,7 +70,7 @@ def test_a_whole_session_as_the_nurse_drives_it(qtbot, window):
     click(qtbot, panel.pause_button)
     confirm(qtbot, window, reason="Nausea / vomiting")
     assert panel.phase.text() == "LOADING PAUSED"
-    assert panel.rate.text() == "0.0 mg/h  0.0 mL/h"
+    assert panel.rate.text() == "0.0 mL/h"
     assert not panel.pause_button.isEnabled()
     advance(window, 30 * MIN)
     assert panel.dose.text() == "17.5 / 35.0 mg"
