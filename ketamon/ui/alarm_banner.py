@@ -273,8 +273,10 @@ class AlarmBanner(QFrame):
                 chips.append("")
                 continue
             chip_bg, chip_text = self._flasher.colours(Priority(chip_priority))
+            edge = PRIORITY_COLOURS[Priority(chip_priority)][1]  # apart from its neighbours
             chips.append(
-                f'QLabel#alarmChip[chip="{i}"] {{ background: {chip_bg}; color: {chip_text}; }}'
+                f'QLabel#alarmChip[chip="{i}"] {{ background: {chip_bg}; color: {chip_text}; '
+                f"border: 2px solid {edge}; }}"
             )
         sheet = (
             f"QFrame#alarmBanner {{ background: {background}; }}"

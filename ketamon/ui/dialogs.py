@@ -70,6 +70,11 @@ class ConfirmDialog(QDialog):
         )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        # Enter answers Cancel: starting, stopping or discharging takes a deliberate click
+        # (or Tab to the confirm button and Space).
+        self.confirm_button.setAutoDefault(False)
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setDefault(True)
         layout.addWidget(self.buttons)
         self._on_input_changed()
 

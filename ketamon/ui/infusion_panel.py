@@ -51,9 +51,9 @@ class InfusionPanel(QFrame):
         self.progress.setTextVisible(False)
         self.elapsed = QLabel("", objectName="caption")
         self.total_remaining = QLabel("", objectName="caption")
-        self.rate = FitLabel("--", "88.8 mL/h", max_px=48)
-        self.rate_mg = QLabel("Pump rate", objectName="caption")  # and the rate in mg/h
-        self.dose = FitLabel("--", "88.8 / 88.8 mg", max_px=48)
+        self.rate = FitLabel("--", "188.8 mL/h", max_px=48)
+        self.rate_mg = QLabel("", objectName="caption")  # the same rate in mg/h
+        self.dose = FitLabel("--", "88.8 / 88.8 mg", max_px=48)  # delivered / planned
         self.nibp_due = FitLabel("--", "in 88:88", max_px=48)
         for label in (self.rate, self.dose, self.nibp_due):
             label.setObjectName("big")
@@ -70,23 +70,22 @@ class InfusionPanel(QFrame):
         self.start_button = self._button("&Start", "startButton", self.start_requested)
         self.pause_button = self._button("&Pause", "pauseButton", self.pause_requested)
         self.resume_button = self._button("&Resume", "resumeButton", self.resume_requested)
-        self.stop_button = self._button("S&top", "stopButton", self.stop_requested)
+        self.stop_button = self._button("St&op", "stopButton", self.stop_requested)
         self.discharge_button = self._button(
             "&Discharge…", "dischargeButton", self.discharge_requested
         )
 
         facts = QGridLayout()
         facts.setVerticalSpacing(2)
-        self.nibp_caption = QLabel("Next NIBP", objectName="caption")
-        for row, (caption, widget) in enumerate(
-            (
-                (self.rate_mg, self.rate),
-                (QLabel("Delivered\n/ planned", objectName="caption"), self.dose),
-                (self.nibp_caption, self.nibp_due),
-            )
-        ):
-            facts.addWidget(caption, row, 0, Qt.AlignmentFlag.AlignVCenter)
-            facts.addWidget(widget, row, 1)
+        self.nibp_caption = QLabel("Next BP", objectName="caption")
+        facts.addWidget(QLabel("Rate", objectName="caption"), 0, 0)
+        facts.addWidget(self.rate, 0, 1)
+        facts.addWidget(self.rate_mg, 0, 2)
+        facts.addWidget(QLabel("Given", objectName="caption"), 1, 0)
+        facts.addWidget(self.dose, 1, 1, 1, 2)
+        facts.addWidget(self.nibp_caption, 2, 0)
+        facts.addWidget(self.nibp_due, 2, 1, 1, 2)
+        for row in range(3):
             facts.setRowStretch(row, 1)
         facts.setColumnStretch(1, 1)
 
@@ -124,6 +123,7 @@ class InfusionPanel(QFrame):
         layout.addWidget(self.patient)
         model.snapshot_changed.connect(self._on_snapshot_changed)
         self._model = model
+        self._shown_phase: Phase | None = None
         self._on_snapshot_changed(model.snapshot())
 
     def _button(self, text: str, name: str, signal) -> QPushButton:
@@ -187,7 +187,7 @@ class InfusionPanel(QFrame):
             self.baseline.setText("")
             return
         self.rate.setText(f"{status.rate_ml_per_h:.1f} mL/h")
-        self.rate_mg.setText(f"Pump rate\n{status.rate_mg_per_h:.1f} mg/h")
+        self.rate_mg.setText(f"{status.rate_mg_per_h:.1f} mg/h")
         self.dose.setText(f"{status.delivered_mg:.1f} / {status.planned_mg:.1f} mg")
         self._show_nibp_due(snap)
         patient = plan.patient
@@ -205,7 +205,6 @@ class InfusionPanel(QFrame):
     def _show_nibp_due(self, snap: Snapshot) -> None:
         if snap.nibp_due_s is None:
             self.nibp_due.setText("--")
-            self.nibp_caption.setText("Next NIBP")
             return
         late_s = snap.t_s - snap.nibp_due_s
         if late_s >= 60:
@@ -214,7 +213,7 @@ class InfusionPanel(QFrame):
             self.nibp_due.setText("now")
         else:
             self.nibp_due.setText(f"in {mmss(-late_s)}")
-        self.nibp_caption.setText(f"Next NIBP\n(due {self._clock(snap.nibp_due_s)})")
+        self.nibp_due.setToolTip(f"due at {self._clock(snap.nibp_due_s)}")
 
     @staticmethod
     def _volume_text(status) -> str:
@@ -244,6 +243,31 @@ class InfusionPanel(QFrame):
         return text
 
     def _show_buttons(self, phase: Phase, snap: Snapshot) -> None:
+        self._set_buttons(phase, snap)
+        if phase is not self._shown_phase:
+            self._shown_phase = phase
+            self._focus_main_control(phase)
+
+    def _focus_main_control(self, phase: Phase) -> None:
+        """On each phase change the focus goes to that phase's main control (Pause while
+        infusing), which only opens a confirmation: a stray Space or Enter after Start
+        never pauses the audio or does anything irreversible."""
+        main = {
+            Phase.SETUP: self.setup_button,
+            Phase.BASELINE: self.start_button
+            if self.start_button.isEnabled()
+            else self.baseline_button,
+            Phase.INFUSING: self.pause_button,
+            Phase.PAUSED: self.resume_button,
+            Phase.OBSERVATION: None,
+            Phase.DISCHARGE_READY: self.discharge_button,
+            Phase.DISCHARGED: self.setup_button,
+        }.get(phase)
+        if main is None or not main.isEnabled():
+            main = self.setup_button  # observation: nothing to press; nothing irreversible
+        main.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _set_buttons(self, phase: Phase, snap: Snapshot) -> None:
         self.setup_button.setEnabled(phase in (Phase.SETUP, Phase.BASELINE, Phase.DISCHARGED))
         self.baseline_button.setEnabled(phase is Phase.BASELINE)
         self.start_button.setEnabled(phase is Phase.BASELINE and snap.baseline is not None)

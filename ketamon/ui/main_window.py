@@ -41,6 +41,17 @@ from ketamon.ui.report import write_report
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.sources import Sources
 
+
+def phase_text(phase: Phase) -> str:
+    """'The infusion is running', said as a sentence for messages."""
+    return {
+        Phase.INFUSING: "The infusion is running",
+        Phase.PAUSED: "The infusion is paused",
+        Phase.OBSERVATION: "The patient is under observation",
+        Phase.DISCHARGE_READY: "The patient is ready for discharge",
+    }.get(phase, f"The session is at {phase.value.lower()}")
+
+
 NOT_A_DEVICE = (
     "ketamon supports monitoring and training. It is not a certified medical device: "
     "the patient monitor and the infusion pump remain the reference."
@@ -190,19 +201,27 @@ class MainWindow(QMainWindow):
         )
         self._action(file_menu, "Back to &live", self._on_back_to_live, enabled=has_sources)
         self._action(file_menu, "Use the &simulator", self._on_use_simulator, enabled=has_sources)
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
         alarm_menu = bar.addMenu("&Alarms")
         self._action(alarm_menu, "&Acknowledge", self._on_acknowledge_key, "F2")
         self._action(alarm_menu, "&Pause audio", self._on_pause_audio_key, "F3")
         training = bar.addMenu("&Training")
-        self._action(
-            training, "&Instructor panel", lambda: self.instructor and self.instructor.show()
-        )
-        self._action(
-            training, "&Debrief…", lambda: self.instructor and self.instructor.open_debrief()
-        )
+        # Only a training scenario has an instructor: elsewhere these are disabled.
+        self.training_actions = [
+            self._action(training, "&Instructor panel", self._on_instructor_panel),
+            self._action(training, "&Debrief…", self._on_debrief),
+        ]
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About ketamon", self._on_about)
+
+    def _on_instructor_panel(self) -> None:
+        if self.instructor is not None:
+            self.instructor.show()
+            self.instructor.raise_()
+
+    def _on_debrief(self) -> None:
+        if self.instructor is not None:
+            self.instructor.open_debrief()
 
     def _on_new_patient(self) -> None:
         if self.dashboard.infusion.setup_button.isEnabled():
@@ -217,6 +236,8 @@ class MainWindow(QMainWindow):
             self.instructor = InstructorPanel(model)
             self.instructor.resize(700, 700)
             self.instructor.show()
+        for action in self.training_actions:
+            action.setEnabled(self.instructor is not None)
 
     def _on_acknowledge_key(self) -> None:
         if self.dashboard.alarm_banner.ack_button.isEnabled():
@@ -232,9 +253,7 @@ class MainWindow(QMainWindow):
         phase = self.model.session.phase()
         if phase in (Phase.SETUP, Phase.BASELINE, Phase.DISCHARGED):
             return True
-        self.actions.show_error(
-            f"The session is in {phase.value.lower()}: the data source cannot change now."
-        )
+        self.actions.show_error(f"{phase_text(phase)}: the data source cannot change now.")
         return False
 
     def _on_choose_port(self) -> None:
@@ -316,12 +335,19 @@ class MainWindow(QMainWindow):
         phase = self.model.session.phase() if self.model and not replaying else Phase.SETUP
         active = phase in (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION)
         if active and not self.force_close:
-            answer = QMessageBox.question(
-                self,
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
                 "Quit ketamon?",
-                f"The session is in {phase.value.lower()}. Quit anyway?",
+                f"{phase_text(phase)}: quitting stops the monitoring and alarms on this "
+                "screen. Quit anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                self,
             )
-            if answer != QMessageBox.StandardButton.Yes:
+            box.setObjectName("quitBox")
+            # Enter answers No: quitting mid-infusion takes a deliberate choice.
+            box.setDefaultButton(QMessageBox.StandardButton.No)
+            box.setEscapeButton(QMessageBox.StandardButton.No)
+            if box.exec() != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
         if self.model is not None:

@@ -117,6 +117,10 @@ class SetupDialog(QDialog):
         )
         self.buttons.accepted.connect(self._on_confirm)
         self.buttons.rejected.connect(self.reject)
+        # Enter in a field never confirms a prescription: it moves to the next field.
+        for button in self.buttons.buttons():
+            button.setAutoDefault(False)
+            button.setDefault(False)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
@@ -141,6 +145,45 @@ class SetupDialog(QDialog):
             combo.currentIndexChanged.connect(self._on_input_changed)
         self.protocol.currentIndexChanged.connect(self._on_protocol_changed)
         self._on_protocol_changed()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Enter moves on like Tab (as on a pump's keypad); Escape still cancels."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focused = self.focusWidget()
+            if focused is self.confirm_button and focused.isEnabled():
+                self._on_confirm()
+            else:
+                self.focusNextChild()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def tab_chain(self) -> list[QWidget]:
+        """The order Tab visits: the patient, the bag, the protocol and its doses, the
+        limit confirmations, then Confirm and Cancel last."""
+        fields = [w for pair in self.segment_fields for w in pair]
+        checks = [check for check, _ in self._soft_checks]
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        return [
+            self.patient_id,
+            self.weight,
+            self.height,
+            self.sex,
+            self.basis,
+            self.bag_contents,
+            self.bag_volume,
+            self.concentration,
+            self.protocol,
+            *fields,
+            *checks,
+            self.confirm_button,
+            cancel,
+        ]
+
+    def _set_tab_order(self) -> None:
+        chain = self.tab_chain()
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
 
     def selected_protocol(self) -> Protocol:
         return self._protocols[self.protocol.currentIndex()]
@@ -229,6 +272,7 @@ class SetupDialog(QDialog):
             self.table.setRowCount(0)
             self.total.setText("")
             self.bag_note.setText("")
+            self._set_tab_order()
             self._update_confirm()
             return
         self.error.setText("")
@@ -246,6 +290,7 @@ class SetupDialog(QDialog):
                 check.toggled.connect(self._update_confirm)
                 self.limits_box.addWidget(check)
                 self._soft_checks.append((check, finding))
+        self._set_tab_order()
         self._update_confirm()
 
     def hard_findings(self) -> list[LimitFinding]:
