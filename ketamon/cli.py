@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import ketamon
@@ -190,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="resume an unfinished session (after a crash) without asking",
     )
+    add_net_arguments(parser)
     parser.add_argument(
         "--actions",
         metavar="FILE",
@@ -339,6 +341,14 @@ def build_review_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--report", metavar="PDF", help="recordings: also write the PDF session report"
     )
+    parser.add_argument("--hl7", metavar="OUT", help="recordings: write an HL7 v2 ORU^R01 batch")
+    parser.add_argument("--fhir", metavar="OUT", help="recordings: write a FHIR R4 Bundle (JSON)")
+    parser.add_argument("--fhir-url", metavar="URL", help="recordings: POST the FHIR Bundle")
+    parser.add_argument("--site", default="clinic", help="site name in HL7 (default clinic)")
+    parser.add_argument("--bed", default="review", help="bed name in HL7 (default review)")
+    parser.add_argument(
+        "--net-config", metavar="FILE", help="the clinic's network TOML ([privacy] patient ID)"
+    )
     return parser
 
 
@@ -360,6 +370,7 @@ def export_recording(path: Path, summary: dict, csv_dir: str | None, pdf: str | 
 
 def review(argv: list[str]) -> int:
     from ketamon.io.csv_import import CsvImportError
+    from ketamon.io.net.recording_export import ExportError, NetExport, export_session
     from ketamon.io.rebuild import RebuildError
     from ketamon.io.recording import RecordingError
     from ketamon.review import (
@@ -399,12 +410,21 @@ def review(argv: list[str]) -> int:
         else:
             summary = review_recording(path, resources)
             export_recording(path, summary, args.export_csv, args.report)
+            export = NetExport(
+                *(Path(p) if p else None for p in (args.hl7, args.fhir)),
+                args.fhir_url,
+                args.site,
+                args.bed,
+                Path(args.net_config) if args.net_config else None,
+            )
+            export_session(path, resources, export)
     except (
         ConfigError,
         RecordingError,
         ReviewError,
         RebuildError,
         CsvImportError,
+        ExportError,
         OSError,
     ) as exc:
         log.error("%s", exc)
@@ -414,6 +434,46 @@ def review(argv: list[str]) -> int:
     else:
         sys.stdout.write((to_json(summary) if args.json else format_text(summary)) + "\n")
     return 0
+
+
+def add_net_arguments(parser: argparse.ArgumentParser) -> None:
+    """--mqtt/--bed/--site/--mqtt-config/--hl7-mllp (GUI and headless)."""
+    group = parser.add_argument_group("clinic network (README: a clinic)")
+    group.add_argument("--mqtt", metavar="URL", help="publish to this MQTT broker (mqtt://h:1883)")
+    group.add_argument("--bed", metavar="NAME", help="this bed's name on the broker and in HL7")
+    group.add_argument("--site", metavar="NAME", default="clinic", help="site (default clinic)")
+    group.add_argument(
+        "--mqtt-config", metavar="FILE", help="TOML: broker user/password/CA, what may leave"
+    )
+    group.add_argument("--hl7-mllp", metavar="HOST:PORT", help="send HL7 v2 ORU^R01 over MLLP")
+
+
+def net_plan(parser: argparse.ArgumentParser, args: argparse.Namespace):
+    """The network targets of the flags; a bad flag is a usage error, a bad file ConfigError."""
+    from ketamon.io.net.net_config import UsageError, make_net_plan
+
+    config_path = Path(args.mqtt_config) if args.mqtt_config else None
+    try:
+        return make_net_plan(args.mqtt, args.hl7_mllp, args.bed, args.site, config_path)
+    except UsageError as exc:
+        parser.error(str(exc))
+
+
+def central(argv: list[str]) -> int:
+    """`ketamon central --mqtt URL [--site NAME]`: the central station window (read-only)."""
+    parser = argparse.ArgumentParser(
+        prog="ketamon central", description="Central station: one tile per publishing bed."
+    )
+    parser.add_argument("--mqtt", required=True, metavar="URL", help="the clinic's MQTT broker")
+    parser.add_argument("--site", default="clinic", help="site name (default clinic)")
+    parser.add_argument("--mqtt-config", metavar="FILE", help="TOML: broker user/password/CA")
+    parser.add_argument("--quit-after", type=_quit_after_s, metavar="S", help="close after S s")
+    parser.add_argument("--screenshot", metavar="PNG", help="save the window at --quit-after")
+    args = parser.parse_args(argv)
+    from ketamon.ui.central_window import run_central_station
+
+    config_path = Path(args.mqtt_config) if args.mqtt_config else None
+    return run_central_station(args.mqtt, args.site, config_path, args.quit_after, args.screenshot)
 
 
 def run_config(args: argparse.Namespace) -> RunConfig:
@@ -458,6 +518,8 @@ def main(argv: list[str] | None = None) -> int:
         return emulate(argv[1:])
     if argv[:1] == ["review"]:
         return review(argv[1:])
+    if argv[:1] == ["central"]:
+        return central(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.port and (args.simulate or args.scenario):
@@ -485,6 +547,7 @@ def main(argv: list[str] | None = None) -> int:
         actions = load_actions(Path(args.actions)) if args.actions else []
         if args.autostart and config.scenario is None:
             check_weight(args.weight, resources)
+        config = replace(config, net=net_plan(parser, args))  # --mqtt, --hl7-mllp
     except (ConfigError, ActionsError) as exc:
         log.error("cannot start: %s", exc)
         if not args.headless:

@@ -24,6 +24,7 @@ from ketamon.io.actions import Action, apply_action
 from ketamon.io.data_dir import data_dir_problem
 from ketamon.io.device_feed import DeviceFeed
 from ketamon.io.device_thread import DeviceThread
+from ketamon.io.net.bedside_links import BedsideLinks, start_links
 from ketamon.io.port_lock import port_problem
 from ketamon.io.run_config import RunConfig, autostart, make_session, recording_meta
 from ketamon.io.session_recorder import SessionRecorder
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 
 MAX_SPEED_STEP_S = 60.0
 PACED_TICK_S = 0.05
+DRAIN_AT_EXIT_S = 20.0  # MQTT/HL7 still queued at exit: this long to send it (rest stays on disk)
 DONE = (Phase.DISCHARGE_READY, Phase.DISCHARGED)
 
 
@@ -91,6 +93,7 @@ def run_session(
     quit_after_s: float | None,
     recorder: SessionRecorder | None = None,
     nurse: ScriptedNurse | None = None,
+    links: BedsideLinks | None = None,
 ) -> None:
     """Advance until observation is complete and no action is pending (or the wall-clock
     limit); speed None = max."""
@@ -113,6 +116,8 @@ def run_session(
             time.sleep(PACED_TICK_S)
         if recorder is not None:
             recorder.maybe_flush()
+        if links is not None:
+            links.poll(session.t_s)
 
 
 def run_device_session(
@@ -121,6 +126,7 @@ def run_device_session(
     quit_after_s: float | None,
     recorder: SessionRecorder | None = None,
     nurse: ScriptedNurse | None = None,
+    links: BedsideLinks | None = None,
 ) -> None:
     """Live monitor, live time: start when the baseline is in; run until quit-after."""
     t0 = time.monotonic()
@@ -141,6 +147,8 @@ def run_device_session(
                 return
             if recorder is not None:
                 recorder.maybe_flush()
+            if links is not None:
+                links.poll(session.t_s)
             time.sleep(PACED_TICK_S)
     except KeyboardInterrupt:
         pass
@@ -179,16 +187,19 @@ def run_headless(
 
     session.on_event.connect(on_event)
     nurse = ScriptedNurse(actions, out)
+    links = start_links(session, config.net, config.data_dir) if config.data_dir else None
     try:
         autostart(session, config, resources)
         if config.port is not None:
             if session.baseline is None:
                 log.info("waiting for the baseline NIBP readings from the device (or --baseline)")
             device = DeviceThread(config.port)
-            run_device_session(session, device, quit_after_s, recorder, nurse)
+            run_device_session(session, device, quit_after_s, recorder, nurse, links)
         else:
-            run_session(session, config.speed, quit_after_s, recorder, nurse)
+            run_session(session, config.speed, quit_after_s, recorder, nurse, links)
     finally:
+        if links is not None:
+            links.close(DRAIN_AT_EXIT_S)
         if recorder is not None:
             recorder.close("closed")
     return 0

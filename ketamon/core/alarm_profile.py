@@ -125,6 +125,10 @@ class TechnicalSettings:
     artefact_per_min: float = 10.0
     recording_failed_priority: Priority = Priority.MEDIUM
     latching: bool = False
+    broker_away_s: float = 10.0  # MQTT broker unreachable this long (wall seconds)
+    broker_away_priority: Priority = Priority.LOW
+    hl7_unacknowledged_s: float = 60.0  # oldest HL7 message without ACK AA this long
+    hl7_unacknowledged_priority: Priority = Priority.LOW
 
 
 @dataclass(frozen=True)
@@ -178,6 +182,10 @@ def load_alarm_profile(path: Path) -> AlarmProfile:
         artefact_per_min=t.number("artefact_per_min", 10.0, positive=True),
         recording_failed_priority=_priority(t, "recording_failed_priority", Priority.MEDIUM),
         latching=t.boolean("latching", False),
+        broker_away_s=t.number("broker_away_s", 10.0, low=0, high=3600),
+        broker_away_priority=_priority(t, "broker_away_priority", Priority.LOW),
+        hl7_unacknowledged_s=t.number("hl7_unacknowledged_s", 60.0, low=0, high=3600),
+        hl7_unacknowledged_priority=_priority(t, "hl7_unacknowledged_priority", Priority.LOW),
     )
     t.finish()
 

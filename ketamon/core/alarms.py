@@ -28,6 +28,8 @@ TECHNICAL_LABELS = {
     "nibp_overdue": "NIBP overdue",
     "artefact": "Malformed data",
     "recording_failed": "RECORDING FAILED",  # INOP: the session is not being saved
+    "broker_away": "Broker away",
+    "hl7_unacknowledged": "HL7 NOT ACKNOWLEDGED",
 }
 # A consequence is listed right after its cause while the cause is active: a pulled
 # cable shows "Data source lost" first, then the "No HR/SpO2 data" it causes.
@@ -35,6 +37,9 @@ CAUSES = {
     "no_data": ("source_lost", "sensor_off"),
     "nibp_overdue": ("source_lost",),
 }
+# Reported by the network links (MQTT publisher, MLLP sender): not about the patient, and
+# shown whether or not physiological alarms are armed, since data is leaving the laptop.
+NETWORK_CONDITIONS = ("broker_away", "hl7_unacknowledged")
 
 
 class AlarmEngine:
@@ -179,18 +184,22 @@ class AlarmEngine:
         self, t_s: float, condition: str, present: bool, detail: str = ""
     ) -> list[AlarmEvent]:
         """A source says: `source_lost`, `sensor_off`, `artefact` or the recorder says
-        `recording_failed` is present or gone."""
-        if condition not in ("source_lost", "sensor_off", "artefact", "recording_failed"):
-            raise ValueError(f"unknown technical condition {condition!r}")
-        if not self.armed and not self.watch_equipment:
-            return []
+        `recording_failed` is present or gone; a network link: `broker_away` or
+        `hl7_unacknowledged`."""
         tech = self.profile.technical
-        priority = {
+        priorities = {
             "source_lost": tech.source_lost_priority,
             "sensor_off": tech.sensor_off_priority,
             "artefact": tech.artefact_priority,
             "recording_failed": tech.recording_failed_priority,
-        }[condition]
+            "broker_away": tech.broker_away_priority,
+            "hl7_unacknowledged": tech.hl7_unacknowledged_priority,
+        }
+        if condition not in priorities:
+            raise ValueError(f"unknown technical condition {condition!r}")
+        if not self.armed and not self.watch_equipment and condition not in NETWORK_CONDITIONS:
+            return []
+        priority = priorities[condition]
         self._set_technical(condition, priority, present, detail)
         return self._resolve(t_s)
 

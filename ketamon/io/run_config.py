@@ -20,6 +20,7 @@ from ketamon.core.session import Session
 from ketamon.core.simulation import autostart_demo, demo_plan, scenario_session, simulated_session
 from ketamon.core.simulator import PatientProfile
 from ketamon.io.device import PortSettings
+from ketamon.io.net.net_config import NetPlan
 from ketamon.resources_loading import ClinicalResources
 
 
@@ -53,6 +54,8 @@ class RunConfig:
     # A device run's entered resting baseline (SBP, DBP mmHg, HR bpm or None): the
     # session starts and arms at once instead of waiting for the baseline readings.
     baseline: tuple[float, float, float | None] | None = None
+    # Where the bed's data goes beyond the laptop (--mqtt, --hl7-mllp): nowhere by default.
+    net: NetPlan = NetPlan()
 
     def __post_init__(self) -> None:
         if (self.source is SourceKind.SCENARIO) != (self.scenario is not None):

@@ -29,6 +29,7 @@ class SessionModel(QObject):
         self.device = None  # DeviceLink when a monitor feeds this session
         self.recorder = None  # SessionRecorder when sessions are recorded
         self._wall_clock: dict | None = None  # session time -> wall time, once started
+        self.links = None  # BedsideLinks when the bed publishes (--mqtt, --hl7-mllp)
         clock.started.connect(self._on_clock_started)
         self._connect(session)
         clock.advanced.connect(self._on_advanced)
@@ -47,6 +48,9 @@ class SessionModel(QObject):
         self.clock.stop()
         if self.device is not None:
             self.device.stop()
+        if self.links is not None:
+            self.links.close(drain_s=2.0)  # the rest stays queued on disk for next time
+            self.links = None
         if self.recorder is not None:
             under_way = self.session.phase() in (
                 Phase.INFUSING,
@@ -79,6 +83,8 @@ class SessionModel(QObject):
         self.refresh()
         if self.recorder is not None:
             self.recorder.maybe_flush()
+        if self.links is not None:
+            self.links.poll(self.session.t_s)
 
     def wall_time_s(self, t_s: float) -> float | None:
         """The time of day (time.time()) of session time `t_s`, once the clock runs."""

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ketamon.core.session import Session
 from ketamon.io.device import PortSettings
+from ketamon.io.net.bedside_links import start_links
 from ketamon.io.resume import ResumeHistory
 from ketamon.io.run_config import RunConfig, make_session, recording_meta, source_label
 from ketamon.io.session_recorder import SessionRecorder
@@ -57,6 +58,7 @@ class Sources:
         if self.data_dir is not None:  # first: a refused resume must leave no device thread
             meta = recording_meta(self.config, self.resources)
             model.recorder = SessionRecorder(session, self.data_dir, meta, resume_path=resume_path)
+            model.links = start_links(session, self.config.net, self.data_dir)  # MQTT / HL7
         if self.config.port is not None and not session.simulated:
             model.device = DeviceLink(self.config.port, model)
             model.device.start()

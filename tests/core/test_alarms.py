@@ -313,6 +313,22 @@ def test_every_event_carries_time_value_and_limit(engine):
     assert start.t_s == 11.0
 
 
+def test_network_links_raise_low_technical_alarms_even_before_arming():
+    profile = load_alarm_profile(alarm_profiles_dir() / "default.toml")
+    assert profile.technical.hl7_unacknowledged_s == 60
+    engine = AlarmEngine(profile)
+    (start,) = engine.report_technical(5.0, "hl7_unacknowledged", True, "NAK AE")
+    assert (start.action, start.condition, start.priority) == (
+        "start",
+        "HL7 NOT ACKNOWLEDGED",
+        Priority.LOW,
+    )
+    (start,) = engine.report_technical(6.0, "broker_away", True, "refused")
+    assert start.kind is AlarmKind.TECHNICAL and start.condition == "Broker away"
+    ends = engine.report_technical(7.0, "broker_away", False)
+    assert [e.action for e in ends] == ["end"]
+
+
 def test_the_engine_judges_the_artefact_rate_and_clears_it_when_it_falls(engine, profile):
     limit = profile.technical.artefact_per_min
     assert actions(engine.count_artefacts(10.0, int(limit))) == []  # at the limit: not above

@@ -1,0 +1,132 @@
+"""Outbox bound and file mode, URL and config validation, MQTT payload round trips."""
+
+from __future__ import annotations
+
+import stat
+
+import pytest
+
+from ketamon.core.alarm_profile import Priority
+from ketamon.core.central_types import AlarmRecord, BedOffline, VitalsBatch
+from ketamon.core.config import ConfigError
+from ketamon.core.events import alarm_event
+from ketamon.core.session_types import SessionEvent
+from ketamon.core.vitals import Sample, Vital
+from ketamon.io.net.mqtt_messages import alarm_payload, decode, vitals_payload
+from ketamon.io.net.net_config import load_net_config, parse_host_port, parse_mqtt_url
+from ketamon.io.net.outbox import Outbox
+
+
+def test_the_outbox_is_private_ordered_survives_reopening_and_keeps_its_bound(tmp_path):
+    path = tmp_path / "q.sqlite"
+    box = Outbox(path, max_rows=3)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    for n in range(5):
+        box.put("t", f"m{n}".encode())
+    assert len(box) == 3 and box.dropped == 2  # the oldest go first
+    assert [q.payload for q in box.oldest(0, 10)] == [b"m2", b"m3", b"m4"]
+    first = box.oldest(0, 1)[0]
+    box.remove(first.seq)
+    box.close()
+    again = Outbox(path, max_rows=3)
+    assert [q.payload for q in again.oldest(0, 10)] == [b"m3", b"m4"]
+    assert again.put("t", b"m5") > first.seq  # sequence numbers never go back
+    again.close()
+
+
+def test_urls_and_addresses_are_checked():
+    target = parse_mqtt_url("mqtts://broker.clinic", "site1", "chair-2")
+    assert (target.host, target.port, target.tls) == ("broker.clinic", 8883, True)
+    assert parse_mqtt_url("mqtt://10.0.0.5", "s", "b").port == 1883
+    with pytest.raises(ValueError, match="not in the URL"):
+        parse_mqtt_url("mqtt://u:secret@host", "s", "b")
+    with pytest.raises(ValueError, match="mqtt://"):
+        parse_mqtt_url("http://host", "s", "b")
+    with pytest.raises(ValueError, match="bed name"):
+        parse_mqtt_url("mqtt://host", "s", "chair/+")
+    assert parse_host_port("mirth.local:6661").port == 6661
+    with pytest.raises(ValueError, match="1-65535"):
+        parse_host_port("mirth.local:70000")
+
+
+def test_the_net_config_refuses_a_readable_password_and_unknown_fields(tmp_path):
+    path = tmp_path / "net.toml"
+    path.write_text(
+        '[mqtt]\nusername = "bed3"\npassword = "pw"\n[privacy]\nsend_patient_id = true\n'
+    )
+    path.chmod(0o644)
+    with pytest.raises(ConfigError, match="chmod 600"):
+        load_net_config(path)
+    path.chmod(0o600)
+    config = load_net_config(path)
+    assert config.username == "bed3" and config.send_patient_id
+    path.write_text("[queue]\nmax_mesages = 5\n")
+    with pytest.raises(ConfigError, match="line 2: queue.max_mesages: unknown field"):
+        load_net_config(path)
+    path.write_text("[queue]\nmax_messages = 5\n")
+    with pytest.raises(ConfigError, match="at least 100"):
+        load_net_config(path)
+
+
+def test_payloads_round_trip_to_typed_messages():
+    event = SessionEvent(
+        61.5,
+        "alarm.start",
+        "HR very high",
+        {
+            "alarm_id": "hr_high",
+            "priority": "high",
+            "kind": "physiological",
+            "value": 125.0,
+            "limit": 120.0,
+        },
+    )
+    record = decode("ketamon/s/b1/alarms", alarm_payload(alarm_event(event), "r", 7))
+    assert isinstance(record, AlarmRecord)
+    assert (record.seq, record.t_s, record.event, record.priority) == (
+        7,
+        61.5,
+        "start",
+        Priority.HIGH,
+    )
+    batch = decode("ketamon/s/b1/vitals", vitals_payload([Sample(1.0, Vital.HR, 70.0)], "r", 1))
+    assert isinstance(batch, VitalsBatch) and batch.samples == ((1.0, Vital.HR, 70.0),)
+    assert isinstance(decode("ketamon/s/b1/status", b"offline"), BedOffline)
+    assert decode("other/topic", b"x") is None
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+def test_the_patient_id_leaves_only_when_the_clinic_allows_it(allowed, tmp_path, resources):
+    import json
+
+    from ketamon.core.simulation import autostart_demo, simulated_session
+    from ketamon.io.net.bedside_links import BedsideLinks
+    from ketamon.io.net.mqtt_messages import state_payload
+    from ketamon.io.net.net_config import NetConfig, NetPlan
+
+    session = simulated_session(resources.library, 1, alarm_profile=resources.alarm_profile)
+    autostart_demo(session, resources.protocols[0], 70.0)
+    target = parse_mqtt_url("mqtt://127.0.0.1:1", "clinic", "chair1")
+    links = BedsideLinks(
+        session, NetPlan(target, None, NetConfig(send_patient_id=allowed)), tmp_path
+    )
+    state = json.loads(state_payload("chair1", session.snapshot(), links._patient_id()))
+    assert state.get("patient_id") == ("DEMO" if allowed else None)
+    assert ("DEMO" in json.dumps(state)) is allowed
+    links.mqtt.outbox.close()
+
+
+def test_a_resumed_link_alarm_ends_when_the_link_works(tmp_path, resources):
+    from ketamon.core.simulation import autostart_demo, simulated_session
+    from ketamon.io.net.bedside_links import BedsideLinks
+    from ketamon.io.net.net_config import NetConfig, NetPlan
+
+    session = simulated_session(resources.library, 1, alarm_profile=resources.alarm_profile)
+    autostart_demo(session, resources.protocols[0], 70.0)
+    session.report_technical(session.t_s, "broker_away", True, "before the crash")
+    target = parse_mqtt_url("mqtt://127.0.0.1:1", "clinic", "chair1")
+    links = BedsideLinks(session, NetPlan(target, None, NetConfig()), tmp_path)
+    links.mqtt.link.fine()  # connected again
+    links.poll(session.t_s)
+    assert "broker_away" not in {a.id for a in session.snapshot().alarms}
+    links.mqtt.outbox.close()
