@@ -171,7 +171,9 @@ class NurseActions(QObject):
     # ---- internals ------------------------------------------------------------------
 
     def _on_setup_accepted(self, dialog: SetupDialog) -> None:
-        if self._model().session.phase() is Phase.DISCHARGED:
+        # A new patient gets a new session: its own recording, no baseline readings or
+        # events of the one before (after discharge, or a setup redone during baseline).
+        if self._model().session.phase() is not Phase.SETUP:
             self.session_needed.emit()
         self._apply(
             lambda m: m.session.configure(dialog.plan, dialog.acknowledged, m.clock.now_s())

@@ -238,7 +238,7 @@ class InfusionPanel(QFrame):
         if b.hr_bpm is not None:
             text += f", HR {b.hr_bpm:.0f}"
         text += f" ({b.source})"
-        if b.needs_review:
+        if b.needs_review and snap.phase is Phase.BASELINE:  # a question before starting only
             text += "\n⚠ " + b.review_message()
         return text
 

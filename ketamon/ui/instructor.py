@@ -128,7 +128,8 @@ class InstructorPanel(QWidget):
     def _on_fault_toggled(self, fault: str, on: bool) -> None:
         faults = self.source.instructor.equipment
         faults.add(fault) if on else faults.discard(fault)
-        self._log("fault", f"{FAULTS[fault]} {'on' if on else 'off'}", {"fault": fault, "on": on})
+        verb = "started" if on else "ended"
+        self._log("fault", f"Fault {verb}: {FAULTS[fault]}", {"fault": fault, "on": on})
 
     def _on_pause_clicked(self) -> None:
         clock = self.model.clock
