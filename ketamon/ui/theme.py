@@ -14,11 +14,12 @@ VITAL_COLOURS = {
     Vital.HR: "#30ff60",
     Vital.SPO2: "#40d8ff",
     Vital.SBP: "#ff6060",
-    Vital.DBP: "#ff9a9a",
-    Vital.MAP: "#ff6060",
+    Vital.DBP: "#ffb040",  # amber: a diastolic mark is never mistaken for a systolic one
+    Vital.MAP: "#ffffff",
     Vital.RR: "#ffe040",
 }
 BASELINE_COLOUR = "#b0b0b0"
+NIBP_BAR_COLOUR = "#a03838"  # the bar from diastolic to systolic
 # Opaque (pre-blended on black): alpha fills over the whole plot cost a blend per pixel.
 PHASE_BAND_COLOURS = {
     "infusion": "#07301a",

@@ -8,6 +8,7 @@ so the cost of a redraw stays flat as the session grows.
 
 from __future__ import annotations
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
@@ -16,7 +17,12 @@ from ketamon.core.session import SESSION_RESUMED, SessionEvent, Snapshot
 from ketamon.core.vitals import Sample, Vital
 from ketamon.ui.alarm_banner import PRIORITY_COLOURS
 from ketamon.ui.model import DashboardModel
-from ketamon.ui.theme import BASELINE_COLOUR, PHASE_BAND_COLOURS, VITAL_COLOURS
+from ketamon.ui.theme import (
+    BASELINE_COLOUR,
+    NIBP_BAR_COLOUR,
+    PHASE_BAND_COLOURS,
+    VITAL_COLOURS,
+)
 from ketamon.ui.trend_buffer import TrendBuffer, bin_width_s
 
 REDRAW_HZ = 25
@@ -27,6 +33,12 @@ DOWNTIME_COLOUR = (90, 90, 90, 110)
 # alpha blending over the whole plot, which made every redraw repaint the axes.
 GUIDES = {"bp": (60, 90, 140, 180), "hr": (50, 100, 150), "spo2": (90, 95), "rr": (10, 20, 30)}
 GUIDE_COLOUR = "#2a3038"
+SPO2_FLOOR_MARGIN = 3  # the SpO2 axis goes this far below the lowest value shown
+# Marker per NIBP value: systolic points down onto the bar, diastolic up, MAP a dash.
+NIBP_SYMBOLS = {Vital.SBP: "t", Vital.DBP: "t1", Vital.MAP: "_"}
+LIMIT_LABEL_SLOTS = (0.99, 0.74, 0.49)  # along the line, from the right
+ANNOTATION_SLOTS = (0.95, 0.78, 0.61, 0.44)  # label heights, so close notes do not overlap
+ANNOTATION_NEAR_MIN = 4.0  # notes closer than this take the next slot
 
 
 class RelativeMinutesAxis(pg.AxisItem):
@@ -43,6 +55,15 @@ class RelativeMinutesAxis(pg.AxisItem):
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
         return [f"{v - self.origin_min:g}" for v in values]
+
+
+def limit_label(criterion, priority) -> str:
+    """'SBP ≥180 ***', 'SBP +40 **' (a rise over baseline): what the dotted line is."""
+    op = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "rise": "+", "rise_pct": "+"}.get(
+        criterion.op, criterion.op
+    )
+    pct = "%" if criterion.op == "rise_pct" else ""
+    return f"{criterion.vital.label} {op}{criterion.limit:g}{pct} {priority.marker}"
 
 
 class TrendPlots(QWidget):
@@ -75,20 +96,22 @@ class TrendPlots(QWidget):
         self.buffers = {
             Vital.SBP: TrendBuffer(),
             Vital.DBP: TrendBuffer(),
+            Vital.MAP: TrendBuffer(),
             Vital.HR: TrendBuffer(gap_min=gap_min),
             Vital.SPO2: TrendBuffer(gap_min=gap_min),
             Vital.RR: TrendBuffer(gap_min=gap_min),
         }
-        plot_of = {Vital.SBP: "bp", Vital.DBP: "bp", Vital.HR: "hr", Vital.SPO2: "spo2"}
-        plot_of[Vital.RR] = "rr"
+        plot_of = {Vital.SBP: "bp", Vital.DBP: "bp", Vital.MAP: "bp", Vital.HR: "hr"}
+        plot_of.update({Vital.SPO2: "spo2", Vital.RR: "rr"})
         self.curves: dict[Vital, pg.PlotDataItem] = {}
         for vital, key in plot_of.items():
-            pen = pg.mkPen(VITAL_COLOURS[vital], width=1)
-            nibp = vital in (Vital.SBP, Vital.DBP)
+            nibp = vital in NIBP_SYMBOLS
+            # NIBP as a monitor draws it: a bar from diastolic to systolic, MAP marked.
+            pen = None if nibp else pg.mkPen(VITAL_COLOURS[vital], width=1)
             curve = self.plots[key].plot(
                 pen=pen,
-                symbol="o" if nibp else None,
-                symbolSize=7,
+                symbol=NIBP_SYMBOLS.get(vital),
+                symbolSize=14 if vital is Vital.MAP else 10,
                 symbolBrush=VITAL_COLOURS[vital],
                 symbolPen=None,
                 connect="finite",
@@ -98,6 +121,11 @@ class TrendPlots(QWidget):
             curve.setClipToView(True)
             self.curves[vital] = curve
         self._drawn_versions = {vital: -1 for vital in self.buffers}
+        self.nibp_bars = self.plots["bp"].plot(
+            pen=pg.mkPen(NIBP_BAR_COLOUR, width=3), connect="pairs", name="NIBP"
+        )
+        self.nibp_bars.setZValue(-1)
+        self._spo2_floor = Y_RANGES["spo2"][0]
 
         dash = pg.mkPen(BASELINE_COLOUR, width=1, style=Qt.PenStyle.DashLine)
         self.baseline_lines = {
@@ -115,6 +143,7 @@ class TrendPlots(QWidget):
             self.now_lines.append(line)
         self.limit_lines: list[tuple[pg.InfiniteLine, object]] = []
         self.annotation_lines: list[pg.InfiniteLine] = []
+        self._annotation_marks: list[tuple[float, int]] = []  # (t_min, label slot)
         self.downtime_items: list = []  # bands and labels where the app was not running
         self.downtime_text = ""
         self._add_limit_lines(plot_of)
@@ -164,15 +193,33 @@ class TrendPlots(QWidget):
         engine = self._model.session.alarms
         if engine is None:
             return
+        seen: set[tuple] = set()
+        per_plot: dict[str, int] = {}
         for rule in engine.profile.rules:
             for criterion in rule.criteria:
                 key = plot_of.get(criterion.vital)
                 if key is None:
                     continue
-                pen = pg.mkPen(
-                    PRIORITY_COLOURS[rule.priority][0], width=1, style=Qt.PenStyle.DotLine
+                same = (key, criterion.vital, criterion.op, criterion.limit)
+                if same in seen:  # one line per limit, however many rules share it
+                    continue
+                seen.add(same)
+                # Labels of neighbouring limits sit at different places along the line.
+                slot = per_plot.get(key, 0)
+                per_plot[key] = slot + 1
+                colour = PRIORITY_COLOURS[rule.priority][0]
+                pen = pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine)
+                line = pg.InfiniteLine(
+                    angle=0,
+                    pen=pen,
+                    movable=False,
+                    label=limit_label(criterion, rule.priority),
+                    labelOpts={
+                        "position": LIMIT_LABEL_SLOTS[slot % len(LIMIT_LABEL_SLOTS)],
+                        "color": colour,
+                        "anchors": [(1, 1), (1, 1)],
+                    },
                 )
-                line = pg.InfiniteLine(angle=0, pen=pen, movable=False)
                 line.setZValue(-5)
                 self.plots[key].addItem(line)
                 threshold = criterion.threshold(None)
@@ -211,6 +258,7 @@ class TrendPlots(QWidget):
         self._bands.clear()
         self._remove(self.annotation_lines)
         self.annotation_lines.clear()
+        self._annotation_marks.clear()
         self._remove(self.downtime_items)
         self.downtime_items.clear()
         for axis in self.axes:
@@ -270,8 +318,14 @@ class TrendPlots(QWidget):
                 self.downtime_items.append(label)
 
     def _mark_annotation(self, t_min: float, text: str) -> None:
-        """A dashed line through every plot, labelled on the BP plot."""
+        """A dashed line through every plot, labelled on the BP plot; a note close to the
+        one before is labelled lower down, so the labels never overlap."""
         pen = pg.mkPen("#c8c8ff", width=1, style=Qt.PenStyle.DashLine)
+        previous = self._annotation_marks[-1] if self._annotation_marks else None
+        slot = 0
+        if previous is not None and t_min - previous[0] < ANNOTATION_NEAR_MIN:
+            slot = (previous[1] + 1) % len(ANNOTATION_SLOTS)
+        self._annotation_marks.append((t_min, slot))
         for key, plot in self.plots.items():
             line = pg.InfiniteLine(
                 t_min,
@@ -279,7 +333,11 @@ class TrendPlots(QWidget):
                 pen=pen,
                 movable=False,
                 label=text if key == "bp" else None,
-                labelOpts={"position": 0.95, "color": "#c8c8ff", "rotateAxis": (1, 0)},
+                labelOpts={
+                    "position": ANNOTATION_SLOTS[slot],
+                    "color": "#c8c8ff",
+                    "rotateAxis": (1, 0),
+                },
             )
             plot.addItem(line)
             self.annotation_lines.append(line)
@@ -336,17 +394,56 @@ class TrendPlots(QWidget):
 
     def redraw(self) -> None:
         """Push changed buffers to their curves and move the open band and 'now' line."""
+        changed = set()
         for vital, buffer in self.buffers.items():
             if buffer.version != self._drawn_versions[vital]:
                 x, y = buffer.view()
                 self.curves[vital].setData(x, y, connect="finite")
                 self._drawn_versions[vital] = buffer.version
+                changed.add(vital)
+        if changed & {Vital.SBP, Vital.DBP}:
+            self._draw_nibp_bars()
+        if Vital.SPO2 in changed:
+            self._follow_spo2()
         if self._bands and self._bands[-1][2] is None:
             items, start, _ = self._bands[-1]
             for item in items:
                 item.setRegion((start, self._now_min))
         for line in self.now_lines:
             line.setValue(self._now_min)
+
+    def _draw_nibp_bars(self) -> None:
+        """A vertical bar per reading from diastolic to systolic (same-time pairs)."""
+        sx, sy = self.buffers[Vital.SBP].view()
+        dx, dy = self.buffers[Vital.DBP].view()
+        if not len(sx) or not len(dx):
+            self.nibp_bars.setData([], [])
+            return
+        dbp_at = {round(float(t), 4): float(v) for t, v in zip(dx, dy, strict=False)}
+        xs, ys = [], []
+        for t, sbp in zip(sx, sy, strict=False):
+            dbp = dbp_at.get(round(float(t), 4))
+            if dbp is not None and np.isfinite(sbp) and np.isfinite(dbp):
+                xs += [float(t), float(t)]
+                ys += [float(sbp), dbp]
+        self.nibp_bars.setData(np.array(xs), np.array(ys), connect="pairs")
+
+    def _follow_spo2(self) -> None:
+        """The SpO2 axis reaches below the lowest value shown (72 % stays on the plot)."""
+        _x, y = self.buffers[Vital.SPO2].view()
+        finite = y[np.isfinite(y)] if len(y) else y
+        low = Y_RANGES["spo2"][0]
+        if len(finite):
+            low = min(low, int(np.floor(float(finite.min()))) - SPO2_FLOOR_MARGIN)
+        low = max(0, low)
+        if low != self._spo2_floor:
+            self._spo2_floor = low
+            self.plots["spo2"].setYRange(low, Y_RANGES["spo2"][1], padding=0)
+
+    @property
+    def spo2_range(self) -> tuple[float, float]:
+        low, high = self.plots["spo2"].viewRange()[1]
+        return low, high
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self.redraw_timer.stop()
