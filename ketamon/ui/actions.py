@@ -73,10 +73,15 @@ class NurseActions(QObject):
             return
         first = plan.segments[0]
         message = (
-            f"Start {plan.protocol.name}.\n\nSet the pump to {first.rate_ml_per_h:.1f} mL/h "
-            f"({first.rate_mg_per_h:.1f} mg/h) for {first.duration_s / 60:g} min, "
-            f"then start it together with this timer."
+            f"Start {plan.protocol.name} ({first.name}). Set the pump as below, "
+            "check it against the pump's screen, then start the pump together with this timer."
         )
+        pump = [
+            ("Rate", f"{first.rate_ml_per_h:.1f} mL/h"),
+            ("VTBI", f"{first.vtbi_ml:.1f} mL"),
+            ("Duration", f"{first.duration_s / 60:g} min"),
+            ("Dose", f"{first.dose_mg:.1f} mg ({first.rate_mg_per_h:.1f} mg/h)"),
+        ]
         baseline = model.session.baseline
         checklist = []
         if baseline is not None and baseline.needs_review:
@@ -87,6 +92,7 @@ class NurseActions(QObject):
             "Start infusion",
             lambda m, _d: m.session.start(m.clock.now_s(), review_acknowledged=bool(checklist)),
             checklist=checklist,
+            pump=pump,
         )
 
     def request_pause(self) -> None:
@@ -139,6 +145,7 @@ class NurseActions(QObject):
         command: Callable[[SessionModel, ConfirmDialog], None],
         reasons: list[str] | None = None,
         checklist: list[str] | None = None,
+        pump: list[tuple[str, str]] | None = None,
     ) -> None:
         """Ask; on confirmation apply `command(model, dialog)` at the session time of the click."""
         dialog = ConfirmDialog(
@@ -148,6 +155,7 @@ class NurseActions(QObject):
             reasons=reasons,
             checklist=checklist,
             parent=self._window,
+            pump=pump,
         )
         dialog.accepted.connect(lambda: self._apply(lambda m: command(m, dialog)))
         self._show(dialog)

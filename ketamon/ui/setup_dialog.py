@@ -103,7 +103,10 @@ class SetupDialog(QDialog):
         self.table.setMinimumHeight(
             self.table.horizontalHeader().sizeHint().height() + 3 * row_px + 6
         )
-        self.total = QLabel("", objectName="big")
+        # What the nurse programs into the pump, large, one line per segment.
+        self.pump_box = QVBoxLayout()
+        self.pump_lines: list[QLabel] = []
+        self.total = QLabel("", objectName="caption")
         self.total.setWordWrap(True)
         self.bag_note = QLabel("", objectName="caption")
         self.bag_note.setWordWrap(True)
@@ -126,6 +129,7 @@ class SetupDialog(QDialog):
         layout.addLayout(form)
         layout.addLayout(self.segment_form)
         layout.addWidget(self.table)
+        layout.addLayout(self.pump_box)
         layout.addWidget(self.total)
         layout.addWidget(self.bag_note)
         layout.addWidget(self.error)
@@ -270,6 +274,7 @@ class SetupDialog(QDialog):
         except InputError as exc:
             self.error.setText(str(exc))
             self.table.setRowCount(0)
+            self._show_pump_lines(None)
             self.total.setText("")
             self.bag_note.setText("")
             self._set_tab_order()
@@ -298,7 +303,22 @@ class SetupDialog(QDialog):
             return []
         return [f for f in check_limits(self.plan, self._library) if f.level is LimitLevel.HARD]
 
+    def _show_pump_lines(self, plan: DosePlan | None) -> None:
+        for label in self.pump_lines:
+            label.setParent(None)
+            label.deleteLater()
+        self.pump_lines = []
+        for seg in plan.segments if plan is not None else []:
+            label = QLabel(
+                f"{seg.name}:  {seg.rate_ml_per_h:.1f} mL/h   VTBI {seg.vtbi_ml:.1f} mL   "
+                f"{seg.duration_s / 60:g} min",
+                objectName="pumpValue",
+            )
+            self.pump_box.addWidget(label)
+            self.pump_lines.append(label)
+
     def _show_plan(self, plan: DosePlan) -> None:
+        self._show_pump_lines(plan)
         self.table.setRowCount(len(plan.segments))
         for row, seg in enumerate(plan.segments):
             cells = (
@@ -312,6 +332,10 @@ class SetupDialog(QDialog):
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
+        # Every segment in view, never a scroll bar over a pump setting.
+        row_px = self.table.verticalHeader().defaultSectionSize()
+        header_px = self.table.horizontalHeader().sizeHint().height()
+        self.table.setFixedHeight(header_px + len(plan.segments) * row_px + 6)
         self.total.setText(
             f"Total {plan.total_mg:.1f} mg = {plan.total_ml:.1f} mL over "
             f"{plan.infusion_s / 60:g} min (dosing weight {plan.dosing_weight_kg:.1f} kg), "
