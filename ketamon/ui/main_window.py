@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
     ):
         super().__init__()
         self._factory = model_factory
+        self._protocols = protocols
         self._sources = sources
         self.model: SessionModel | None = None
         self.dashboard: Dashboard | None = None
@@ -270,7 +271,8 @@ class MainWindow(QMainWindow):
     def _on_browse(self) -> None:
         if not self._source_change_allowed():
             return
-        dialog = SessionBrowser(self._sources.data_dir, self)
+        names = {p.id: p.name for p in self._protocols}
+        dialog = SessionBrowser(self._sources.data_dir, self, names)
         dialog.accepted.connect(lambda: self._on_recording_chosen(dialog.chosen, dialog.action))
         self.actions.open_dialog(dialog)
 
