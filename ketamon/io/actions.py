@@ -9,7 +9,8 @@ FILE is TOML, one `[[action]]` table per command::
 
 Commands and their fields: acknowledge, pause_audio, resume (none); pause and stop
 (`reason`); enter_baseline (`sbp`, `dbp`, optional `hr`); annotate (`kind`, `text`,
-optional `score`); discharge (`checklist`, a list of strings). Each is applied
+optional `score`); retract_note (`note_t_s`, the session time of the note to undo);
+discharge (`checklist`, a list of strings). Each is applied
 through the same Session method as the GUI's button, so it is recorded as the
 same command record. A broken file is refused whole, naming file, line, field
 and reason.
@@ -45,6 +46,7 @@ FIELDS: dict[str, dict[str, tuple[type | tuple, bool, str]]] = {
         "text": (str, True, "a text"),
         "score": (NUMBER, False, "a number"),
     },
+    "retract_note": {"note_t_s": (NUMBER, True, "a number (session seconds of the note)")},
     "discharge": {"checklist": (list, True, "a list of texts")},
 }
 PLAUSIBLE = {"sbp": Vital.SBP, "dbp": Vital.DBP, "hr": Vital.HR}
@@ -104,6 +106,8 @@ def apply_action(session: Session, action: Action) -> None:
         if "score" in a:
             data["score"] = a["score"]
         session.annotate(t, a["text"], data)
+    elif name == "retract_note":
+        session.retract_note(t, float(a["note_t_s"]))
     elif name == "discharge":
         session.discharge(t, "; ".join(a["checklist"]))
     else:  # load_actions lets no other command through

@@ -110,6 +110,8 @@ def apply_command(session: Session, event: SessionEvent, protocols: list[Protoco
         session.pause_audio(t)
     elif name == "annotate":
         session.annotate(t, a.get("text", ""), a.get("data"))
+    elif name == "retract_note":
+        session.retract_note(t, float(a.get("note_t_s", -1.0)))
     elif name == "instructor":
         session.instructor(t, a.get("kind", ""), a.get("text", ""), a.get("data"))
     else:

@@ -163,6 +163,10 @@ class NurseActions(QObject):
     def request_annotation(self, text: str, data: dict) -> None:
         self._apply(lambda m: m.session.annotate(m.clock.now_s(), text, data))
 
+    def request_retract_note(self, note_t_s: float) -> None:
+        """Undo a one-tap note at once (recorded as its own command; the note stays on file)."""
+        self._apply(lambda m: m.session.retract_note(m.clock.now_s(), note_t_s))
+
     def request_dialog_annotation(self, dialog) -> None:
         """CADSS or free note: the dialog's answer is stamped when the nurse confirms it."""
         dialog.setParent(self._window, dialog.windowFlags())

@@ -6,7 +6,7 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from ketamon.core.events import alarm_event
-from ketamon.core.session import SESSION_RESUMED, SessionEvent
+from ketamon.core.session import NOTE_RETRACTED, SESSION_RESUMED, SessionEvent
 from ketamon.format import mmss, time_of_day
 from ketamon.ui.alarm_banner import PRIORITY_COLOURS
 from ketamon.ui.model import DashboardModel
@@ -87,6 +87,9 @@ class AlarmLog(QTableWidget):
     def _on_event_added(self, event: SessionEvent) -> None:
         if event.kind == "annotation":
             self._add_note(event)
+            return
+        if event.kind == NOTE_RETRACTED:
+            self._add_line(event.t_s, event.message, "", "undone", "#a0a0c0")
             return
         if event.kind == "artefact.rejected":
             self._add_rejected(event)

@@ -25,7 +25,7 @@ class Dashboard(QWidget):
         self.alarm_banner.set_sound(self.sound.available, self.sound.notice)
         self.infusion = InfusionPanel(model)
         self.alarm_log = AlarmLog(model)
-        self.annotations = AnnotationBar()
+        self.annotations = AnnotationBar(model)
         self.trends = TrendPlots(model)
         self.numerics = NumericsPanel(model, self.flasher)
         left = QVBoxLayout()

@@ -144,6 +144,7 @@ class MainWindow(QMainWindow):
         panel.discharge_requested.connect(self.actions.request_discharge)
         notes = self.dashboard.annotations
         notes.annotate_requested.connect(self.actions.request_annotation)
+        notes.retract_requested.connect(self.actions.request_retract_note)
         notes.cadss_requested.connect(lambda: self.actions.request_dialog_annotation(CadssDialog()))
         notes.note_requested.connect(lambda: self.actions.request_dialog_annotation(NoteDialog()))
         banner = self.dashboard.alarm_banner

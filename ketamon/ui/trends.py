@@ -13,7 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from ketamon.core.session import SESSION_RESUMED, SessionEvent, Snapshot
+from ketamon.core.session import NOTE_RETRACTED, SESSION_RESUMED, SessionEvent, Snapshot
 from ketamon.core.vitals import Sample, Vital
 from ketamon.ui.alarm_banner import PRIORITY_COLOURS
 from ketamon.ui.model import DashboardModel
@@ -295,6 +295,8 @@ class TrendPlots(QWidget):
             self._close_band(t_min)
         elif kind == "annotation":
             self._mark_annotation(t_min, event.message)
+        elif kind == NOTE_RETRACTED:
+            self._unmark_annotation(event.data.get("note_t_s"))
         elif kind == SESSION_RESUMED:
             self._mark_downtime(event)
 
@@ -341,6 +343,18 @@ class TrendPlots(QWidget):
             )
             plot.addItem(line)
             self.annotation_lines.append(line)
+
+    def _unmark_annotation(self, note_t_s: float | None) -> None:
+        """An undone note: its line stays faint and its label says so."""
+        if note_t_s is None:
+            return
+        faint = pg.mkPen("#505060", width=1, style=Qt.PenStyle.DotLine)
+        for line in self.annotation_lines:
+            if abs(line.value() - note_t_s / 60.0) < 1e-6:
+                line.setPen(faint)
+                if line in self.plots["bp"].items:
+                    line.label.setFormat(line.label.format + " (undone)")
+                    line.label.setColor("#707080")
 
     def _open_band(self, kind: str, t_min: float) -> None:
         brush = pg.mkBrush(PHASE_BAND_COLOURS[kind])

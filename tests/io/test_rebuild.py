@@ -39,6 +39,9 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     live.start(30.0, review_acknowledged=True)
     live.instructor(40.0, "override", "HR +20", {"vital": "hr", "offset": 20})
     live.annotate(50.0, "Dissociation", {"type": "side_effect"})
+    live.retract_note(55.0, 50.0)  # a tap on the wrong button, undone
+    with pytest.raises(CommandError):
+        live.retract_note(56.0, 50.0)  # already undone: refused, and recorded
     live.pause_audio(60.0)
     live.acknowledge_alarms(70.0)
     live.pause(100.0, "nausea")
@@ -56,6 +59,9 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     commands = [e.kind for e in live.events if e.kind.startswith("command.")]
     assert commands[:3] == ["command.start", "command.setup", "command.enter_baseline"]
     assert "command.instructor" in commands and "command.discharge" in commands
+    assert "command.retract_note" in commands
+    kinds = [e.kind for e in rebuilt.events]
+    assert "annotation" in kinds and "annotation.retracted" in kinds  # the note stays
 
 
 def test_an_unknown_command_is_left_out_and_a_lost_protocol_refused(resources, caplog):
