@@ -176,6 +176,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="training scenario: a bundled one by name (see resources/scenarios) or a TOML file",
     )
     parser.add_argument(
+        "--patient-id",
+        type=_patient_id,
+        default="DEMO",
+        metavar="ID",
+        help="with --autostart: the patient ID linking this session to the patient's "
+        "treatment course (default DEMO; never part of a file name)",
+    )
+    parser.add_argument(
         "--data-dir",
         metavar="DIR",
         help="where session recordings go (default: the user's data directory, "
@@ -436,6 +444,66 @@ def review(argv: list[str]) -> int:
     return 0
 
 
+def _patient_id(text: str) -> str:
+    from ketamon.core.course import PatientIdError, check_patient_id
+
+    try:
+        return check_patient_id(text)
+    except PatientIdError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def build_course_parser(add_score: bool) -> argparse.ArgumentParser:
+    from ketamon.core.scores import SCALES
+
+    if add_score:
+        parser = argparse.ArgumentParser(
+            prog="ketamon course add-score",
+            description="Append a follow-up score to a closed session (its own record, "
+            "with the time it was entered; nothing recorded is rewritten).",
+        )
+        parser.add_argument("file", help="the session's recording (.ketamon)")
+        parser.add_argument("--scale", required=True, choices=list(SCALES))
+        parser.add_argument("--value", required=True, type=_number(0, 60, integer=True))
+        return parser
+    parser = argparse.ArgumentParser(
+        prog="ketamon course",
+        description="A patient's treatment course from the recordings on this laptop "
+        "(also: ketamon course add-score FILE --scale phq9 --value 8).",
+    )
+    parser.add_argument("patient_id", type=_patient_id, help="the patient ID entered at setup")
+    parser.add_argument("--json", action="store_true", help="print the course as JSON")
+    parser.add_argument("--report", metavar="PDF", help="also write the course report as PDF")
+    parser.add_argument("--data-dir", metavar="DIR", help="where the recordings are")
+    return parser
+
+
+def course(argv: list[str]) -> int:
+    from ketamon.core.scores import ScoreError
+    from ketamon.course import course_command
+    from ketamon.io.course_store import FollowUpError, add_follow_up_score
+    from ketamon.paths import default_data_dir
+
+    if argv[:1] == ["add-score"]:
+        args = build_course_parser(add_score=True).parse_args(argv[1:])
+        try:
+            add_follow_up_score(Path(args.file), args.scale, args.value)
+        except (FollowUpError, ScoreError, OSError) as exc:
+            log.error("%s", exc)
+            return 2
+        log.info("follow-up %s %d added to %s", args.scale, args.value, args.file)
+        return 0
+    args = build_course_parser(add_score=False).parse_args(argv)
+    try:
+        resources = load_clinical_resources()
+        data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
+        report = Path(args.report) if args.report else None
+        return course_command(args.patient_id, data_dir, resources, args.json, report, sys.stdout)
+    except (ConfigError, OSError) as exc:
+        log.error("%s", exc)
+        return 2
+
+
 def add_net_arguments(parser: argparse.ArgumentParser) -> None:
     """--mqtt/--bed/--site/--mqtt-config/--hl7-mllp (GUI and headless)."""
     group = parser.add_argument_group("clinic network (README: a clinic)")
@@ -505,6 +573,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         speed=args.speed,
         data_dir=Path(args.data_dir) if args.data_dir else default_data_dir(),
         baseline=args.baseline,
+        patient_id=args.patient_id,
     )
 
 
@@ -518,6 +587,8 @@ def main(argv: list[str] | None = None) -> int:
         return emulate(argv[1:])
     if argv[:1] == ["review"]:
         return review(argv[1:])
+    if argv[:1] == ["course"]:
+        return course(argv[1:])
     if argv[:1] == ["central"]:
         return central(argv[1:])
     parser = build_parser()

@@ -52,3 +52,15 @@ def wall_at(clock: dict | None, t_s: float) -> float | None:
         return None
     speed = clock.get("speed") or 1.0
     return clock["wall_s"] + (t_s - clock["t_s"]) / speed
+
+
+def predicted_text(cp: dict | None) -> str:
+    """The report's line on the model's predicted plasma concentration (CLINICAL.md §6)."""
+    if not cp:
+        return "Predicted plasma concentration: no infusion"
+    end = cp.get("end_of_loading_ng_per_ml")
+    end_text = "" if end is None else f"end of loading {end:.0f} ng/mL, "
+    return (
+        f"Predicted plasma concentration (model, not measured; {cp['model']}): "
+        f"{end_text}peak {cp['peak_ng_per_ml']:.0f} ng/mL"
+    )

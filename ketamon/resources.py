@@ -25,6 +25,10 @@ def artefact_rules_path() -> Path:
     return resources_dir() / "artefact_rules.toml"
 
 
+def course_settings_path() -> Path:
+    return resources_dir() / "course.toml"
+
+
 def styles_dir() -> Path:
     return resources_dir() / "styles"
 

@@ -9,9 +9,11 @@ from ketamon.core.alarm_profile import AlarmProfile, load_alarm_profile
 from ketamon.core.artefact import ArtefactRules, load_artefact_rules
 from ketamon.core.limits import DrugLibrary, load_drug_library
 from ketamon.core.protocol import Protocol, load_protocols
+from ketamon.core.scores import CourseSettings, load_course_settings
 from ketamon.resources import (
     alarm_profiles_dir,
     artefact_rules_path,
+    course_settings_path,
     drug_library_path,
     protocols_dir,
 )
@@ -25,6 +27,7 @@ class ClinicalResources:
     library: DrugLibrary
     alarm_profile: AlarmProfile
     artefact_rules: ArtefactRules = ArtefactRules()  # resources/artefact_rules.toml
+    course: CourseSettings = CourseSettings()  # resources/course.toml
 
 
 def load_clinical_resources(alarm_profile_path: Path | None = None) -> ClinicalResources:
@@ -35,4 +38,5 @@ def load_clinical_resources(alarm_profile_path: Path | None = None) -> ClinicalR
         library=load_drug_library(drug_library_path()),
         alarm_profile=load_alarm_profile(path),
         artefact_rules=load_artefact_rules(artefact_rules_path()),
+        course=load_course_settings(course_settings_path()),
     )

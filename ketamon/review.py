@@ -14,7 +14,7 @@ from ketamon.core.baseline import Baseline
 from ketamon.core.session import Session
 from ketamon.core.simulation import demo_plan
 from ketamon.core.vitals import NibpReading, Sample, Vital
-from ketamon.format import mmss
+from ketamon.format import mmss, predicted_text
 from ketamon.io.csv_import import CsvImportError, CsvSamples, read_csv_samples
 from ketamon.io.rebuild import replay
 from ketamon.io.run_config import rebuilt_session
@@ -175,6 +175,8 @@ def format_text(summary: dict) -> str:
     )
     for key, peak in summary["peaks"].items():
         lines.append(f"Peak {key.upper():4s} {peak['value']:g} at {mmss(peak['t_s'])}")
+    if summary.get("infusion"):
+        lines.append(predicted_text(summary.get("predicted_concentration")))
     lines.append(f"Alarms: {summary['alarm_count']}")
     for a in summary["alarms"]:
         marker = {"high": "***", "medium": "**", "low": "*"}.get(a["highest_priority"], "")

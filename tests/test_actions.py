@@ -107,6 +107,19 @@ def test_a_refused_command_prints_a_refused_line_and_the_run_goes_on(resources, 
             ":4: [[action]] #1, field 'checklist'",
         ),
         ('[[action]]\nt_s = 1\ncommand = "acknowledge"\nloud = true\n', "field 'loud'"),
+        (
+            '[[action]]\nt_s = 1\ncommand = "score"\nscale = "phq9"\nvalue = 30\n',
+            ":5: [[action]] #1, field 'value': PHQ-9 is a whole number from 0 to 27",
+        ),
+        (
+            '[[action]]\nt_s = 1\ncommand = "score"\nscale = "bdi"\nvalue = 3\n',
+            ":4: [[action]] #1, field 'scale': unknown scale 'bdi'",
+        ),
+        (
+            '[[action]]\nt_s = 1\ncommand = "score"\nscale = "madrs"\nvalue = 7.5\n',
+            "field 'value'",
+        ),
+        ('[[action]]\nt_s = 1\ncommand = "score"\nvalue = 3\n', "field 'scale': missing"),
         ("[[action]\nt_s = 1\n", "not valid TOML"),
     ],
 )

@@ -105,6 +105,12 @@ def test_sessions_are_made_by_the_one_factory():
 @pytest.mark.parametrize("path", _files("core") + _files("io") + _files("ui"), ids=lambda p: p.name)
 def test_nothing_below_the_commands_imports_them(path):
     """cli, headless, review and nuisance sit on top: the window uses io/summary.py."""
-    commands = {"ketamon.cli", "ketamon.headless", "ketamon.review", "ketamon.nuisance"}
+    commands = {
+        "ketamon.cli",
+        "ketamon.headless",
+        "ketamon.review",
+        "ketamon.nuisance",
+        "ketamon.course",
+    }
     bad = _imports(path) & commands
     assert not bad, f"{path.name} imports {sorted(bad)}"

@@ -131,6 +131,50 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
         Case("baud nan", [*HEADLESS, "--port", "/dev/null", "--baud", "nan"], "--baud"),
         Case("baud 10", [*HEADLESS, "--port", "/dev/null", "--baud", "10"], "at least 50"),
         Case("port URL", [*HEADLESS, "--port", "socket://127.0.0.1:9"], "not a serial device"),
+        Case("patient id empty", [*HEADLESS, "--patient-id", "  "], "must not be empty"),
+        Case("patient id newline", [*HEADLESS, "--patient-id", "a\nb"], "printable"),
+        Case("patient id 65 chars", [*HEADLESS, "--patient-id", "x" * 65], "at most 64"),
+        Case("course id empty", ["course", ""], "must not be empty"),
+        Case(
+            "add-score PHQ-9 28",
+            ["course", "add-score", str(recording), "--scale", "phq9", "--value", "28"],
+            "0 to 27",
+        ),
+        Case(
+            "add-score nan",
+            ["course", "add-score", str(recording), "--scale", "phq9", "--value", "nan"],
+            "finite",
+        ),
+        Case(
+            "add-score unknown scale",
+            ["course", "add-score", str(recording), "--scale", "bdi", "--value", "3"],
+            "invalid choice",
+        ),
+        Case(
+            "add-score to a text file",
+            ["course", "add-score", str(text_as_recording), "--scale", "phq9", "--value", "3"],
+            "not a readable ketamon recording",
+        ),
+        Case(
+            "course.toml unknown scale",
+            ["course", "P1"],
+            "unknown scale",
+            env={
+                "KETAMON_RESOURCES": _resources_with(
+                    root, "course-scale", "course.toml", 'scales = ["phq9"]', 'scales = ["bdi"]'
+                )
+            },
+        ),
+        Case(
+            "course.toml remission nan",
+            ["course", "P1"],
+            "finite",
+            env={
+                "KETAMON_RESOURCES": _resources_with(
+                    root, "course-nan", "course.toml", "phq9 = 5", "phq9 = nan"
+                )
+            },
+        ),
         Case(
             "port spy URL",
             [*HEADLESS, "--port", f"spy:///dev/null?file={root / 'spy.txt'}"],

@@ -230,6 +230,24 @@ class Infusion:
         index = self._segment_index(self.running_s(t_s))
         return self.plan.segments[index].rate_mg_per_h
 
+    def rate_changes_s(self, after_s: float, before_s: float) -> list[float]:
+        """Times strictly between the two where the delivered rate may change, in order:
+        pump starts, pauses, resumes and stops, segment ends and the infusion's end."""
+        times = {t for run in self._runs for t in run}
+        times.update(self._wall_at_run(b) for b in self._bounds_s[1:])
+        times.add(self._stop_t)
+        return sorted(
+            t for t in times if t is not None and math.isfinite(t) and after_s < t < before_s
+        )
+
+    def loading_end_s(self) -> float | None:
+        """When the first (loading) segment ended: at its planned running time, or at an
+        earlier stop; None while it runs."""
+        t = self._wall_at_run(self._bounds_s[1])
+        if self._stop_t is not None and (t is None or t > self._stop_t):
+            return self._stop_t
+        return t
+
     def started_s(self) -> float | None:
         return self._runs[0][0] if self._runs else None
 

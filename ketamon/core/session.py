@@ -15,6 +15,7 @@ from ketamon.core.alarm_profile import AlarmProfile
 from ketamon.core.alarms import AlarmEngine, AlarmEvent
 from ketamon.core.artefact import ArtefactRules, split_artefacts
 from ketamon.core.baseline import Baseline, measured_baseline
+from ketamon.core.concentration import PredictedConcentration, concentration_curve, pk_model
 from ketamon.core.dosing import DosePlan, check_limits
 from ketamon.core.events import encode_alarm, encode_command
 from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, Phase
@@ -22,6 +23,7 @@ from ketamon.core.limits import DrugLibrary, LimitFinding, LimitLevel
 from ketamon.core.nibp import is_stale, next_due_s
 from ketamon.core.protocol import NibpProgram
 from ketamon.core.publisher import Publisher
+from ketamon.core.scores import CourseSettings, ScoreError, check_score
 from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
 from ketamon.core.vitals import NibpReading, Sample, Vital, estimated_map
 
@@ -69,6 +71,7 @@ class Session:
         alarm_profile: AlarmProfile | None = None,
         timed_technical_alarms: bool = True,
         artefact_rules: ArtefactRules | None = None,
+        course: CourseSettings | None = None,
     ):
         """`timed_technical_alarms` False: no 'no data' / 'NIBP overdue' (reviewing data
         sampled once a minute, where silence between samples means nothing); time still
@@ -99,6 +102,9 @@ class Session:
         self.artefact_rules = artefact_rules or ArtefactRules()
         self._last_rejected_nibp_s: float | None = None
         self.rejected_readings = 0  # artefacts (core/artefact.py): never vitals, peaks, baselines
+        self.course = course or CourseSettings()
+        # The model's Cp from what the pump delivered (core/concentration.py); from setup on.
+        self.concentration: PredictedConcentration | None = None
 
     @property
     def t_s(self) -> float:
@@ -128,6 +134,8 @@ class Session:
         self.plan = plan
         self.acknowledged = [f for f in findings if f.level is LimitLevel.SOFT]
         self.infusion = Infusion(plan, t_s)
+        model = pk_model(self.course.pk_model)
+        self.concentration = PredictedConcentration(model, plan.patient.weight_kg, t_s)
         segments = [
             {
                 "name": s.name,
@@ -219,6 +227,33 @@ class Session:
         self._forward(self._require_infusion().discharge(t_s, checklist))
         # The last word of a session: everything the discharge caused is published above.
         self._event(SessionEvent(t_s, SESSION_ENDED, "discharged"))
+
+    def record_score(
+        self, t_s: float, scale: str, value: float, entered_wall_s: float | None = None
+    ) -> None:
+        """A depression score (CLINICAL.md §11): before the infusion, during it, or a
+        follow-up added to a closed session (`entered_wall_s`: when it was entered)."""
+        t_s = max(t_s, self._t)
+        self.advance_to(t_s)
+        args: dict = {"scale": scale, "value": value}
+        if entered_wall_s is not None:
+            args["entered_wall_s"] = entered_wall_s
+        self._command(t_s, "score", args)
+        try:
+            checked_scale, checked = check_score(scale, value)
+        except ScoreError as exc:
+            raise CommandError(str(exc)) from None
+        if entered_wall_s is not None and not (
+            isinstance(entered_wall_s, int | float)
+            and not isinstance(entered_wall_s, bool)
+            and math.isfinite(entered_wall_s)
+        ):
+            raise CommandError(f"a follow-up's entry time {entered_wall_s!r} is not a time")
+        data = {"scale": scale, "value": checked, "phase": self.phase().value}
+        if entered_wall_s is not None:
+            data["entered_wall_s"] = entered_wall_s
+        text = f"{checked_scale.label} {checked:.0f}"
+        self._event(SessionEvent(t_s, "score.recorded", text, data))
 
     def log(self, t_s: float, kind: str, message: str, data: dict | None = None) -> None:
         """An application event worth keeping in the record (e.g. session.resumed)."""
@@ -346,6 +381,8 @@ class Session:
             step_t = min(t_s, self._t + MAX_STEP_S)
             if self.infusion is not None:
                 self._forward(self.infusion.advance_to(step_t))
+                if self.concentration is not None:
+                    self.concentration.advance_to(self.infusion, step_t)
             self._request_nibp_if_due(step_t)
             self._t = step_t
             if self.source is not None:
@@ -414,6 +451,7 @@ class Session:
                 self.plan.protocol.nibp, self.phase(), self._nibp_readings[-1].t_s, self._t
             )
         engine = self.alarms
+        cp = self.concentration
         return Snapshot(
             t_s=self._t,
             phase=self.phase(),
@@ -429,7 +467,26 @@ class Session:
             audio_pause_left_s=engine.audio_pause_left_s(self._t) if engine else None,
             no_data_s=engine.profile.technical.no_data_s if engine else None,
             audio_pause_s=engine.profile.audio_pause_s if engine else None,
+            predicted_cp_ng_per_ml=cp.cp_ng_per_ml if cp else None,
+            pk_model=cp.model.name if cp else None,
         )
+
+    def predicted_cp_curve(
+        self, until_s: float, step_s: float = 10.0
+    ) -> tuple[list[float], list[float]]:
+        """The model's Cp (ng/mL) from setup to `until_s` every `step_s` (empty before setup),
+        from the rates delivered (CLINICAL.md §6): the same numbers live, replayed and reported."""
+        cp, infusion = self.concentration, self.infusion
+        if cp is None or infusion is None or self.plan is None:
+            return [], []
+        weight_kg = self.plan.patient.weight_kg
+        setup_s = infusion.events[0].t_s
+        return concentration_curve(infusion, cp.model, weight_kg, setup_s, until_s, step_s)
+
+    def predicted_cp_at(self, t_s: float) -> float | None:
+        """The model's Cp (ng/mL) at any time since setup (a replay's position)."""
+        times, values = self.predicted_cp_curve(t_s, step_s=max(t_s, 1.0))
+        return values[-1] if values else None
 
     @property
     def nibp_readings(self) -> list[NibpReading]:

@@ -7,6 +7,7 @@ from ketamon.core.dosing import DosePlan, Patient, make_plan
 from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
 from ketamon.core.scenario import Scenario, ScriptedMonitor
+from ketamon.core.scores import CourseSettings
 from ketamon.core.session import Session
 from ketamon.core.simulator import PatientProfile, SimulatedMonitor, typical_patient
 
@@ -16,12 +17,13 @@ def simulated_session(
     seed: int,
     profile: PatientProfile | None = None,
     alarm_profile: AlarmProfile | None = None,
+    course: CourseSettings | None = None,
 ) -> Session:
     """A Session flagged simulated whose source is a virtual patient given the real dose.
 
     Without `profile`, the seed also picks the patient (`typical_patient`).
     """
-    session = Session(library, simulated=True, alarm_profile=alarm_profile)
+    session = Session(library, simulated=True, alarm_profile=alarm_profile, course=course)
 
     def delivered_mg(t_s: float) -> float:
         return session.infusion.delivered_mg(t_s) if session.infusion else 0.0
@@ -39,13 +41,15 @@ def demo_plan(protocol: Protocol, weight_kg: float, patient_id: str = "DEMO") ->
 MAX_EXTRA_BASELINE_READINGS = 4
 
 
-def autostart_demo(session: Session, protocol: Protocol, weight_kg: float) -> None:
+def autostart_demo(
+    session: Session, protocol: Protocol, weight_kg: float, patient_id: str = "DEMO"
+) -> None:
     """Set up `protocol` for a DEMO patient, run the baseline readings at once, and start.
 
     For demos, checks and training: the simulated cuff takes its baseline readings
     (5 min apart) in no wall time, then the infusion starts at that session time.
     """
-    session.configure(demo_plan(protocol, weight_kg), [], session.t_s)
+    session.configure(demo_plan(protocol, weight_kg, patient_id), [], session.t_s)
     nibp = protocol.nibp
     span_s = nibp.baseline_interval_min * 60.0 * (nibp.baseline_readings - 1)
     session.advance_to(session.t_s + span_s)
@@ -58,9 +62,12 @@ def autostart_demo(session: Session, protocol: Protocol, weight_kg: float) -> No
 
 
 def scenario_session(
-    library: DrugLibrary, scenario: Scenario, alarm_profile: AlarmProfile | None = None
+    library: DrugLibrary,
+    scenario: Scenario,
+    alarm_profile: AlarmProfile | None = None,
+    course: CourseSettings | None = None,
 ) -> Session:
     """A simulated session whose patient and events come from a training scenario."""
-    session = simulated_session(library, scenario.seed, scenario.patient, alarm_profile)
+    session = simulated_session(library, scenario.seed, scenario.patient, alarm_profile, course)
     session.source = ScriptedMonitor(session.source, scenario, session)
     return session

@@ -10,6 +10,7 @@ FILE is TOML, one `[[action]]` table per command::
 Commands and their fields: acknowledge, pause_audio, resume (none); pause and stop
 (`reason`); enter_baseline (`sbp`, `dbp`, optional `hr`); annotate (`kind`, `text`,
 optional `score`); retract_note (`note_t_s`, the session time of the note to undo);
+score (`scale`: phq9, qids_sr16 or madrs, `value`: its points);
 discharge (`checklist`, a list of strings). Each is applied
 through the same Session method as the GUI's button, so it is recorded as the
 same command record. A broken file is refused whole, naming file, line, field
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ketamon.core.baseline import Baseline
+from ketamon.core.scores import SCALES, ScoreError, check_score
 from ketamon.core.session import Session
 from ketamon.core.vitals import Vital, is_plausible
 
@@ -48,6 +50,10 @@ FIELDS: dict[str, dict[str, tuple[type | tuple, bool, str]]] = {
     },
     "retract_note": {"note_t_s": (NUMBER, True, "a number (session seconds of the note)")},
     "discharge": {"checklist": (list, True, "a list of texts")},
+    "score": {
+        "scale": (str, True, f"one of {', '.join(SCALES)}"),
+        "value": (NUMBER, True, "a whole number of points"),
+    },
 }
 PLAUSIBLE = {"sbp": Vital.SBP, "dbp": Vital.DBP, "hr": Vital.HR}
 
@@ -108,6 +114,8 @@ def apply_action(session: Session, action: Action) -> None:
         session.annotate(t, a["text"], data)
     elif name == "retract_note":
         session.retract_note(t, float(a["note_t_s"]))
+    elif name == "score":
+        session.record_score(t, a["scale"], a["value"])
     elif name == "discharge":
         session.discharge(t, "; ".join(a["checklist"]))
     else:  # load_actions lets no other command through
@@ -162,6 +170,11 @@ def _action(path: Path, text: str, starts: list[int], i: int, table: dict) -> Ac
     for key, (_kind, required, what) in spec.items():
         if required and key not in args:
             raise fail(key, f"missing ('{command}' needs {what})")
+    if command == "score":
+        try:
+            check_score(args["scale"], args["value"])
+        except ScoreError as exc:
+            raise fail("scale" if args["scale"] not in SCALES else "value", str(exc)) from None
     return Action(float(t_s), command, args)
 
 

@@ -110,6 +110,8 @@ class ReplayData:
             audio_pause_left_s=pause_left,
             no_data_s=self.session.alarms.profile.technical.no_data_s if profile else None,
             audio_pause_s=self.session.alarms.profile.audio_pause_s if profile else None,
+            predicted_cp_ng_per_ml=self.session.predicted_cp_at(t_s) if status else None,
+            pk_model=cp.model.name if (cp := self.session.concentration) else None,
         )
 
     def _baseline_at(self, t_s: float) -> Baseline | None:

@@ -54,6 +54,8 @@ class RunConfig:
     # A device run's entered resting baseline (SBP, DBP mmHg, HR bpm or None): the
     # session starts and arms at once instead of waiting for the baseline readings.
     baseline: tuple[float, float, float | None] | None = None
+    # Links the session to the patient's treatment course (setup, --patient-id).
+    patient_id: str = "DEMO"
     # Where the bed's data goes beyond the laptop (--mqtt, --hl7-mllp): nowhere by default.
     net: NetPlan = NetPlan()
 
@@ -92,12 +94,16 @@ def make_session(config: RunConfig, resources: ClinicalResources) -> Session:
     r = resources
     if config.source is SourceKind.SCENARIO:
         assert config.scenario is not None
-        return scenario_session(r.library, config.scenario, r.alarm_profile)
+        return scenario_session(r.library, config.scenario, r.alarm_profile, r.course)
     if config.source is SourceKind.SIMULATOR:
         return simulated_session(
-            r.library, config.seed, profile=config.patient, alarm_profile=r.alarm_profile
+            r.library,
+            config.seed,
+            profile=config.patient,
+            alarm_profile=r.alarm_profile,
+            course=r.course,
         )
-    return Session(r.library, simulated=False, alarm_profile=r.alarm_profile)
+    return Session(r.library, simulated=False, alarm_profile=r.alarm_profile, course=r.course)
 
 
 def rebuilt_session(
@@ -116,6 +122,7 @@ def rebuilt_session(
         alarm_profile=resources.alarm_profile,
         timed_technical_alarms=judge_silence,
         artefact_rules=artefact_rules,
+        course=resources.course,
     )
 
 
@@ -126,9 +133,10 @@ def autostart(session: Session, config: RunConfig, resources: ClinicalResources)
     """
     protocol = protocol_for(config, resources)
     if session.simulated:
-        autostart_demo(session, protocol, config.patient_weight_kg)
+        autostart_demo(session, protocol, config.patient_weight_kg, config.patient_id)
         return
-    session.configure(demo_plan(protocol, config.patient_weight_kg), [], session.t_s)
+    plan = demo_plan(protocol, config.patient_weight_kg, config.patient_id)
+    session.configure(plan, [], session.t_s)
     if config.baseline is not None:
         sbp, dbp, hr = config.baseline
         session.enter_baseline(session.t_s, Baseline(sbp, dbp, hr, None, "entered"))

@@ -127,9 +127,28 @@ def summarize(session: Session, peaks: Peaks, source: str, kind: str) -> dict:
             "discharged": phase is Phase.DISCHARGED,
             "vitals_near_baseline": near,
         },
+        "predicted_concentration": predicted_concentration(session),
         "samples": peaks.count,
         "duration_s": session.t_s,
         "infusion": infusion is not None,
+    }
+
+
+def predicted_concentration(session: Session) -> dict | None:
+    """The model's predicted plasma concentration (CLINICAL.md §6; not measured), ng/mL."""
+    cp, infusion = session.concentration, session.infusion
+    if cp is None or infusion is None:
+        return None
+    end_s = infusion.loading_end_s()
+    at_end = None if end_s is None else session.predicted_cp_at(end_s)
+    return {
+        "model": cp.model.name,
+        "label": "predicted plasma concentration (model, not measured)",
+        "end_of_loading_t_s": end_s,
+        "end_of_loading_ng_per_ml": None if at_end is None else round(at_end, 2),
+        "peak_ng_per_ml": round(cp.peak_ng_per_ml, 2),
+        "peak_t_s": cp.peak_t_s,
+        "at_end_ng_per_ml": round(cp.cp_ng_per_ml, 2),
     }
 
 

@@ -11,9 +11,11 @@ from PySide6.QtWidgets import QMessageBox, QWidget
 from ketamon.core.infusion import CommandError, Phase
 from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
+from ketamon.core.scores import PHQ9
+from ketamon.ui.annotations import ScoreDialog
 from ketamon.ui.dialogs import BaselineDialog, ConfirmDialog
 from ketamon.ui.session_model import SessionModel
-from ketamon.ui.setup_dialog import SetupDialog
+from ketamon.ui.setup_dialog import PreviousLookup, SetupDialog
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +44,24 @@ class NurseActions(QObject):
         protocols: list[Protocol],
         library: DrugLibrary,
         window: QWidget,
+        previous: PreviousLookup | None = None,
+        scales: tuple[str, ...] = (PHQ9,),
     ):
         super().__init__(window)
         self._model = model_getter
         self._protocols = protocols
         self._library = library
         self._window = window
+        self._previous = previous
+        self._scales = scales
         self.dialog = None
 
     # ---- requests -------------------------------------------------------------------
 
     def request_setup(self) -> None:
-        dialog = SetupDialog(self._protocols, self._library, self._window)
+        dialog = SetupDialog(
+            self._protocols, self._library, self._window, self._previous, self._scales
+        )
         dialog.accepted.connect(lambda: self._on_setup_accepted(dialog))
         self._show(dialog)
 
@@ -187,9 +195,22 @@ class NurseActions(QObject):
         # events of the one before (after discharge, or a setup redone during baseline).
         if self._model().session.phase() is not Phase.SETUP:
             self.session_needed.emit()
-        self._apply(
-            lambda m: m.session.configure(dialog.plan, dialog.acknowledged, m.clock.now_s())
+
+        def setup(m: SessionModel) -> None:
+            now = m.clock.now_s()
+            m.session.configure(dialog.plan, dialog.acknowledged, now)
+            for scale, value in dialog.scores:  # asked before the infusion (CLINICAL.md §11)
+                m.session.record_score(now, scale, value)
+
+        self._apply(setup)
+
+    def request_score_dialog(self) -> None:
+        """A score entered during the session, stamped when the nurse confirms it."""
+        dialog = ScoreDialog(self._scales, self._window)
+        dialog.accepted.connect(
+            lambda: self._apply(lambda m: m.session.record_score(m.clock.now_s(), *dialog.score()))
         )
+        self._show(dialog)
 
     def _apply(self, command: Callable[[SessionModel], None]) -> None:
         model = self._model()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -14,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketamon.core.scores import SCALES
 from ketamon.core.session import NOTE_RETRACTED, SessionEvent
 from ketamon.ui.dialogs import ok_cancel
 from ketamon.ui.model import DashboardModel
@@ -37,6 +39,7 @@ class AnnotationBar(QWidget):
 
     annotate_requested = Signal(str, dict)  # text, data
     cadss_requested = Signal()
+    score_requested = Signal()  # a depression score (PHQ-9 ...) during the session
     note_requested = Signal()
     retract_requested = Signal(float)  # session time of the note to undo
 
@@ -48,13 +51,15 @@ class AnnotationBar(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(4)
         self.buttons: dict[str, QPushButton] = {}
-        labels = [*SIDE_EFFECTS, "CADSS…", "Note…"]
+        labels = [*SIDE_EFFECTS, "CADSS…", "Score…", "Note…"]
         for i, label in enumerate(labels):
             button = QPushButton(label, objectName="annotationButton")
             grid.addWidget(button, i // COLUMNS, i % COLUMNS)
             self.buttons[label] = button
             if label == "CADSS…":
                 button.clicked.connect(self.cadss_requested.emit)
+            elif label == "Score…":
+                button.clicked.connect(self.score_requested.emit)
             elif label == "Note…":
                 button.clicked.connect(self.note_requested.emit)
             else:
@@ -110,6 +115,30 @@ class CadssDialog(QDialog):
     def annotation(self) -> tuple[str, dict]:
         score = self.score.value()
         return f"CADSS-6 {score}/{CADSS6_MAX}", {"type": "cadss6", "score": score}
+
+
+class ScoreDialog(QDialog):
+    """A depression score on one of the clinic's scales; `score()` gives (scale, points)."""
+
+    def __init__(self, scales: tuple[str, ...], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle("Depression score")
+        self.scale = QComboBox()
+        for s in scales:
+            self.scale.addItem(f"{SCALES[s].label} (0-{SCALES[s].max_points})", s)
+        self.value = QSpinBox()
+        self.scale.currentIndexChanged.connect(
+            lambda _i: self.value.setRange(0, SCALES[self.scale.currentData()].max_points)
+        )
+        self.value.setRange(0, SCALES[scales[0]].max_points)
+        self.buttons = ok_cancel(self, self.accept)
+        form = QFormLayout(self)
+        form.addRow("Scale", self.scale)
+        form.addRow("Score", self.value)
+        form.addRow(self.buttons)
+
+    def score(self) -> tuple[str, float]:
+        return self.scale.currentData(), float(self.value.value())
 
 
 class NoteDialog(QDialog):

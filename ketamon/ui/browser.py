@@ -51,7 +51,7 @@ def list_recordings(directory: Path) -> list[dict]:
 
 
 class SessionBrowser(QDialog):
-    """Lists `directory`; `chosen` is the recording to act on, `action` open/csv/pdf."""
+    """Lists `directory`; `chosen` is the recording to act on, `action` open/csv/pdf/course."""
 
     def __init__(
         self,
@@ -85,6 +85,10 @@ class SessionBrowser(QDialog):
         self.pdf_button = self.buttons.addButton(
             "PDF report…", QDialogButtonBox.ButtonRole.ActionRole
         )
+        self.course_button = self.buttons.addButton(
+            "Patient's course…", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.course_button.clicked.connect(lambda: self._choose("course"))
         self.open_button.clicked.connect(lambda: self._choose("open"))
         self.csv_button.clicked.connect(lambda: self._choose("csv"))
         self.pdf_button.clicked.connect(lambda: self._choose("pdf"))

@@ -18,12 +18,14 @@ from PySide6.QtWidgets import (
 )
 
 import ketamon
+from ketamon.core.course import Course, SessionFacts
 from ketamon.core.infusion import Phase
 from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
 from ketamon.core.scenario import ScriptedMonitor
 from ketamon.core.session import Snapshot
 from ketamon.format import mmss, time_of_day
+from ketamon.io.course_store import last_session, load_course, recording_patient_id
 from ketamon.io.device import PortSettings
 from ketamon.io.export import export_csv
 from ketamon.io.rebuild import RebuildError
@@ -33,6 +35,7 @@ from ketamon.io.summary import review_recording
 from ketamon.ui.actions import NurseActions
 from ketamon.ui.annotations import CadssDialog, NoteDialog
 from ketamon.ui.browser import SessionBrowser
+from ketamon.ui.course_view import CourseView
 from ketamon.ui.dashboard import Dashboard
 from ketamon.ui.instructor import InstructorPanel
 from ketamon.ui.port_dialog import PortDialog
@@ -77,7 +80,14 @@ class MainWindow(QMainWindow):
         self.model: SessionModel | None = None
         self.dashboard: Dashboard | None = None
         self.force_close = False
-        self.actions = NurseActions(lambda: self.model, protocols, library, self)
+        self.actions = NurseActions(
+            lambda: self.model,
+            protocols,
+            library,
+            self,
+            previous=self._previous_session if sources and sources.data_dir else None,
+            scales=sources.resources.course.scales if sources else ("phq9",),
+        )
         self.actions.session_needed.connect(self._on_session_needed)
 
         self.sim_banner = QLabel(
@@ -146,6 +156,7 @@ class MainWindow(QMainWindow):
         notes.annotate_requested.connect(self.actions.request_annotation)
         notes.retract_requested.connect(self.actions.request_retract_note)
         notes.cadss_requested.connect(lambda: self.actions.request_dialog_annotation(CadssDialog()))
+        notes.score_requested.connect(self.actions.request_score_dialog)
         notes.note_requested.connect(lambda: self.actions.request_dialog_annotation(NoteDialog()))
         banner = self.dashboard.alarm_banner
         banner.acknowledge_requested.connect(self.actions.request_acknowledge)
@@ -282,6 +293,8 @@ class MainWindow(QMainWindow):
         try:
             if action == "open":
                 self.load(ReplayModel(ReplayData(Recording(path), resources)))
+            elif action == "course":
+                self._open_course(path)
             elif action == "csv":
                 folder = QFileDialog.getExistingDirectory(self, "Export CSV to")
                 if folder:
@@ -297,6 +310,22 @@ class MainWindow(QMainWindow):
                     self.statusBar().showMessage(f"Wrote {target}")
         except (RecordingError, RebuildError, OSError) as exc:
             self.actions.show_error(str(exc))
+
+    def _previous_session(self, patient_id: str) -> SessionFacts | None:
+        return last_session(self._sources.data_dir, patient_id, self._sources.resources)
+
+    def _open_course(self, path: Path) -> None:
+        """The Course view of the patient whose session `path` is."""
+        patient_id = recording_patient_id(Recording(path))
+        if not patient_id:
+            self.actions.show_error("This session has no patient ID: it belongs to no course.")
+            return
+        resources, data_dir = self._sources.resources, self._sources.data_dir
+
+        def load() -> Course:
+            return load_course(patient_id, data_dir, resources)[0]
+
+        self.actions.open_dialog(CourseView(load, data_dir, resources.course.scales, self))
 
     def _on_back_to_live(self) -> None:
         if self.model.read_only:

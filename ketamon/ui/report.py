@@ -14,7 +14,7 @@ from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QPageSize, QPainter, QPdfWriter, QPen
 
 from ketamon.core.vitals import Vital
-from ketamon.format import mmss
+from ketamon.format import mmss, predicted_text
 from ketamon.io.private_files import make_private
 from ketamon.io.recording import Recording
 
@@ -110,6 +110,7 @@ def _header(pages: PdfPages, summary: dict, recording: Recording) -> None:
         f"{k.upper()} {v['value']:g} at {mmss(v['t_s'])}" for k, v in summary["peaks"].items()
     )
     pages.text(f"Peaks: {peaks}")
+    pages.text(predicted_text(summary.get("predicted_concentration")))
     d = summary["discharge"]
     pages.text(
         f"Discharge: {d['phase']}; observation complete "

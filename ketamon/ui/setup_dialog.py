@@ -10,6 +10,9 @@ limit in its tooltip.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
@@ -27,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ketamon.core.course import SessionFacts
 from ketamon.core.dosing import (
     DosePlan,
     InputError,
@@ -41,12 +45,28 @@ from ketamon.core.dosing import (
 )
 from ketamon.core.limits import DrugLibrary, LimitFinding, LimitLevel
 from ketamon.core.protocol import Protocol
+from ketamon.core.scores import PHQ9, SCALES, ScoreError, check_score
+from ketamon.ui.course_text import previous_session_text
+
+PreviousLookup = Callable[[str], SessionFacts | None]  # patient ID -> last session
 
 
 class SetupDialog(QDialog):
-    """Collects the prescription; on accept, `plan` and `acknowledged` hold the result."""
+    """Collects the prescription; on accept, `plan`, `acknowledged` and `scores`
+    ((scale, points) entered before the infusion) hold the result.
 
-    def __init__(self, protocols: list[Protocol], library: DrugLibrary, parent: QWidget = None):
+    `previous`: looks up the patient's last session when the ID is entered, shown
+    beside the new prescription; `scales`: the clinic's scales (PHQ-9 first).
+    """
+
+    def __init__(
+        self,
+        protocols: list[Protocol],
+        library: DrugLibrary,
+        parent: QWidget = None,
+        previous: PreviousLookup | None = None,
+        scales: tuple[str, ...] = (PHQ9,),
+    ):
         super().__init__(parent)
         self.setWindowTitle("New patient")
         self.setObjectName("setupDialog")
@@ -56,6 +76,15 @@ class SetupDialog(QDialog):
         self.plan: DosePlan | None = None
         self.acknowledged: list[LimitFinding] = []
         self._soft_checks: list[tuple[QCheckBox, LimitFinding]] = []
+        self._previous = previous
+        self.scores: list[tuple[str, float]] = []
+        self.score_fields: dict[str, QLineEdit] = {}
+        for scale_id in scales:
+            scale = SCALES[scale_id]
+            edit = QLineEdit(placeholderText=f"0-{scale.max_points} (before the infusion)")
+            self.score_fields[scale_id] = edit
+        self.previous_note = QLabel("", objectName="previousSession")
+        self.previous_note.setWordWrap(True)
 
         self.patient_id = QLineEdit(placeholderText="optional")
         self.weight = QLineEdit(placeholderText="kg")
@@ -74,6 +103,7 @@ class SetupDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("Patient ID", self.patient_id)
+        form.addRow("", self.previous_note)
         form.addRow("Weight (kg)", self.weight)
         body = QHBoxLayout()
         body.addWidget(self.height)
@@ -89,6 +119,8 @@ class SetupDialog(QDialog):
         form.addRow("Bag", bag)
         form.addRow("Concentration (mg/mL)", self.concentration)
         form.addRow("Protocol", self.protocol)
+        for scale_id, edit in self.score_fields.items():
+            form.addRow(SCALES[scale_id].label, edit)
 
         self.table = QTableWidget(0, 6)
         self.table.setHorizontalHeaderLabels(
@@ -145,6 +177,9 @@ class SetupDialog(QDialog):
             self.concentration,
         ):
             edit.textChanged.connect(self._on_input_changed)
+        for edit in self.score_fields.values():
+            edit.textChanged.connect(self._on_input_changed)
+        self.patient_id.editingFinished.connect(self._on_patient_id_entered)
         for combo in (self.sex, self.basis):
             combo.currentIndexChanged.connect(self._on_input_changed)
         self.protocol.currentIndexChanged.connect(self._on_protocol_changed)
@@ -163,8 +198,8 @@ class SetupDialog(QDialog):
         super().keyPressEvent(event)
 
     def tab_chain(self) -> list[QWidget]:
-        """The order Tab visits: the patient, the bag, the protocol and its doses, the
-        limit confirmations, then Confirm and Cancel last."""
+        """The order Tab visits, top to bottom: the patient, the bag, the protocol, the
+        scores, the doses, the limit confirmations, then Confirm and Cancel last."""
         fields = [w for pair in self.segment_fields for w in pair]
         checks = [check for check, _ in self._soft_checks]
         cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
@@ -178,6 +213,7 @@ class SetupDialog(QDialog):
             self.bag_volume,
             self.concentration,
             self.protocol,
+            *self.score_fields.values(),
             *fields,
             *checks,
             self.confirm_button,
@@ -188,6 +224,28 @@ class SetupDialog(QDialog):
         chain = self.tab_chain()
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
+
+    def _on_patient_id_entered(self) -> None:
+        """Show the patient's last session beside the new prescription."""
+        pid = self.patient_id.text().strip()
+        if self._previous is None or not pid:
+            self.previous_note.setText("")
+            return
+        self.previous_note.setText(previous_session_text(self._previous(pid), time.time()))
+
+    def _read_scores(self) -> list[tuple[str, float]]:
+        scores = []
+        for scale_id, edit in self.score_fields.items():
+            text = edit.text().strip()
+            if not text:
+                continue
+            try:
+                value = float(text)
+                scores.append((scale_id, check_score(scale_id, value)[1]))
+            except (ValueError, ScoreError) as exc:
+                reason = exc if isinstance(exc, ScoreError) else f"{text!r} is not a number"
+                raise InputError(f"{SCALES[scale_id].label}: {reason}") from None
+        return scores
 
     def selected_protocol(self) -> Protocol:
         return self._protocols[self.protocol.currentIndex()]
@@ -271,6 +329,7 @@ class SetupDialog(QDialog):
         try:
             protocol, patient, conc, bag_volume_ml = self._read()
             plan = make_plan(protocol, patient, conc, bag_volume_ml)
+            self.scores = self._read_scores()
         except InputError as exc:
             self.error.setText(str(exc))
             self.table.setRowCount(0)

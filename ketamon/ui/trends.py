@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from ketamon.core.session import NOTE_RETRACTED, SESSION_RESUMED, SessionEvent, Snapshot
 from ketamon.core.vitals import Sample, Vital
 from ketamon.ui.alarm_banner import PRIORITY_COLOURS
+from ketamon.ui.concentration_trend import ConcentrationTrend
 from ketamon.ui.model import DashboardModel
 from ketamon.ui.theme import (
     BASELINE_COLOUR,
@@ -27,11 +28,17 @@ from ketamon.ui.trend_buffer import TrendBuffer, bin_width_s
 
 REDRAW_HZ = 25
 # Fixed y ranges: a nurse compares shapes against a scale that never jumps.
-Y_RANGES = {"bp": (40, 220), "hr": (30, 170), "spo2": (80, 101), "rr": (0, 40)}
+Y_RANGES = {"bp": (40, 220), "hr": (30, 170), "spo2": (80, 101), "rr": (0, 40), "cp": (0, 400)}
 DOWNTIME_COLOUR = (90, 90, 90, 110)
 # Opaque guide lines instead of pyqtgraph's grid: its grid is drawn by the axes with
 # alpha blending over the whole plot, which made every redraw repaint the axes.
-GUIDES = {"bp": (60, 90, 140, 180), "hr": (50, 100, 150), "spo2": (90, 95), "rr": (10, 20, 30)}
+GUIDES = {
+    "bp": (60, 90, 140, 180),
+    "hr": (50, 100, 150),
+    "spo2": (90, 95),
+    "rr": (10, 20, 30),
+    "cp": (100, 200, 300),
+}
 GUIDE_COLOUR = "#2a3038"
 SPO2_FLOOR_MARGIN = 3  # the SpO2 axis goes this far below the lowest value shown
 # Marker per NIBP value: systolic points down onto the bar, diastolic up, MAP a dash.
@@ -82,10 +89,16 @@ class TrendPlots(QWidget):
         self.plots = {
             key: self._make_plot(row, key, title)
             for row, (key, title) in enumerate(
-                (("bp", "NIBP mmHg"), ("hr", "HR bpm"), ("spo2", "SpO2 %"), ("rr", "RR /min"))
+                (
+                    ("bp", "NIBP mmHg"),
+                    ("hr", "HR bpm"),
+                    ("spo2", "SpO2 %"),
+                    ("rr", "RR /min"),
+                    ("cp", "Cp ng/mL"),
+                )
             )
         }
-        for key in ("hr", "spo2", "rr"):
+        for key in ("hr", "spo2", "rr", "cp"):
             self.plots[key].setXLink(self.plots["bp"])
         self.graphics.ci.layout.setRowStretchFactor(0, 3)
         self.graphics.ci.layout.setRowStretchFactor(1, 2)
@@ -126,6 +139,7 @@ class TrendPlots(QWidget):
         )
         self.nibp_bars.setZValue(-1)
         self._spo2_floor = Y_RANGES["spo2"][0]
+        self.concentration = ConcentrationTrend(self.plots["cp"], model)
 
         dash = pg.mkPen(BASELINE_COLOUR, width=1, style=Qt.PenStyle.DashLine)
         self.baseline_lines = {
@@ -184,7 +198,7 @@ class TrendPlots(QWidget):
         for name in ("left", "bottom"):
             plot.getAxis(name).setTickFont(font)
             plot.getAxis(name).setTextPen("#d0d0d0")
-        if key != "rr":
+        if key != "cp":
             plot.getAxis("bottom").setStyle(showValues=False)
         return plot
 
@@ -253,6 +267,7 @@ class TrendPlots(QWidget):
         for vital, buffer in self.buffers.items():
             t_s, values = history["arrays"][vital]
             buffer.load(t_s / 60.0, values)
+        self.concentration.reset()
         for items, _start, _end in self._bands:
             self._remove(items)
         self._bands.clear()
@@ -280,7 +295,7 @@ class TrendPlots(QWidget):
             for axis in self.axes:
                 axis.origin_min = t_min
                 axis.picture = None
-            self.plots["rr"].setLabel("bottom", "minutes from infusion start", color="#d0d0d0")
+            self.plots["cp"].setLabel("bottom", "minutes from infusion start", color="#d0d0d0")
             self._open_band("infusion", t_min)
         elif kind == "infusion.paused":
             self._close_band(t_min)
@@ -391,6 +406,7 @@ class TrendPlots(QWidget):
             self._shown_baseline = b
             self._update_rise_lines(snap)
         self._update_window(snap)
+        self.concentration.on_snapshot(snap)
 
     def _update_window(self, snap: Snapshot) -> None:
         """Fixed window: session start to planned end (now + what core says is left)."""
@@ -403,6 +419,7 @@ class TrendPlots(QWidget):
             bin_min = bin_width_s((window[1] - window[0]) * 60.0) / 60.0
             for buffer in self.buffers.values():
                 buffer.set_bin_width(bin_min)
+            self.concentration.set_bin_width(bin_min)
 
     # ---- drawing --------------------------------------------------------------------
 
@@ -419,6 +436,7 @@ class TrendPlots(QWidget):
             self._draw_nibp_bars()
         if Vital.SPO2 in changed:
             self._follow_spo2()
+        self.concentration.redraw()
         if self._bands and self._bands[-1][2] is None:
             items, start, _ = self._bands[-1]
             for item in items:

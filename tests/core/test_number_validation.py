@@ -22,6 +22,7 @@ from ketamon.core.config import ConfigError, check_number, load_toml
 from ketamon.core.limits import load_drug_library
 from ketamon.core.protocol import load_protocol
 from ketamon.core.scenario import load_scenario
+from ketamon.core.scores import load_course_settings
 from ketamon.core.vitals import Sample, Vital
 from ketamon.resources import resources_dir
 
@@ -76,6 +77,7 @@ CONFIGS: list[tuple[str, Callable[[Path], object]]] = [
     ("drug_library.toml", load_drug_library),
     ("alarm_profiles/default.toml", load_alarm_profile),
     ("artefact_rules.toml", load_artefact_rules),
+    ("course.toml", load_course_settings),
     *[(f"scenarios/{p.name}", load_scenario) for p in sorted(resources_dir().glob("scenarios/*"))],
 ]
 

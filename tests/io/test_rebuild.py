@@ -39,9 +39,12 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     live.start(30.0, review_acknowledged=True)
     live.instructor(40.0, "override", "HR +20", {"vital": "hr", "offset": 20})
     live.annotate(50.0, "Dissociation", {"type": "side_effect"})
-    live.retract_note(55.0, 50.0)  # a tap on the wrong button, undone
+    live.retract_note(52.0, 50.0)  # a tap on the wrong button, undone
     with pytest.raises(CommandError):
-        live.retract_note(56.0, 50.0)  # already undone: refused, and recorded
+        live.retract_note(53.0, 50.0)  # already undone: refused, and recorded
+    live.record_score(55.0, "phq9", 14)
+    with pytest.raises(CommandError, match="0 to 27"):
+        live.record_score(56.0, "phq9", 31)  # refused, and recorded
     live.pause_audio(60.0)
     live.acknowledge_alarms(70.0)
     live.pause(100.0, "nausea")
@@ -51,6 +54,7 @@ def test_every_command_kind_round_trips_refusals_included(resources):
         live.discharge(400.0, "too early")
     live.advance_to(300.0 + 61 * 60)
     live.discharge(live.t_s, "alert; escort")
+    live.record_score(live.t_s, "madrs", 12, entered_wall_s=1.8e9)  # a follow-up
 
     rebuilt = rebuilt_session(resources, simulated=False)
     replay(rebuilt, list(live.events), resources.protocols)
@@ -62,6 +66,9 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     assert "command.retract_note" in commands
     kinds = [e.kind for e in rebuilt.events]
     assert "annotation" in kinds and "annotation.retracted" in kinds  # the note stays
+    assert commands.count("command.score") == 3
+    scores = [e.data["value"] for e in rebuilt.events if e.kind == "score.recorded"]
+    assert scores == [14, 12]
 
 
 def test_an_unknown_command_is_left_out_and_a_lost_protocol_refused(resources, caplog):

@@ -28,7 +28,8 @@ def test_one_tap_side_effect_is_stamped_listed_and_marked(qtbot, window, protoco
     event = next(e for e in window.model.session.events if e.kind == "annotation")
     assert event.t_s == 125.0
     assert window.dashboard.alarm_log.rows()[0] == ["02:05", "Note: Nausea/vomiting", "", "note"]
-    assert len(window.dashboard.trends.annotation_lines) == 4  # one line through each plot
+    # one line through each plot (BP, HR, SpO2, RR and the predicted concentration)
+    assert len(window.dashboard.trends.annotation_lines) == 5
 
 
 def test_cadss_score(qtbot, window, protocols):

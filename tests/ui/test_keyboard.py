@@ -153,10 +153,11 @@ def test_tab_reaches_the_dose_fields_before_confirm_and_cancel(qtbot, window):
     chain = dialog.tab_chain()
     dose, _duration = dialog.segment_fields[0]
     assert chain.index(dose) < chain.index(dialog.confirm_button) < len(chain) - 1
+    before = chain[chain.index(dose) - 1]
     dialog.activateWindow()
-    dialog.protocol.setFocus()
-    qtbot.waitUntil(lambda: dialog.focusWidget() is dialog.protocol)
-    qtbot.keyClick(dialog.protocol, Qt.Key.Key_Tab)
+    before.setFocus()
+    qtbot.waitUntil(lambda: dialog.focusWidget() is before)
+    qtbot.keyClick(before, Qt.Key.Key_Tab)
     assert dialog.focusWidget() is dose
 
 

@@ -86,3 +86,19 @@ def test_timeline_seeks(replay_window):
     bar._on_slider_moved(500)
     clock = replay_window.model.clock
     assert replay_window.model.t_s == pytest.approx((clock.start_s + clock.end_s) / 2)
+
+
+def test_the_predicted_concentration_curve_follows_the_replay(replay_window):
+    model = replay_window.model
+    session = model.session
+    end_s = session.infusion.loading_end_s()
+    model.seek(end_s)
+    trend = replay_window.dashboard.trends.concentration
+    expected = session.predicted_cp_at(end_s)
+    assert trend.text.startswith("predicted plasma concentration (model, not measured)")
+    assert f"{session.concentration.model.name}: {expected:.0f} ng/mL now" in trend.text
+    x, y = trend.buffer.view()
+    assert y[-1] == pytest.approx(expected)  # the curve ends at the value shown
+    model.seek(end_s + 1800)
+    later = model.snapshot().predicted_cp_ng_per_ml
+    assert later < expected and f"{later:.0f} ng/mL now" in trend.text
