@@ -13,6 +13,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
 from ketamon.cli import build_parser, run_config
@@ -28,6 +30,16 @@ from ketamon.ui.theme import apply_theme, height_scale
 
 WIDTH, HEIGHT = 1366, 768
 HERE = Path(__file__).parent
+
+
+def save(widget, path: Path) -> None:
+    """A 256-colour PNG: the screens are flat colours, so this keeps the files small."""
+    image = (
+        widget.grab()
+        .toImage()
+        .convertToFormat(QImage.Format.Format_Indexed8, Qt.ImageConversionFlag.ThresholdDither)
+    )
+    image.save(str(path))
 
 
 def settle(app: QApplication, window: MainWindow) -> None:
@@ -73,7 +85,7 @@ def main() -> int:
     dialog.resize(900, 740)
     dialog.show()
     app.processEvents()
-    dialog.grab().save(str(out / "setup.png"))
+    save(dialog, out / "setup.png")
     dialog.reject()
     window.close()
 
@@ -84,10 +96,10 @@ def main() -> int:
     clock.fast_forward(window.model.session.t_s + 18 * 60)
     window.model.session.annotate(clock.now_s(), "Dissociation")
     settle(app, window)
-    window.grab().save(str(out / "loading.png"))
+    save(window, out / "loading.png")
     clock.fast_forward(window.model.session.t_s + 40 * 60)
     settle(app, window)
-    window.grab().save(str(out / "observation.png"))
+    save(window, out / "observation.png")
     recording = window.model.recorder.path
     window.model.close(resumable=False)
     window.close()
@@ -96,7 +108,7 @@ def main() -> int:
     window.load(ReplayModel(ReplayData(Recording(recording), resources)))
     window.model.seek(window.model.clock.start_s + 35 * 60)
     settle(app, window)
-    window.grab().save(str(out / "replay.png"))
+    save(window, out / "replay.png")
     window.close()
 
     # Several alarms at once, the instructor panel and the debrief of a scenario.
@@ -106,7 +118,7 @@ def main() -> int:
     clock = window.model.clock
     clock.fast_forward(window.model.session.t_s + 24 * 60)
     settle(app, window)
-    window.grab().save(str(out / "alarms.png"))
+    save(window, out / "alarms.png")
     window.actions.request_acknowledge()
     clock.fast_forward(window.model.session.t_s + 60)
     instructor = window.instructor
@@ -115,12 +127,12 @@ def main() -> int:
     settle(app, window)
     instructor.resize(760, 760)
     app.processEvents()
-    instructor.grab().save(str(out / "instructor.png"))
+    save(instructor, out / "instructor.png")
     instructor.open_debrief()
     debrief = instructor.debrief
     debrief.resize(1100, 700)
     app.processEvents()
-    debrief.grab().save(str(out / "debrief.png"))
+    save(debrief, out / "debrief.png")
     debrief.close()
     window.close()
     return 0

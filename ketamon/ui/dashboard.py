@@ -30,7 +30,7 @@ class Dashboard(QWidget):
         self.numerics = NumericsPanel(model, self.flasher)
         left = QVBoxLayout()
         left.setSpacing(6)
-        left.addWidget(self.infusion, 3)
+        left.addWidget(self.infusion, 5)
         left.addWidget(self.alarm_log, 1)
         left.addWidget(self.annotations)
         columns = QHBoxLayout()

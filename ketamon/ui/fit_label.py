@@ -29,8 +29,11 @@ class FitLabel(QLabel):
         fill: float = 0.85,
         min_px: int = 14,
         max_px: int = 400,
+        digits: bool = True,
         parent: QWidget | None = None,
     ):
+        """`digits`: the text is numbers (no ascenders or descenders), so the em may
+        overflow the label's height a little; otherwise the whole line must fit."""
         super().__init__(text, parent)
         self.sample = sample
         self._fill = fill
@@ -40,6 +43,7 @@ class FitLabel(QLabel):
         self._px = 0
         self._family = family
         self._bold = bold
+        self._digits = digits
         # The layout gives the space; the text never asks for more (no feedback loop).
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
         self.setMinimumSize(20, 20)
@@ -84,6 +88,8 @@ class FitLabel(QLabel):
         # above, descenders below) may overflow: digits have neither, and centred they
         # stay inside while the em is under 1.25 x the height.
         by_height = min(REFERENCE_PX * room_h * self._fill / cap, 1.25 * room_h)
+        if not self._digits:
+            by_height = min(by_height, REFERENCE_PX * room_h / max(1.0, metrics.height()))
         px = int(max(self._min_px, min(self._max_px, by_width, by_height)))
         if px != self._px:
             self._px = px

@@ -37,7 +37,7 @@ class InfusionPanel(QFrame):
         self.setObjectName("panel")
         # Phase and time left are the largest after the vitals; rate, dose and next
         # NIBP next (read at 2 m). Their fonts fill the space the window gives.
-        self.phase = FitLabel("SETUP", "OBSERVATION", fill=0.6, max_px=64)
+        self.phase = FitLabel("SETUP", "OBSERVATION", fill=0.6, max_px=64, digits=False)
         self.phase.setObjectName("phase")
         self.phase.setProperty("phase", Phase.SETUP.value)
         self.phase.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -51,10 +51,10 @@ class InfusionPanel(QFrame):
         self.progress.setTextVisible(False)
         self.elapsed = QLabel("", objectName="caption")
         self.total_remaining = QLabel("", objectName="caption")
-        self.rate = FitLabel("--", "188.8 mL/h", max_px=48)
+        self.rate = FitLabel("--", "188.8 mL/h", max_px=48, digits=False)
         self.rate_mg = QLabel("", objectName="caption")  # the same rate in mg/h
-        self.dose = FitLabel("--", "88.8 / 88.8 mg", max_px=48)  # delivered / planned
-        self.nibp_due = FitLabel("--", "in 88:88", max_px=48)
+        self.dose = FitLabel("--", "88.8 / 88.8 mg", max_px=48, digits=False)  # given / planned
+        self.nibp_due = FitLabel("--", "in 88:88", max_px=48, digits=False)
         for label in (self.rate, self.dose, self.nibp_due):
             label.setObjectName("big")
             label.setMinimumHeight(30)
@@ -115,10 +115,10 @@ class InfusionPanel(QFrame):
         layout.setSpacing(6)
         layout.addWidget(self.phase, 3)
         layout.addWidget(self.remaining_caption)
-        layout.addWidget(self.remaining, 6)
+        layout.addWidget(self.remaining, 5)
         layout.addWidget(self.progress)
         layout.addLayout(times)
-        layout.addLayout(facts, 6)
+        layout.addLayout(facts, 8)
         layout.addWidget(self.baseline)
         layout.addWidget(self.patient)
         model.snapshot_changed.connect(self._on_snapshot_changed)

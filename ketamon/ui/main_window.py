@@ -136,9 +136,11 @@ class MainWindow(QMainWindow):
         if self.dashboard is not None:
             self.dashboard.stop()
             self._layout.removeWidget(self.dashboard)
+            self.dashboard.hide()  # gone at once: never drawn under the new patient's screen
             self.dashboard.deleteLater()
         if self.replay_bar is not None:
             self._layout.removeWidget(self.replay_bar)
+            self.replay_bar.hide()
             self.replay_bar.deleteLater()
             self.replay_bar = None
         self.model = model
