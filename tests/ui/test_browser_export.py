@@ -109,3 +109,20 @@ def test_review_command_exports(folder, tmp_path):
     pdf = tmp_path / "r.pdf"
     assert main(["review", str(path), "--export-csv", str(tmp_path), "--report", str(pdf)]) == 0
     assert pdf.exists() and list(tmp_path.glob("*_vitals.csv"))
+
+
+def test_pdf_report_has_round_ticks_actions_discharge_and_right_marks(folder, resources):
+    from ketamon.ui.report import report_lines, time_ticks
+
+    assert time_ticks(105 * 60) == [60.0 * m for m in range(0, 106, 15)]
+    assert time_ticks(26 * 60)[:3] == [0.0, 300.0, 600.0]
+    (path,) = [p for p in folder.glob("*_SIM.ketamon")]
+    summary = review_recording(path, resources)
+    texts = [t for t, _size, _bold in report_lines(summary, Recording(path)) if t]
+    assert any(t.startswith("Nurse actions") for t in texts)
+    assert any("Infusion started" in t for t in texts)
+    assert any(t.startswith("Discharge") for t in texts)
+    alarm_lines = [t for t in texts if "limit" in t]
+    first = summary["alarms"][0]
+    marker = {"high": "***", "medium": "**", "low": "*"}[first["priority"]]
+    assert f"  {marker} " in alarm_lines[0] and "(" in alarm_lines[0]  # session time on it
