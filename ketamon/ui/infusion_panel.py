@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -115,7 +115,7 @@ class InfusionPanel(QFrame):
         layout.setSpacing(6)
         layout.addWidget(self.phase, 3)
         layout.addWidget(self.remaining_caption)
-        layout.addWidget(self.remaining, 5)
+        layout.addWidget(self.remaining, 4)
         layout.addWidget(self.progress)
         layout.addLayout(times)
         layout.addLayout(facts, 8)
@@ -125,6 +125,22 @@ class InfusionPanel(QFrame):
         self._model = model
         self._shown_phase: Phase | None = None
         self._on_snapshot_changed(model.snapshot())
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._reserve_lines()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self._reserve_lines()
+
+    def _reserve_lines(self) -> None:
+        """The wrapped lines keep two lines' room whatever they say, so nothing above
+        moves when a text grows by a few words (READY FOR DISCHARGE)."""
+        for label in (self.patient, self.baseline):
+            label.setMinimumHeight(2 * label.fontMetrics().lineSpacing() + 2)
+        self.patient.setMaximumHeight(self.patient.minimumHeight())
 
     def _button(self, text: str, name: str, signal) -> QPushButton:
         button = QPushButton(text, objectName=name)
