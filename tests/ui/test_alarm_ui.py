@@ -308,3 +308,18 @@ def test_more_alarms_than_places_take_turns_every_two_seconds(qtbot, window, ban
     qtbot.wait(CYCLE_MS + 300)
     assert banner.chips[-1].text() != first
     assert "take turns" in banner.more.text()
+
+
+def test_alarm_list_value_is_empty_for_a_technical_alarm_and_acknowledged_looks_different(
+    qtbot, window
+):
+    session = start_infusion(window)
+    session.report_technical(session.t_s, "sensor_off", True, "probe off")
+    window.model.refresh()
+    log = window.dashboard.alarm_log
+    row = log.rows()[0]
+    assert "Sensor off" in row[1] and row[2] == ""  # no clock time in the Value column
+    active_bg = log.item(0, 1).background().color().name()
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    assert log.rows()[0][3] == "acknowledged"
+    assert log.item(0, 1).background().color().name() != active_bg
