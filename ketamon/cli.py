@@ -90,6 +90,34 @@ def _baseline(text: str) -> tuple[float, float, float | None]:
     return values[0], values[1], values[2] if len(values) == 3 else None
 
 
+def _device(text: str) -> tuple[str, str, int | None]:
+    """PROTOCOL:PORT[:BAUD] -> (protocol, port, baud or None for the protocol's).
+
+    A pyserial URL port keeps its own ':host:port' (socket://host:5000); a baud
+    after it is a further ':BAUD' (socket://host:5000:9600).
+    """
+    protocol, sep, rest = text.partition(":")
+    if not sep or not rest:
+        raise argparse.ArgumentTypeError(f"--device must be PROTOCOL:PORT[:BAUD] (got {text!r})")
+    if protocol not in PARSERS:
+        known = ", ".join(sorted(PARSERS))
+        raise argparse.ArgumentTypeError(
+            f"--device {text!r}: unknown protocol {protocol!r} ({known})"
+        )
+    after_scheme = rest.split("://", 1)[-1]
+    colons_for_baud = 2 if "://" in rest else 1
+    port, baud = rest, None
+    if after_scheme.count(":") >= colons_for_baud:
+        port, _, baud_text = rest.rpartition(":")
+        try:
+            baud = _baud(baud_text)
+        except argparse.ArgumentTypeError as exc:
+            raise argparse.ArgumentTypeError(f"--device {text!r}: baud {exc}") from None
+    if not port:
+        raise argparse.ArgumentTypeError(f"--device {text!r}: no port")
+    return protocol, port, baud
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ketamon",
@@ -169,6 +197,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--baud", type=_baud, help="serial speed (default: the protocol's, e.g. 9600)"
+    )
+    parser.add_argument(
+        "--device",
+        action="append",
+        type=_device,
+        metavar="PROTOCOL:PORT[:BAUD]",
+        help="a monitor (repeatable, in priority order: each vital comes from the first "
+        "device that supplies it), e.g. --device masimo-ascii:/dev/ttyUSB0 "
+        "--device ge-s5:/dev/ttyUSB1; instead of --port/--protocol/--baud",
     )
     parser.add_argument(
         "--scenario",
@@ -553,12 +590,13 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     from ketamon.resources import scenarios_dir
 
     scenario = find_scenario(args.scenario, scenarios_dir()) if args.scenario else None
-    port = (
-        port_settings(args.port, args.protocol, args.baud, args.allow_port_url)
-        if args.port
-        else None
+    devices = tuple(
+        port_settings(port, protocol, baud, args.allow_port_url)
+        for protocol, port, baud in (args.device or [])
     )
-    if port is not None:
+    if args.port:
+        devices = (port_settings(args.port, args.protocol, args.baud, args.allow_port_url),)
+    if devices:
         source = SourceKind.DEVICES
     elif scenario is not None:
         source = SourceKind.SCENARIO
@@ -568,7 +606,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         source=source,
         seed=args.seed,
         scenario=scenario,
-        port=port,
+        devices=devices,
         weight_kg=args.weight,
         speed=args.speed,
         data_dir=Path(args.data_dir) if args.data_dir else default_data_dir(),
@@ -593,10 +631,18 @@ def main(argv: list[str] | None = None) -> int:
         return central(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.port and (args.simulate or args.scenario):
-        parser.error("--simulate/--scenario and --port exclude each other")
-    if args.baseline and not args.port:
-        parser.error("--baseline needs --port: a simulated patient's baseline is measured")
+    if args.port and args.device:
+        parser.error("--port and --device exclude each other (--device is repeatable)")
+    ports = [args.port] if args.port else [port for _p, port, _b in args.device or []]
+    if len(set(ports)) != len(ports):
+        twice = next(p for p in ports if ports.count(p) > 1)
+        parser.error(f"--device: port {twice} is given twice (one monitor per port)")
+    if ports and (args.simulate or args.scenario):
+        parser.error("--simulate/--scenario and --port/--device exclude each other")
+    if args.baseline and not ports:
+        parser.error(
+            "--baseline needs --port or --device: a simulated patient's baseline is measured"
+        )
     if args.screenshot and args.quit_after is None:
         parser.error("--screenshot needs --quit-after")
     if args.speed is None and not args.headless:
@@ -606,8 +652,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.headless and not args.autostart:
         log.error("--headless needs --autostart: there is no nurse to set up the session")
         return 2
-    if args.port:
-        problem = check_port_argument(args.port, args.allow_port_url)
+    for port in ports:
+        problem = check_port_argument(port, args.allow_port_url)
         if problem:
             parser.error(problem)
     try:

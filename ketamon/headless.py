@@ -20,8 +20,10 @@ from typing import TextIO
 from ketamon.core.events import alarm_event, alarm_line
 from ketamon.core.infusion import CommandError, Phase
 from ketamon.core.session import Session, SessionEvent
+from ketamon.core.source_choice import SourceChoice
 from ketamon.io.actions import Action, apply_action
 from ketamon.io.data_dir import data_dir_problem
+from ketamon.io.device import device_name
 from ketamon.io.device_feed import DeviceFeed
 from ketamon.io.device_thread import DeviceThread
 from ketamon.io.net.bedside_links import BedsideLinks, start_links
@@ -122,22 +124,30 @@ def run_session(
 
 def run_device_session(
     session: Session,
-    device: DeviceThread,
+    devices: list[DeviceThread],
     quit_after_s: float | None,
     recorder: SessionRecorder | None = None,
     nurse: ScriptedNurse | None = None,
     links: BedsideLinks | None = None,
 ) -> None:
-    """Live monitor, live time: start when the baseline is in; run until quit-after."""
+    """Live monitors, live time: start when the baseline is in; run until quit-after.
+
+    Several devices: each vital from the first in the list that supplies it
+    (core/source_choice.py), each device's equipment alarms its own.
+    """
     t0 = time.monotonic()
     if recorder is not None:
         recorder.note_clock(time.time(), 0.0, 1.0)
-    feed = DeviceFeed(session, lambda m: m - t0)
-    device.start()
+    names = [device_name(d.connection.settings) for d in devices]
+    choice = SourceChoice(names) if len(devices) > 1 else None
+    feeds = [DeviceFeed(session, lambda m: m - t0, name, choice) for name in names]
+    for device in devices:
+        device.start()
     try:
         while quit_after_s is None or time.monotonic() - t0 < quit_after_s:
-            for batch, stats in device.drain():
-                feed.apply(batch, stats)
+            for device, feed in zip(devices, feeds, strict=True):
+                for batch, stats in device.drain():
+                    feed.apply(batch, stats)
             session.advance_to(time.monotonic() - t0)
             if nurse is not None:
                 nurse.apply_due(session)
@@ -153,7 +163,8 @@ def run_device_session(
     except KeyboardInterrupt:
         pass
     finally:
-        device.stop()
+        for device in devices:
+            device.stop()
 
 
 def run_headless(
@@ -165,9 +176,10 @@ def run_headless(
 ) -> int:
     """Run `config` autostarted with no window; alarm events (and refusals) as JSON lines."""
     out = out or sys.stdout  # looked up now, so a redirected stdout is honoured
-    if config.port is not None and (problem := port_problem(config.port.port)):
-        log.error("cannot start: %s", problem)
-        return 2
+    for device in config.devices:
+        if problem := port_problem(device.port):
+            log.error("cannot start: %s", problem)
+            return 2
     session = make_session(config, resources)
     recorder = None
     if config.data_dir is not None:
@@ -190,11 +202,11 @@ def run_headless(
     links = start_links(session, config.net, config.data_dir) if config.data_dir else None
     try:
         autostart(session, config, resources)
-        if config.port is not None:
+        if config.devices:
             if session.baseline is None:
                 log.info("waiting for the baseline NIBP readings from the device (or --baseline)")
-            device = DeviceThread(config.port)
-            run_device_session(session, device, quit_after_s, recorder, nurse, links)
+            devices = [DeviceThread(settings) for settings in config.devices]
+            run_device_session(session, devices, quit_after_s, recorder, nurse, links)
         else:
             run_session(session, config.speed, quit_after_s, recorder, nurse, links)
     finally:

@@ -185,6 +185,8 @@ def format_text(summary: dict) -> str:
         lines.append(f"  {mmss(a['t_s'])}{end} {marker} {a['condition']}{value}")
     for note in summary["annotations"]:
         lines.append(f"Note {mmss(note['t_s'])}: {note['text']}")
+    for bp in summary.get("manual_bp") or []:
+        lines.append(f"Manual BP measured {mmss(bp['measured_at_s'])}: {bp['sbp']:g}/{bp['dbp']:g}")
     d = summary["discharge"]
     near = {None: "unknown", True: "yes", False: "no"}[d["vitals_near_baseline"]]
     lines.append(

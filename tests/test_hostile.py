@@ -176,6 +176,34 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
             },
         ),
         Case(
+            "device unknown protocol",
+            [*HEADLESS, "--device", "acme:/dev/null"],
+            "unknown protocol 'acme'",
+        ),
+        Case("device no port", [*HEADLESS, "--device", "ge-s5"], "PROTOCOL:PORT"),
+        Case("device baud text", [*HEADLESS, "--device", "ge-s5:/dev/null:fast"], "baud"),
+        Case("device baud 10", [*HEADLESS, "--device", "ge-s5:/dev/null:10"], "at least 50"),
+        Case(
+            "device port twice",
+            [*HEADLESS, "--device", "ge-s5:/dev/null", "--device", "masimo-ascii:/dev/null"],
+            "given twice",
+        ),
+        Case(
+            "device and port",
+            [*HEADLESS, "--device", "ge-s5:/dev/null", "--port", "/dev/zero"],
+            "exclude each other",
+        ),
+        Case(
+            "device URL",
+            [*HEADLESS, "--device", "masimo-ascii:socket://127.0.0.1:9"],
+            "not a serial device",
+        ),
+        Case(
+            "device missing port",
+            [*HEADLESS, "--device", f"ge-s5:{root / 'ttyGONE'}"],
+            "not found",
+        ),
+        Case(
             "port spy URL",
             [*HEADLESS, "--port", f"spy:///dev/null?file={root / 'spy.txt'}"],
             "--allow-port-url",

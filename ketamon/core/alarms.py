@@ -37,9 +37,15 @@ CAUSES = {
     "no_data": ("source_lost", "sensor_off"),
     "nibp_overdue": ("source_lost",),
 }
+DEVICE_SEPARATOR = "@"  # "source_lost@ge-s5:/dev/ttyUSB1": one device's condition
 # Reported by the network links (MQTT publisher, MLLP sender): not about the patient, and
 # shown whether or not physiological alarms are armed, since data is leaving the laptop.
 NETWORK_CONDITIONS = ("broker_away", "hl7_unacknowledged")
+
+
+def technical_base(condition: str) -> str:
+    """The condition without its device ("source_lost@ge-s5:/dev/ttyUSB1" -> "source_lost")."""
+    return condition.split(DEVICE_SEPARATOR, 1)[0]
 
 
 class AlarmEngine:
@@ -99,7 +105,10 @@ class AlarmEngine:
         events: list[AlarmEvent] = []
         for i, sample in enumerate(samples):
             self._latest[sample.vital] = sample
-            self._last_seen_s[sample.vital] = sample.t_s
+            # max: a reading entered late (measured minutes ago) is no sign of silence
+            self._last_seen_s[sample.vital] = max(
+                sample.t_s, self._last_seen_s.get(sample.vital, sample.t_s)
+            )
             if not self.armed:
                 continue
             if sample.vital.is_nibp and _reading_continues(samples, i):
@@ -185,7 +194,8 @@ class AlarmEngine:
     ) -> list[AlarmEvent]:
         """A source says: `source_lost`, `sensor_off`, `artefact` or the recorder says
         `recording_failed` is present or gone; a network link: `broker_away` or
-        `hl7_unacknowledged`."""
+        `hl7_unacknowledged`. With several devices each device's condition is its own
+        alarm: `source_lost@<device>` (technical_base)."""
         tech = self.profile.technical
         priorities = {
             "source_lost": tech.source_lost_priority,
@@ -195,11 +205,12 @@ class AlarmEngine:
             "broker_away": tech.broker_away_priority,
             "hl7_unacknowledged": tech.hl7_unacknowledged_priority,
         }
-        if condition not in priorities:
+        base = technical_base(condition)
+        if base not in priorities:
             raise ValueError(f"unknown technical condition {condition!r}")
-        if not self.armed and not self.watch_equipment and condition not in NETWORK_CONDITIONS:
+        if not self.armed and not self.watch_equipment and base not in NETWORK_CONDITIONS:
             return []
-        priority = priorities[condition]
+        priority = priorities[base]
         self._set_technical(condition, priority, present, detail)
         return self._resolve(t_s)
 
@@ -316,7 +327,8 @@ class AlarmEngine:
         findings = self._findings()
         for alarm_id, finding in findings.items():
             alarm = self.alarms.get(alarm_id)
-            kind = AlarmKind.TECHNICAL if alarm_id in TECHNICAL_LABELS else AlarmKind.PHYSIOLOGICAL
+            technical = technical_base(alarm_id) in TECHNICAL_LABELS
+            kind = AlarmKind.TECHNICAL if technical else AlarmKind.PHYSIOLOGICAL
             if alarm is None:
                 alarm = Alarm(
                     id=alarm_id,
@@ -401,10 +413,12 @@ class AlarmEngine:
         if not present:
             self._technical.pop(condition, None)
             return
+        base, _, device = condition.partition(DEVICE_SEPARATOR)
+        label = TECHNICAL_LABELS[base] + (f": {device}" if device else "")
         self._technical[condition] = Finding(
             priority,
-            TECHNICAL_LABELS[condition],
-            detail or TECHNICAL_LABELS[condition],
+            label,
+            detail or label,
             frozenset(NO_DATA_VITALS) if condition == "no_data" else frozenset(),
             None,
             None,

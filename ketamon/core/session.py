@@ -7,12 +7,13 @@ runner subscribe. The session never reads a clock: the caller says what time it 
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Callable
 from dataclasses import replace
 
 from ketamon.core.alarm_profile import AlarmProfile
-from ketamon.core.alarms import AlarmEngine, AlarmEvent
+from ketamon.core.alarms import DEVICE_SEPARATOR, AlarmEngine, AlarmEvent
 from ketamon.core.artefact import ArtefactRules, split_artefacts
 from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.concentration import PredictedConcentration, concentration_curve, pk_model
@@ -20,6 +21,7 @@ from ketamon.core.dosing import DosePlan, check_limits
 from ketamon.core.events import encode_alarm, encode_command
 from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, Phase
 from ketamon.core.limits import DrugLibrary, LimitFinding, LimitLevel
+from ketamon.core.manual_bp import MANUAL_SOURCE, ManualBp
 from ketamon.core.nibp import is_stale, next_due_s
 from ketamon.core.protocol import NibpProgram
 from ketamon.core.publisher import Publisher
@@ -102,6 +104,11 @@ class Session:
         self.artefact_rules = artefact_rules or ArtefactRules()
         self._last_rejected_nibp_s: float | None = None
         self.rejected_readings = 0  # artefacts (core/artefact.py): never vitals, peaks, baselines
+        # Where each shown vital came from ("GE S/5 on ttyUSB1", "manual", "simulator").
+        self.sources: dict[Vital, str] = {}
+        # A source measures the cuff by itself (the simulator, a monitor with NIBP); when
+        # none does, a due reading is the nurse's to take and enter (enter_bp).
+        self.nibp_supplied = simulated
         self.course = course or CourseSettings()
         # The model's Cp from what the pump delivered (core/concentration.py); from setup on.
         self.concentration: PredictedConcentration | None = None
@@ -185,6 +192,21 @@ class Session:
                 {"sbp": baseline.sbp_mmhg, "dbp": baseline.dbp_mmhg, "hr": baseline.hr_bpm},
             )
         )
+
+    def enter_bp(self, t_s: float, reading: ManualBp) -> None:
+        """The nurse enters a cuff reading taken at `reading.measured_at_s` (up to 15 min back).
+
+        A sample like a device's: same artefact and alarm rules; before the start it
+        counts toward the measured baseline.
+        """
+        t_s = max(t_s, self._t)
+        self.advance_to(t_s)
+        self._command(t_s, "enter_bp", reading.args())
+        if (problem := reading.problem(t_s)) is not None:
+            raise CommandError(problem)
+        data = reading.args() | {"map": round(reading.mean_mmhg, 1)}
+        self._event(SessionEvent(t_s, "nibp.manual", reading.text(), data))
+        self.ingest(reading.samples(), MANUAL_SOURCE)
 
     # ---- nurse commands ---------------------------------------------------------------
 
@@ -353,6 +375,8 @@ class Session:
             # rebuilt session sees the same equipment history.
             self._technical_state[condition] = present
             data = {"condition": condition, "present": present}
+            if DEVICE_SEPARATOR in condition:  # one of several devices: name it
+                data["device"] = condition.partition(DEVICE_SEPARATOR)[2]
             self._event(SessionEvent(t_s, "technical.report", detail, data))
         if self.alarms is not None:
             self._alarm_events(self.alarms.report_technical(t_s, condition, present, detail))
@@ -399,10 +423,11 @@ class Session:
         if arrive is not None:
             arrive()
 
-    def ingest(self, samples: list[Sample]) -> None:
+    def ingest(self, samples: list[Sample], source: str | None = None) -> None:
         """Take a batch of samples from any source (polled or pushed by a device thread).
 
         A cuff reading (SBP, DBP and optionally MAP at one time) arrives within one batch.
+        `source`: what the tiles name as its origin (None: "simulator" or the device).
         """
         samples, rejections = split_artefacts(self.artefact_rules, samples)
         for r in rejections:
@@ -412,8 +437,14 @@ class Session:
             self._event(SessionEvent(r.t_s, "artefact.rejected", r.reason, {"values": r.values}))
         if not samples:
             return
+        label = source or ("simulator" if self.simulated else "device")
+        latest, sources = self.latest, self.sources
         for sample in samples:
-            self.latest[sample.vital] = sample
+            shown = latest.get(sample.vital)
+            # A reading entered late (measured minutes ago) does not hide a newer one.
+            if shown is None or sample.t_s >= shown.t_s:
+                latest[sample.vital] = sample
+                sources[sample.vital] = label
             if sample.vital.is_nibp:
                 self._pending_nibp.setdefault(sample.t_s, {})[sample.vital] = sample.value
             elif self.phase() is Phase.BASELINE:
@@ -451,6 +482,10 @@ class Session:
                 self.plan.protocol.nibp, self.phase(), self._nibp_readings[-1].t_s, self._t
             )
         engine = self.alarms
+        due_s = self.nibp_due_s()
+        prompt = None
+        if due_s is not None and not self.nibp_supplied and due_s <= self._t:
+            prompt = "BP due now: take and enter"
         cp = self.concentration
         return Snapshot(
             t_s=self._t,
@@ -458,7 +493,7 @@ class Session:
             status=status,
             latest=dict(self.latest),
             baseline=self.baseline,
-            nibp_due_s=self.nibp_due_s(),
+            nibp_due_s=due_s,
             nibp_stale=stale,
             alarms=tuple(replace(a) for a in engine.active()) if engine else (),
             alarms_armed=bool(engine and engine.armed),
@@ -467,6 +502,8 @@ class Session:
             audio_pause_left_s=engine.audio_pause_left_s(self._t) if engine else None,
             no_data_s=engine.profile.technical.no_data_s if engine else None,
             audio_pause_s=engine.profile.audio_pause_s if engine else None,
+            sources=dict(self.sources),
+            nibp_prompt=prompt,
             predicted_cp_ng_per_ml=cp.cp_ng_per_ml if cp else None,
             pk_model=cp.model.name if cp else None,
         )
@@ -519,7 +556,8 @@ class Session:
                 continue  # half a reading is no reading
             sbp, dbp = parts[Vital.SBP], parts[Vital.DBP]
             reading = NibpReading(t_s, sbp, dbp, parts.get(Vital.MAP, estimated_map(sbp, dbp)))
-            self._nibp_readings.append(reading)
+            # In time order: a manual reading may have been taken before the last one.
+            bisect.insort(self._nibp_readings, reading, key=lambda r: r.t_s)
             if self.phase(t_s) is Phase.BASELINE:
                 self._update_measured_baseline()
 

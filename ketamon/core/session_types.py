@@ -47,6 +47,8 @@ class Snapshot:
     # The profile's numbers widgets show (None: no alarm engine, nothing judged):
     no_data_s: float | None = None  # continuous data older than this is 'no data'
     audio_pause_s: float | None = None  # how long 'Pause audio' silences
+    sources: dict[Vital, str] = field(default_factory=dict)  # where each latest value came from
+    nibp_prompt: str | None = None  # "BP due now: take and enter" when no source measures it
     # The model's predicted plasma concentration (ng/mL; not measured) and the model's name:
     predicted_cp_ng_per_ml: float | None = None
     pk_model: str | None = None

@@ -8,7 +8,9 @@ FILE is TOML, one `[[action]]` table per command::
     reason = "patient asked"
 
 Commands and their fields: acknowledge, pause_audio, resume (none); pause and stop
-(`reason`); enter_baseline (`sbp`, `dbp`, optional `hr`); annotate (`kind`, `text`,
+(`reason`); enter_baseline (`sbp`, `dbp`, optional `hr`); enter_bp (a manual cuff
+reading: `sbp`, `dbp`, optional `map`, `hr`, `measured_at_s` (session s, default the
+action's time, at most 15 min before it)); annotate (`kind`, `text`,
 optional `score`); retract_note (`note_t_s`, the session time of the note to undo);
 score (`scale`: phq9, qids_sr16 or madrs, `value`: its points);
 discharge (`checklist`, a list of strings). Each is applied
@@ -26,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ketamon.core.baseline import Baseline
+from ketamon.core.manual_bp import ManualBp
 from ketamon.core.scores import SCALES, ScoreError, check_score
 from ketamon.core.session import Session
 from ketamon.core.vitals import Vital, is_plausible
@@ -43,6 +46,13 @@ FIELDS: dict[str, dict[str, tuple[type | tuple, bool, str]]] = {
         "dbp": (NUMBER, True, "a number (mmHg)"),
         "hr": (NUMBER, False, "a number (bpm)"),
     },
+    "enter_bp": {
+        "sbp": (NUMBER, True, "a number (mmHg)"),
+        "dbp": (NUMBER, True, "a number (mmHg)"),
+        "map": (NUMBER, False, "a number (mmHg)"),
+        "hr": (NUMBER, False, "a number (bpm)"),
+        "measured_at_s": (NUMBER, False, "a number of session seconds"),
+    },
     "annotate": {
         "kind": (str, True, "a text"),
         "text": (str, True, "a text"),
@@ -55,7 +65,7 @@ FIELDS: dict[str, dict[str, tuple[type | tuple, bool, str]]] = {
         "value": (NUMBER, True, "a whole number of points"),
     },
 }
-PLAUSIBLE = {"sbp": Vital.SBP, "dbp": Vital.DBP, "hr": Vital.HR}
+PLAUSIBLE = {"sbp": Vital.SBP, "dbp": Vital.DBP, "map": Vital.MAP, "hr": Vital.HR}
 
 
 class ActionsError(ValueError):
@@ -107,6 +117,8 @@ def apply_action(session: Session, action: Action) -> None:
         session.stop(t, a["reason"])
     elif name == "enter_baseline":
         session.enter_baseline(t, Baseline(a["sbp"], a["dbp"], a.get("hr"), None, "entered"))
+    elif name == "enter_bp":
+        session.enter_bp(t, ManualBp.from_args(a, t))
     elif name == "annotate":
         data: dict = {"type": a["kind"]}
         if "score" in a:
@@ -160,6 +172,8 @@ def _action(path: Path, text: str, starts: list[int], i: int, table: dict) -> Ac
             raise fail(key, f"must be {what} (got {value!r})")
         if kind is NUMBER and not math.isfinite(value):
             raise fail(key, f"must be finite (got {value!r})")
+        if key == "measured_at_s" and not (0 <= value <= t_s):
+            raise fail(key, f"must be a session time at or before the action's t_s (got {value!r})")
         if key in PLAUSIBLE and not is_plausible(PLAUSIBLE[key], float(value)):
             raise fail(key, f"{value!r} is not a possible {key.upper()} value")
         if kind is str and not value.strip():

@@ -38,6 +38,15 @@ class PortSettings:
     allow_url: bool = False  # pyserial URLs (socket://...) only when asked for (test rigs)
 
 
+def device_name(settings: PortSettings) -> str:
+    """The monitor as tiles and alarms name it: "GE S/5 on ttyUSB1" (its port, /dev/ left off)."""
+    try:
+        label = make_parser(settings.protocol).label
+    except ValueError:
+        label = settings.protocol
+    return f"{label} on {settings.port.removeprefix('/dev/')}"
+
+
 def port_settings(
     port: str, protocol: str, baud: int | None = None, allow_url: bool = False
 ) -> PortSettings:

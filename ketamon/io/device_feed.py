@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from ketamon.core.alarms import DEVICE_SEPARATOR
 from ketamon.core.session import Session
+from ketamon.core.source_choice import SourceChoice
 from ketamon.core.vitals import Sample
 from ketamon.io.device import Batch
 from ketamon.io.parsers import ParserStats
@@ -19,9 +21,22 @@ from ketamon.io.parsers import ParserStats
 class DeviceFeed:
     """Feeds batches into `session`; keeps the counts the status bar shows."""
 
-    def __init__(self, session: Session, to_session_s: Callable[[float], float]):
+    def __init__(
+        self,
+        session: Session,
+        to_session_s: Callable[[float], float],
+        name: str = "",
+        choice: SourceChoice | None = None,
+    ):
+        """`name`: the device as tiles and alarms name it ("GE S/5 on ttyUSB1").
+        `choice`: several devices share one; it decides which one each vital comes
+        from, and each device's technical conditions are its own alarms
+        (`source_lost@<name>`). None: the only device."""
         self.session = session
         self._to_session_s = to_session_s
+        self.name = name or "device"
+        self._choice = choice
+        self._suffix = f"{DEVICE_SEPARATOR}{self.name}" if choice is not None else ""
         self.stats = ParserStats()
         self.connected = False
         self.detail = ""
@@ -32,14 +47,18 @@ class DeviceFeed:
         for arrival, frame in batch.frames:
             t_s = max(self._to_session_s(arrival), 0.0)
             samples = [Sample(t_s, vital, value) for vital, value in frame.values.items()]
+            if self._choice is not None:
+                accept = self._choice.accept
+                samples = [s for s in samples if accept(self.name, s.vital, s.t_s)]
             if samples:
-                session.ingest(samples)
+                session.ingest(samples, self.name)
             for condition, (present, detail) in frame.technical.items():
-                session.report_technical(t_s, condition, present, detail)
+                session.report_technical(t_s, condition + self._suffix, present, detail)
         now_s = session.t_s
         if batch.connected is not None:
             self.connected, self.detail = batch.connected, batch.detail
-            session.report_technical(now_s, "source_lost", not batch.connected, batch.detail)
+            condition = "source_lost" + self._suffix
+            session.report_technical(now_s, condition, not batch.connected, batch.detail)
         self.flood_dropped_bytes += batch.flood_dropped_bytes
         if stats is not None:
             self._count_artefacts(now_s, stats, batch.flood_dropped_bytes)

@@ -22,6 +22,7 @@ from ketamon.core.baseline import Baseline
 from ketamon.core.dosing import Patient, Sex, WeightBasis, check_limits, make_plan
 from ketamon.core.events import COMMAND_PREFIX
 from ketamon.core.infusion import CommandError
+from ketamon.core.manual_bp import ManualBp
 from ketamon.core.protocol import Protocol
 from ketamon.core.session import SESSION_RESUMED, Session, SessionEvent
 from ketamon.core.vitals import Sample, Vital
@@ -94,6 +95,8 @@ def apply_command(session: Session, event: SessionEvent, protocols: list[Protoco
     elif name == "enter_baseline":
         baseline = Baseline(a["sbp"], a["dbp"], a.get("hr"), None, a.get("source", "entered"))
         session.enter_baseline(t, baseline)
+    elif name == "enter_bp":
+        session.enter_bp(t, ManualBp.from_args(a, t))
     elif name == "start":
         session.start(t, review_acknowledged=bool(a.get("review_acknowledged")))
     elif name == "pause":
@@ -141,6 +144,9 @@ def replay(
     # What arrives at one time before any command (samples, equipment reports) is
     # delivered together, where live a source's poll would deliver it.
     arriving: list[Sample | SessionEvent] = []
+    # The samples a re-issued command made itself (a manual BP): recorded after it,
+    # they are not delivered a second time.
+    made: list[Sample] = []
 
     def deliver() -> None:
         batch: list[Sample] = []
@@ -178,6 +184,8 @@ def replay(
     for item in stream:
         if until_s is not None and item.t_s > until_s:
             break
+        if made and _made_by_command(item, made):
+            continue
         is_input = isinstance(item, Sample) or item.kind in INPUTS
         if is_input:
             if arriving and item.t_s != arriving[0].t_s:
@@ -190,6 +198,9 @@ def replay(
             continue
         flush()
         session.advance_to(max(item.t_s, session.t_s))
+        made.clear()
+        if item.kind == COMMAND_PREFIX + "enter_bp":
+            made += _entered_samples(item)
         try:
             if item.kind == SESSION_RESUMED:
                 d = item.data
@@ -206,6 +217,32 @@ def replay(
     flush()
     if until_s is not None:
         session.advance_to(max(until_s, session.t_s))
+
+
+def _made_by_command(item: Sample | SessionEvent, made: list[Sample]) -> bool:
+    """`item` is one of `made` (a sample, or the artefact rejection of some): forget it."""
+    if isinstance(item, Sample):
+        parts = [item]
+    elif item.kind == "artefact.rejected" and isinstance(item.data.get("values"), dict):
+        try:
+            parts = [Sample(item.t_s, Vital(k), float(v)) for k, v in item.data["values"].items()]
+        except (TypeError, ValueError):
+            return False
+    else:
+        return False
+    if not all(part in made for part in parts):
+        return False
+    for part in parts:
+        made.remove(part)
+    return True
+
+
+def _entered_samples(event: SessionEvent) -> list[Sample]:
+    """The samples an `enter_bp` record made (none if its arguments are damaged)."""
+    try:
+        return ManualBp.from_args(event.data, event.t_s).samples()
+    except (KeyError, TypeError, ValueError):
+        return []
 
 
 def _damaged(item: SessionEvent, exc: Exception) -> RebuildError:

@@ -505,6 +505,9 @@ class Recording:
     def series(self, vital: Vital) -> VitalSeries:
         rows = [(t, x) for _seq, t, v, x in self._samples if v is vital]
         data = np.array(rows, dtype=float).reshape(-1, 2)
+        # In time order (replay searches it): a manual BP is recorded when it is entered,
+        # stamped when it was measured, up to 15 min earlier.
+        data = data[np.argsort(data[:, 0], kind="stable")]
         return VitalSeries(data[:, 0], data[:, 1])
 
     def samples(self) -> list[Sample]:

@@ -19,8 +19,9 @@ from ketamon.core.scenario import Scenario
 from ketamon.core.session import Session
 from ketamon.core.simulation import autostart_demo, demo_plan, scenario_session, simulated_session
 from ketamon.core.simulator import PatientProfile
-from ketamon.io.device import PortSettings
+from ketamon.io.device import PortSettings, device_name
 from ketamon.io.net.net_config import NetPlan
+from ketamon.io.parsers import make_parser
 from ketamon.resources_loading import ClinicalResources
 
 
@@ -40,12 +41,15 @@ class RunConfig:
     `weight_kg`: the demo patient's weight (a scenario brings its own).
     `patient`: a simulated patient profile instead of the one `seed` picks.
     `protocol_id`: None = the clinic's first protocol. `data_dir` None: not recorded.
+    `devices`: the monitors, in priority order (each vital from the first that supplies
+    it, core/source_choice.py); `port` is the one-device form, the same as `devices=(port,)`.
     """
 
     source: SourceKind = SourceKind.SIMULATOR
     seed: int = 1
     scenario: Scenario | None = None
     port: PortSettings | None = None
+    devices: tuple[PortSettings, ...] = ()
     protocol_id: str | None = None
     weight_kg: float = 70.0
     patient: PatientProfile | None = None
@@ -60,10 +64,21 @@ class RunConfig:
     net: NetPlan = NetPlan()
 
     def __post_init__(self) -> None:
+        # One list of devices whichever form was used; `port` stays the first of them.
+        devices = tuple(self.devices)
+        if self.port is not None and not devices:
+            devices = (self.port,)
+        elif self.port is not None and devices[0] != self.port:
+            raise ValueError("give either port or devices")
+        object.__setattr__(self, "devices", devices)
+        object.__setattr__(self, "port", devices[0] if devices else None)
         if (self.source is SourceKind.SCENARIO) != (self.scenario is not None):
             raise ValueError("a scenario run needs its scenario, and only it has one")
-        if (self.source is SourceKind.DEVICES) != (self.port is not None):
+        if (self.source is SourceKind.DEVICES) != bool(self.devices):
             raise ValueError("a device run needs its port settings, and only it has them")
+        ports = [d.port for d in self.devices]
+        if len(set(ports)) != len(ports):
+            raise ValueError("a port is listed twice")
 
     @property
     def simulated(self) -> bool:
@@ -75,9 +90,14 @@ class RunConfig:
 
     def with_port(self, port: PortSettings | None) -> RunConfig:
         """The same run on another source: a monitor port, or None for the simulator."""
-        if port is None:
-            return replace(self, source=SourceKind.SIMULATOR, port=None, scenario=None)
-        return replace(self, source=SourceKind.DEVICES, port=port, scenario=None)
+        return self.with_devices(() if port is None else (port,))
+
+    def with_devices(self, devices: tuple[PortSettings, ...] | list[PortSettings]) -> RunConfig:
+        """The same run on these monitors, in priority order (none: the simulator)."""
+        devices = tuple(devices)
+        if not devices:
+            return replace(self, source=SourceKind.SIMULATOR, port=None, devices=(), scenario=None)
+        return replace(self, source=SourceKind.DEVICES, port=None, devices=devices, scenario=None)
 
 
 def protocol_for(config: RunConfig, resources: ClinicalResources) -> Protocol:
@@ -103,7 +123,14 @@ def make_session(config: RunConfig, resources: ClinicalResources) -> Session:
             alarm_profile=r.alarm_profile,
             course=r.course,
         )
-    return Session(r.library, simulated=False, alarm_profile=r.alarm_profile, course=r.course)
+    session = Session(r.library, simulated=False, alarm_profile=r.alarm_profile, course=r.course)
+    session.nibp_supplied = supplies_nibp(config.devices)
+    return session
+
+
+def supplies_nibp(devices: tuple[PortSettings, ...]) -> bool:
+    """Some device measures the cuff by itself (else a due NIBP is the nurse's to enter)."""
+    return any(make_parser(d.protocol).supplies_nibp for d in devices)
 
 
 def rebuilt_session(
@@ -155,14 +182,18 @@ def recording_meta(config: RunConfig, resources: ClinicalResources, **extra) -> 
     elif config.port is None:
         source = {"kind": "simulator", "seed": config.seed}
     else:
-        p = config.port
-        source = {
-            "kind": "device",
-            "port": p.port,
-            "protocol": p.protocol,
-            "baud": p.baud,
-            "parity": p.parity,
-        }
+        devices = [
+            {
+                "name": device_name(p),
+                "port": p.port,
+                "protocol": p.protocol,
+                "baud": p.baud,
+                "parity": p.parity,
+            }
+            for p in config.devices
+        ]
+        # The first device's fields at the top level too (readers of one-device recordings).
+        source = {"kind": "device"} | devices[0] | {"devices": devices}
     meta = {"source": source, "alarm_profile": resources.alarm_profile.name}
     if config.speed is not None:
         meta["speed"] = config.speed
@@ -174,4 +205,5 @@ def source_label(config: RunConfig) -> str:
         return f"Source: training scenario '{config.scenario.name}'"
     if config.port is None:
         return f"Source: simulator (seed {config.seed})"
-    return f"Device {config.port.port} ({config.port.protocol})"
+    shown = ", ".join(f"{p.port} ({p.protocol})" for p in config.devices)
+    return ("Device " if len(config.devices) == 1 else "Devices ") + shown

@@ -72,6 +72,11 @@ def review_recording(path: Path, resources: ClinicalResources) -> dict:
         for e in session.events
         if e.kind == "annotation"
     ]
+    # Readings the nurse entered by hand (enter_bp), as the rebuilt session judged them.
+    summary["manual_bp"] = [
+        {"entered_s": e.t_s} | e.data for e in session.events if e.kind == "nibp.manual"
+    ]
+    summary["devices"] = meta.get("source", {}).get("devices", [])
     return summary
 
 

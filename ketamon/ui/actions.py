@@ -13,6 +13,7 @@ from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
 from ketamon.core.scores import PHQ9
 from ketamon.ui.annotations import ScoreDialog
+from ketamon.ui.bp_dialog import BpDialog
 from ketamon.ui.dialogs import BaselineDialog, ConfirmDialog
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.setup_dialog import PreviousLookup, SetupDialog
@@ -71,6 +72,18 @@ class NurseActions(QObject):
             lambda: self._apply(
                 lambda m: m.session.enter_baseline(m.clock.now_s(), dialog.baseline)
             )
+        )
+        self._show(dialog)
+
+    def request_bp(self) -> None:
+        """A manually measured BP, applied as a reading taken when the nurse says."""
+        model = self._model()
+        if model.read_only:
+            self.show_error("This is a replay of a recorded session: it cannot be changed.")
+            return
+        dialog = BpDialog(model.clock.now_s, self._window)
+        dialog.accepted.connect(
+            lambda: self._apply(lambda m: m.session.enter_bp(m.clock.now_s(), dialog.reading))
         )
         self._show(dialog)
 

@@ -11,7 +11,8 @@ import threading
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from ketamon.io.device import Batch, DeviceConnection, PortSettings
+from ketamon.core.source_choice import SourceChoice
+from ketamon.io.device import Batch, DeviceConnection, PortSettings, device_name
 from ketamon.io.device_feed import DeviceFeed
 from ketamon.io.device_thread import read_loop
 from ketamon.io.parsers import ParserStats
@@ -41,11 +42,19 @@ class DeviceLink(QObject):
 
     status_changed = Signal()
 
-    def __init__(self, settings: PortSettings, model: SessionModel, parent: QObject | None = None):
+    def __init__(
+        self,
+        settings: PortSettings,
+        model: SessionModel,
+        parent: QObject | None = None,
+        choice: SourceChoice | None = None,
+    ):
+        """`choice`: shared by several devices (DeviceLinks); None: the only one."""
         super().__init__(parent)
         self.settings = settings
         self.model = model
-        self.feed = DeviceFeed(model.session, model.clock.session_time_at)
+        name = device_name(settings)
+        self.feed = DeviceFeed(model.session, model.clock.session_time_at, name, choice)
         self._thread = QThread()
         self._thread.setObjectName(f"device {settings.port}")
         self._worker = _Worker(DeviceConnection(settings))
@@ -76,3 +85,38 @@ class DeviceLink(QObject):
     def _on_batch_ready(self, batch: Batch, stats: ParserStats) -> None:
         self.feed.apply(batch, stats)
         self.status_changed.emit()
+
+
+class DeviceLinks(QObject):
+    """Every monitor of a session, in priority order: one DeviceLink (thread) each.
+
+    Each vital comes from the first device that supplies it (core/source_choice.py);
+    with one device this is that device's link and nothing more.
+    """
+
+    status_changed = Signal()
+
+    def __init__(
+        self, devices: tuple[PortSettings, ...], model: SessionModel, parent: QObject | None = None
+    ):
+        super().__init__(parent)
+        choice = SourceChoice([device_name(d) for d in devices]) if len(devices) > 1 else None
+        self.links = [DeviceLink(d, model, self, choice) for d in devices]
+        for link in self.links:
+            link.status_changed.connect(self.status_changed)
+
+    @property
+    def feed(self) -> DeviceFeed:
+        """The first device's feed (the one-device case's only one)."""
+        return self.links[0].feed
+
+    def start(self) -> None:
+        for link in self.links:
+            link.start()
+
+    def stop(self) -> None:
+        for link in self.links:
+            link.stop()
+
+    def status_text(self) -> str:
+        return "; ".join(link.status_text() for link in self.links)

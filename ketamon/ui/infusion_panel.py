@@ -31,6 +31,7 @@ class InfusionPanel(QFrame):
     resume_requested = Signal()
     stop_requested = Signal()
     discharge_requested = Signal()
+    bp_requested = Signal()
 
     def __init__(self, model: SessionModel, parent: QWidget | None = None):
         super().__init__(parent)
@@ -74,6 +75,7 @@ class InfusionPanel(QFrame):
         self.discharge_button = self._button(
             "&Discharge…", "dischargeButton", self.discharge_requested
         )
+        self.bp_button = self._button("&Enter BP… (F4)", "bpButton", self.bp_requested)
 
         facts = QGridLayout()
         facts.setVerticalSpacing(2)
@@ -107,7 +109,12 @@ class InfusionPanel(QFrame):
         ):
             controls.addWidget(button, 2)
         controls.addSpacing(24)
-        for button in (self.setup_button, self.baseline_button, self.discharge_button):
+        for button in (
+            self.bp_button,
+            self.setup_button,
+            self.baseline_button,
+            self.discharge_button,
+        ):
             controls.addWidget(button, 2)
 
         layout = QVBoxLayout(self)
@@ -219,6 +226,9 @@ class InfusionPanel(QFrame):
         return time_of_day(self._model.wall_time_s(t_s))
 
     def _show_nibp_due(self, snap: Snapshot) -> None:
+        if snap.nibp_prompt is not None:  # no device measures the cuff: ask the nurse
+            self.nibp_due.setText(snap.nibp_prompt)
+            return
         if snap.nibp_due_s is None:
             self.nibp_due.setText("--")
             return
@@ -291,3 +301,4 @@ class InfusionPanel(QFrame):
         self.resume_button.setEnabled(phase is Phase.PAUSED)
         self.stop_button.setEnabled(phase in (Phase.INFUSING, Phase.PAUSED))
         self.discharge_button.setEnabled(phase is Phase.DISCHARGE_READY)
+        self.bp_button.setEnabled(phase is not Phase.DISCHARGED)

@@ -154,6 +154,7 @@ class MainWindow(QMainWindow):
         panel.resume_requested.connect(self.actions.request_resume)
         panel.stop_requested.connect(self.actions.request_stop)
         panel.discharge_requested.connect(self.actions.request_discharge)
+        panel.bp_requested.connect(self.actions.request_bp)
         notes = self.dashboard.annotations
         notes.annotate_requested.connect(self.actions.request_annotation)
         notes.retract_requested.connect(self.actions.request_retract_note)
@@ -220,6 +221,8 @@ class MainWindow(QMainWindow):
         alarm_menu = bar.addMenu("&Alarms")
         self._action(alarm_menu, "&Acknowledge", self._on_acknowledge_key, "F2")
         self._action(alarm_menu, "&Pause audio", self._on_pause_audio_key, "F3")
+        vitals_menu = bar.addMenu("&Vitals")
+        self._action(vitals_menu, "&Enter BP…", self._on_enter_bp_key, "F4")
         training = bar.addMenu("&Training")
         # Only a training scenario has an instructor: elsewhere these are disabled.
         self.training_actions = [
@@ -275,7 +278,7 @@ class MainWindow(QMainWindow):
         if not self._source_change_allowed():
             return
         dialog = PortDialog(QSettings("ketamon", "ketamon"), self)
-        dialog.accepted.connect(lambda: self._switch_source(dialog.chosen))
+        dialog.accepted.connect(lambda: self._switch_source(dialog.devices))
         self.actions.open_dialog(dialog)
 
     def _on_use_simulator(self) -> None:
@@ -334,8 +337,9 @@ class MainWindow(QMainWindow):
             self.load(self._sources.new_model())
             self.model.clock.start()
 
-    def _switch_source(self, port: PortSettings | None) -> None:
-        self._sources.use_port(port)
+    def _switch_source(self, devices: list[PortSettings] | None) -> None:
+        """New sessions read these monitors, in priority order (None: the simulator)."""
+        self._sources.use_devices(devices or [])
         self.load(self._sources.new_model())
         self.model.clock.start()
 
@@ -353,6 +357,10 @@ class MainWindow(QMainWindow):
         self.dashboard.annotations.setEnabled(snap.phase is not Phase.SETUP)
         if self.model.device is not None:
             self.source_label.setText(self.model.source_text())
+
+    def _on_enter_bp_key(self) -> None:
+        if self.model is not None and self.model.session.phase() is not Phase.DISCHARGED:
+            self.actions.request_bp()
 
     def _on_about(self) -> None:
         box = QMessageBox(

@@ -45,6 +45,8 @@ class VitalTile(QFrame):
         self.value.set_colour(colour)
         self.baseline = QLabel("", objectName="tileSmall")
         self.detail = QLabel("", objectName="tileSmall")
+        # Where the value came from: "GE S/5 on ttyUSB1", "manual", "simulator".
+        self.source = QLabel("", objectName="tileSmall")
         self.stale = QLabel("", objectName="tileStale")
         self.stale.hide()
         self.title.setStyleSheet(f"color: {colour};")
@@ -52,6 +54,7 @@ class VitalTile(QFrame):
         top.setSpacing(8)
         top.addWidget(self.title)
         top.addWidget(self.unit)
+        top.addWidget(self.source)
         top.addStretch(1)
         top.addWidget(self.stale)
         top.addWidget(self.baseline)
@@ -130,6 +133,8 @@ class NumericsPanel(QWidget):
             concerned = [a.priority for a in snap.alarms if a.vitals & TILE_VITALS[vital]]
             self._alarm_priorities[vital] = max(concerned, default=None)
         self._on_flash()
+        for vital, tile in self.tiles.items():
+            tile.source.setText(snap.sources.get(vital, ""))
         for vital in (Vital.HR, Vital.SPO2, Vital.RR):
             sample = snap.latest.get(vital)
             tile = self.tiles[vital]

@@ -26,7 +26,7 @@ class SessionModel(QObject):
         self.session = session
         self._history_arrays = history_arrays
         self.clock = clock
-        self.device = None  # DeviceLink when a monitor feeds this session
+        self.device = None  # DeviceLinks when monitors feed this session
         self.recorder = None  # SessionRecorder when sessions are recorded
         self._wall_clock: dict | None = None  # session time -> wall time, once started
         self.links = None  # BedsideLinks when the bed publishes (--mqtt, --hl7-mllp)

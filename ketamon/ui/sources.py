@@ -12,11 +12,17 @@ from ketamon.core.session import Session
 from ketamon.io.device import PortSettings
 from ketamon.io.net.bedside_links import start_links
 from ketamon.io.resume import ResumeHistory
-from ketamon.io.run_config import RunConfig, make_session, recording_meta, source_label
+from ketamon.io.run_config import (
+    RunConfig,
+    make_session,
+    recording_meta,
+    source_label,
+    supplies_nibp,
+)
 from ketamon.io.session_recorder import SessionRecorder
 from ketamon.resources_loading import ClinicalResources
 from ketamon.ui.clock import SessionClock
-from ketamon.ui.device_link import DeviceLink
+from ketamon.ui.device_link import DeviceLinks
 from ketamon.ui.session_model import SessionModel
 
 
@@ -40,6 +46,10 @@ class Sources:
         """New sessions read this monitor (None: the simulator)."""
         self.config = self.config.with_port(port)
 
+    def use_devices(self, devices: list[PortSettings]) -> None:
+        """New sessions read these monitors, in priority order (none: the simulator)."""
+        self.config = self.config.with_devices(devices)
+
     def new_model(self) -> SessionModel:
         return self.model_for(make_session(self.config, self.resources))
 
@@ -59,8 +69,9 @@ class Sources:
             meta = recording_meta(self.config, self.resources)
             model.recorder = SessionRecorder(session, self.data_dir, meta, resume_path=resume_path)
             model.links = start_links(session, self.config.net, self.data_dir)  # MQTT / HL7
-        if self.config.port is not None and not session.simulated:
-            model.device = DeviceLink(self.config.port, model)
+        if self.config.devices and not session.simulated:
+            session.nibp_supplied = supplies_nibp(self.config.devices)  # a resumed one too
+            model.device = DeviceLinks(self.config.devices, model)
             model.device.start()
         return model
 

@@ -161,6 +161,13 @@ class TrendPlots(QWidget):
         self.downtime_items: list = []  # bands and labels where the app was not running
         self.downtime_text = ""
         self._add_limit_lines(plot_of)
+        # Manual BP readings: a distinct marker (white-ringed diamond) over the NIBP dots.
+        self.manual_marks = pg.ScatterPlotItem(
+            symbol="d", size=14, pen=pg.mkPen("#ffffff", width=2), brush=None, name="manual"
+        )
+        self.manual_points: list[tuple[float, float]] = []  # (minutes, mmHg)
+        self.plots["bp"].addItem(self.manual_marks)
+        self._last_x_min: dict[Vital, float] = {}
         self._bands: list[tuple[list[pg.LinearRegionItem], float, float | None]] = []
         self._x_window = (0.0, 0.0)
         self._shown_baseline = None
@@ -257,16 +264,25 @@ class TrendPlots(QWidget):
     # ---- data in --------------------------------------------------------------------
 
     def _on_samples_added(self, samples: list[Sample]) -> None:
+        last = self._last_x_min
         for s in samples:
             buffer = self.buffers.get(s.vital)
-            if buffer is not None:
-                buffer.append(s.t_s / 60.0, s.value)
+            x_min = s.t_s / 60.0
+            # A reading entered late (measured minutes ago) is not drawn back into the
+            # line: its manual marker shows it (the line stays in time order).
+            if buffer is not None and x_min >= last.get(s.vital, -1.0):
+                last[s.vital] = x_min
+                buffer.append(x_min, s.value)
 
     def _on_history_reset(self, history: dict) -> None:
         """Reload everything up to the replay position at once (vectorized)."""
         for vital, buffer in self.buffers.items():
             t_s, values = history["arrays"][vital]
             buffer.load(t_s / 60.0, values)
+            if len(t_s):
+                self._last_x_min[vital] = float(t_s[-1]) / 60.0
+        self.manual_points.clear()
+        self.manual_marks.setData([], [])
         self.concentration.reset()
         for items, _start, _end in self._bands:
             self._remove(items)
@@ -312,6 +328,8 @@ class TrendPlots(QWidget):
             self._mark_annotation(t_min, event.message)
         elif kind == NOTE_RETRACTED:
             self._unmark_annotation(event.data.get("note_t_s"))
+        elif kind == "nibp.manual":
+            self._mark_manual(event.data)
         elif kind == SESSION_RESUMED:
             self._mark_downtime(event)
 
@@ -333,6 +351,13 @@ class TrendPlots(QWidget):
                 label.setPos(start, Y_RANGES["bp"][1] - 5)
                 plot.addItem(label)
                 self.downtime_items.append(label)
+
+    def _mark_manual(self, data: dict) -> None:
+        """A manual BP at the time it was measured: SBP and DBP marked as manual."""
+        x_min = data["measured_at_s"] / 60.0
+        self.manual_points += [(x_min, data["sbp"]), (x_min, data["dbp"])]
+        xs, ys = zip(*self.manual_points, strict=True)
+        self.manual_marks.setData(list(xs), list(ys))
 
     def _mark_annotation(self, t_min: float, text: str) -> None:
         """A dashed line through every plot, labelled on the BP plot; a note close to the

@@ -5,6 +5,7 @@ import pytest
 from ketamon.core.baseline import Baseline
 from ketamon.core.dosing import Patient, check_limits, make_plan
 from ketamon.core.infusion import CommandError, Phase
+from ketamon.core.manual_bp import ManualBp
 from ketamon.core.scenario import load_scenarios
 from ketamon.core.session import SessionEvent
 from ketamon.io.device import PortSettings
@@ -29,6 +30,9 @@ def log_of(events):
 def test_every_command_kind_round_trips_refusals_included(resources):
     protocol = resources.protocols[0]
     live = rebuilt_session(resources, simulated=False)
+    stream = []  # samples and events in the order a recording keeps them
+    live.on_event.connect(stream.append)
+    live.on_samples.connect(stream.extend)
     soft = make_plan(protocol.with_segment(0, dose=0.8), Patient(70.0, patient_id="P1"), 1.0)
     with pytest.raises(CommandError):
         live.start(1.0)  # refused: no setup yet, but recorded
@@ -47,6 +51,10 @@ def test_every_command_kind_round_trips_refusals_included(resources):
         live.record_score(56.0, "phq9", 31)  # refused, and recorded
     live.pause_audio(60.0)
     live.acknowledge_alarms(70.0)
+    live.enter_bp(80.0, ManualBp(131, 84, 75.0, hr_bpm=70))  # measured 5 s before it was typed
+    live.enter_bp(85.0, ManualBp(200, 50, 85.0))  # taken, then rejected as an artefact
+    with pytest.raises(CommandError, match="below SBP"):
+        live.enter_bp(90.0, ManualBp(120, 130, 90.0))
     live.pause(100.0, "nausea")
     live.resume(200.0)
     live.stop(300.0, "patient request")
@@ -57,8 +65,14 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     live.record_score(live.t_s, "madrs", 12, entered_wall_s=1.8e9)  # a follow-up
 
     rebuilt = rebuilt_session(resources, simulated=False)
-    replay(rebuilt, list(live.events), resources.protocols)
+    rebuilt_samples = []
+    rebuilt.on_samples.connect(rebuilt_samples.extend)
+    replay(rebuilt, stream, resources.protocols)
     assert log_of(rebuilt.events) == log_of(live.events)
+    # The manual reading's samples come from its command, once (not again from the record).
+    assert rebuilt_samples == [s for s in stream if not isinstance(s, SessionEvent)]
+    assert rebuilt.rejected_readings == live.rejected_readings == 1
+    assert [s.value for s in rebuilt_samples] == [131, 84, pytest.approx(99.667, abs=1e-3), 70]
     assert rebuilt.phase() is Phase.DISCHARGED
     commands = [e.kind for e in live.events if e.kind.startswith("command.")]
     assert commands[:3] == ["command.start", "command.setup", "command.enter_baseline"]
@@ -66,6 +80,7 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     assert "command.retract_note" in commands
     kinds = [e.kind for e in rebuilt.events]
     assert "annotation" in kinds and "annotation.retracted" in kinds  # the note stays
+    assert commands.count("command.enter_bp") == 3
     assert commands.count("command.score") == 3
     scores = [e.data["value"] for e in rebuilt.events if e.kind == "score.recorded"]
     assert scores == [14, 12]
@@ -159,3 +174,19 @@ def test_a_device_session_resumes_with_a_silent_gap(resources, tmp_path):
     summary = review_recording(path, resources)
     assert [a["condition"] for a in summary["alarms"]] == ["NIBP overdue"]  # as live
     assert all(a["t_s"] <= 699.0 for a in summary["alarms"])
+
+
+def test_several_devices_in_one_run_config(resources):
+    masimo = PortSettings("/dev/ttyUSB0", "masimo-ascii")
+    ge = PortSettings("/dev/ttyUSB1", "ge-s5", 19200, "E", rtscts=True)
+    both = RunConfig().with_devices([masimo, ge])
+    assert both.source is SourceKind.DEVICES and both.port == masimo
+    assert RunConfig(SourceKind.DEVICES, port=masimo).devices == (masimo,)
+    meta = recording_meta(both, resources)["source"]
+    assert [d["name"] for d in meta["devices"]] == ["Masimo on ttyUSB0", "GE S/5 on ttyUSB1"]
+    assert source_label(both) == "Devices /dev/ttyUSB0 (masimo-ascii), /dev/ttyUSB1 (ge-s5)"
+    # A pulse oximeter alone leaves the cuff to the nurse; a GE measures it.
+    assert not make_session(RunConfig().with_devices([masimo]), resources).nibp_supplied
+    assert make_session(both, resources).nibp_supplied
+    with pytest.raises(ValueError, match="listed twice"):
+        RunConfig().with_devices([masimo, PortSettings("/dev/ttyUSB0", "ge-s5")])

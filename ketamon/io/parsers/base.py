@@ -56,6 +56,8 @@ class ProtocolParser:
     default_parity = "N"  # pyserial parity letter: N, E, O
     rtscts = False  # hardware flow control
     max_bytes_per_s = 1000  # more than this is a flood (see DeviceConnection)
+    label = "device"  # the monitor as a numerics tile names it ("GE S/5 on ttyUSB1")
+    supplies_nibp = False  # the protocol carries cuff readings (else the nurse enters them)
 
     def __init__(self) -> None:
         self.stats = ParserStats()

@@ -203,6 +203,8 @@ def _unescape(raw: bytes) -> bytes | None:
 
 class GeS5Parser(ProtocolParser):
     name = "ge-s5"
+    label = "GE S/5"
+    supplies_nibp = True
     description = (
         "GE Datex-Ohmeda S/5, CARESCAPE B450/B650/B850 Computer Interface (HR, NIBP, SpO2, RR)"
     )

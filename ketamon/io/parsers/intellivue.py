@@ -86,6 +86,8 @@ class IntelliVueTiming:
 
 class IntelliVueParser(ProtocolParser):
     name = "intellivue"
+    label = "IntelliVue"
+    supplies_nibp = True
     description = "Philips IntelliVue MP/MX Data Export, MIB/RS232 (NIBP, HR, SpO2, RR)"
     default_baud = 115200
     max_bytes_per_s = 4000  # a 1 s numerics poll result is a few hundred bytes

@@ -33,6 +33,8 @@ def format_frame(fields: list[tuple[str, str]]) -> bytes:
 
 class KetamonTextParser(LineParser):
     name = "ketamon-text"
+    label = "ketamon text"
+    supplies_nibp = True
     description = "ketamon text protocol (HR, SpO2, RR, NIBP; checksummed)"
     default_baud = 115200
     max_bytes_per_s = 2000  # up to a few lines a second

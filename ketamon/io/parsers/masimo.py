@@ -34,6 +34,7 @@ _HEX = re.compile(r"^[0-9A-Fa-f]{1,8}$")
 
 class MasimoAsciiParser(LineParser):
     name = "masimo-ascii"
+    label = "Masimo"
     description = "Masimo Rad-8 / Radical-7 / Radical-5 serial ASCII 1 (SpO2, pulse rate)"
     default_baud = 9600
     max_bytes_per_s = 400  # one ~160-byte line a second, with margin

@@ -1,0 +1,37 @@
+"""Several monitors at once: which one each vital is taken from.
+
+Each vital comes from the FIRST device in the nurse's list that supplies it. A
+device "supplies" a vital while it has sent a value of it within `hold_s` of now:
+continuous vitals (HR, SpO2, RR) within CONTINUOUS_HOLD_S, cuff readings within
+NIBP_HOLD_S (longer than any protocol's NIBP interval, so a monitor between two
+cuff cycles keeps its place). A later device fills only the vitals the earlier
+ones do not supply, and takes over a vital when an earlier device falls silent on
+it for the hold time (a pulled probe or cable). Times in session seconds.
+"""
+
+from __future__ import annotations
+
+from ketamon.core.vitals import Vital
+
+CONTINUOUS_HOLD_S = 10.0  # a pulse oximeter sends every 1-2 s: silent 10 s, it yields
+NIBP_HOLD_S = 20 * 60.0  # longer than the longest NIBP interval (15 min, CLINICAL.md §2)
+
+
+class SourceChoice:
+    """Decides per sample whether a device's value is the one shown and judged."""
+
+    def __init__(self, devices: list[str]):
+        """`devices`: device names in priority order (the nurse's list)."""
+        self.devices = list(devices)
+        self._rank = {name: i for i, name in enumerate(self.devices)}
+        self._last_s: dict[tuple[str, Vital], float] = {}
+
+    def accept(self, device: str, vital: Vital, t_s: float) -> bool:
+        """True when `device`'s value of `vital` at `t_s` is taken (and note that it sent one)."""
+        self._last_s[(device, vital)] = t_s
+        hold_s = NIBP_HOLD_S if vital.is_nibp else CONTINUOUS_HOLD_S
+        for earlier in self.devices[: self._rank.get(device, len(self.devices))]:
+            seen = self._last_s.get((earlier, vital))
+            if seen is not None and t_s - seen <= hold_s:
+                return False
+        return True
