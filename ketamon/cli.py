@@ -12,7 +12,7 @@ import ketamon
 from ketamon.core.config import ConfigError, check_number
 from ketamon.io.actions import ActionsError, load_actions
 from ketamon.io.parsers import PARSERS
-from ketamon.io.run_config import RunConfig
+from ketamon.io.run_config import RunConfig, with_chosen_protocol
 from ketamon.resources_loading import load_clinical_resources
 
 log = logging.getLogger("ketamon")
@@ -211,6 +211,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--scenario",
         metavar="NAME|FILE",
         help="training scenario: a bundled one by name (see resources/scenarios) or a TOML file",
+    )
+    parser.add_argument(
+        "--infusion-protocol",
+        metavar="ID|FILE",
+        help="the treatment protocol: a bundled one by id (see resources/protocols) or a "
+        "protocol TOML file (default: the clinic's default protocol)",
     )
     parser.add_argument(
         "--patient-id",
@@ -602,8 +608,12 @@ def run_config(args: argparse.Namespace) -> RunConfig:
         source = SourceKind.SCENARIO
     else:
         source = SourceKind.SIMULATOR
+    chosen = args.infusion_protocol
+    is_file = chosen is not None and (chosen.endswith(".toml") or "/" in chosen or "\\" in chosen)
     return RunConfig(
         source=source,
+        protocol_id=None if is_file else chosen,
+        protocol_file=Path(chosen) if is_file else None,
         seed=args.seed,
         scenario=scenario,
         devices=devices,
@@ -661,6 +671,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(args.alarm_profile) if args.alarm_profile else None
         )
         config = run_config(args)
+        resources = with_chosen_protocol(config, resources)
         actions = load_actions(Path(args.actions)) if args.actions else []
         if args.autostart and config.scenario is None:
             check_weight(args.weight, resources)

@@ -141,6 +141,7 @@ def run_device_session(
     names = [device_name(d.connection.settings) for d in devices]
     choice = SourceChoice(names) if len(devices) > 1 else None
     feeds = [DeviceFeed(session, lambda m: m - t0, name, choice) for name in names]
+    refused = ""
     for device in devices:
         device.start()
     try:
@@ -152,7 +153,16 @@ def run_device_session(
             if nurse is not None:
                 nurse.apply_due(session)
             if session.phase() is Phase.BASELINE and session.baseline is not None:
-                session.start(session.t_s, review_acknowledged=True)
+                try:
+                    session.start(
+                        session.t_s,
+                        review_acknowledged=True,
+                        override_reason="headless run with an entered baseline",
+                    )
+                except CommandError as exc:  # e.g. no HR yet: the start is tried again
+                    if str(exc) != refused:
+                        refused = str(exc)
+                        log.warning("not started yet: %s", exc)
             if session.phase() in DONE and not (nurse is not None and nurse.pending):
                 return
             if recorder is not None:

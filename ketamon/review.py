@@ -15,6 +15,7 @@ from ketamon.core.session import Session
 from ketamon.core.simulation import demo_plan
 from ketamon.core.vitals import NibpReading, Sample, Vital
 from ketamon.format import mmss, predicted_text
+from ketamon.io.clinic_record import clinic_record_lines
 from ketamon.io.csv_import import CsvImportError, CsvSamples, read_csv_samples
 from ketamon.io.rebuild import replay
 from ketamon.io.run_config import rebuilt_session
@@ -96,7 +97,7 @@ def review_csv(
         replay(session, samples.between(end_s=start_s), resources.protocols, until_s=start_s)
         if session.baseline is None:
             baseline_note = _fallback_baseline(session, samples, start_s)
-        session.start(start_s, review_acknowledged=True)
+        session.start(start_s, review_acknowledged=True, override_reason="CSV review")
         replay(session, samples.between(start_s=start_s), resources.protocols)
     else:
         session.arm_alarms(first_t)  # monitoring review: judge the whole record
@@ -193,6 +194,9 @@ def format_text(summary: dict) -> str:
         f"Discharge: phase {d['phase']}; observation complete: "
         f"{'yes' if d['observation_complete'] else 'no'}; BP and HR near baseline: {near}"
     )
+    if summary.get("clinic_record") and summary["protocol"]:
+        lines.append("Session record:")
+        lines += ["  " + line for line in clinic_record_lines(summary["clinic_record"])]
     rejected = summary.get("rejected_readings") or []
     if rejected:
         lines.append(f"Rejected as artefact (not vitals, peaks or baseline): {len(rejected)}")

@@ -72,7 +72,10 @@ def test_a_refused_command_prints_a_refused_line_and_the_run_goes_on(resources, 
     script = tmp_path / "a.toml"
     script.write_text(
         '[[action]]\nt_s = 900\ncommand = "resume"\n\n'
-        '[[action]]\nt_s = 7000\ncommand = "discharge"\nchecklist = ["ok"]\n'
+        '[[action]]\nt_s = 2700\ncommand = "confirm_pump"\n\n'
+        '[[action]]\nt_s = 6900\ncommand = "moaas"\nscore = 5\n\n'
+        '[[action]]\nt_s = 7000\ncommand = "discharge"\n'
+        'checklist = ["Dissociation resolved", "Able to walk", "Escort present"]\n'
     )
     config = RunConfig(seed=2, speed=None, data_dir=tmp_path)
     out = io.StringIO()

@@ -73,6 +73,16 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
         path.write_text(profile_text.replace(old, new, 1), encoding="utf-8")
         return str(path)
 
+    protocol_text = (resources_dir() / "protocols" / "loading_maintenance.toml").read_text(
+        encoding="utf-8"
+    )
+
+    def protocol_with(name: str, old: str, new: str) -> str:
+        path = root / f"{name}.toml"
+        assert old in protocol_text
+        path.write_text(protocol_text.replace(old, new, 1), encoding="utf-8")
+        return str(path)
+
     def scenario(name: str, text: str, old: str = "seed = 11") -> str:
         path = root / f"{name}.toml"
         base = (resources_dir() / "scenarios" / "uneventful.toml").read_text(encoding="utf-8")
@@ -210,6 +220,75 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
         ),
         Case("missing port", [*HEADLESS, "--port", str(root / "ttyGONE")], "not found"),
         Case("headless without autostart", ["--headless"], "needs --autostart"),
+        Case(
+            "infusion protocol unknown id",
+            [*HEADLESS, "--infusion-protocol", "ketamine-10x"],
+            "no protocol 'ketamine-10x'",
+        ),
+        Case(
+            "infusion protocol missing file",
+            [*HEADLESS, "--infusion-protocol", str(root / "gone.toml")],
+            "gone.toml",
+        ),
+        Case(
+            "infusion protocol file is nested junk",
+            [*HEADLESS, "--infusion-protocol", str(nested)],
+            "nested.toml",
+        ),
+        Case(
+            "infusion protocol discharge margin nan",
+            [
+                *HEADLESS,
+                "--infusion-protocol",
+                protocol_with("d1", "hr_margin_pct = 20", "hr_margin_pct = nan"),
+            ],
+            "hr_margin_pct",
+        ),
+        Case(
+            "infusion protocol discharge checklist not texts",
+            [
+                *HEADLESS,
+                "--infusion-protocol",
+                protocol_with("d2", "checklist = [", "checklist = [1, "),
+            ],
+            "checklist",
+        ),
+        Case(
+            "infusion protocol reuses a bundled id",
+            [
+                *HEADLESS,
+                "--infusion-protocol",
+                protocol_with("d3", "hr_margin_pct = 20", "hr_margin_pct = 25"),
+            ],
+            "already a bundled protocol",
+        ),
+        Case(
+            "alarm profile pump_confirm_s inf",
+            [
+                *HEADLESS,
+                "--alarm-profile",
+                profile_with("p-pump", "pump_confirm_s = 60", "pump_confirm_s = inf"),
+            ],
+            "pump_confirm_s",
+        ),
+        Case(
+            "alarm profile clear_delay_s -1",
+            [
+                *HEADLESS,
+                "--alarm-profile",
+                profile_with("p-clear", "clear_delay_s = 30", "clear_delay_s = -1"),
+            ],
+            "clear_delay_s",
+        ),
+        Case(
+            "alarm profile paused_reminder_s 1e308",
+            [
+                *HEADLESS,
+                "--alarm-profile",
+                profile_with("p-paused", "paused_reminder_s = 300", "paused_reminder_s = 1e308"),
+            ],
+            "paused_reminder_s",
+        ),
         Case(
             "alarm profile no_data_s nan",
             [*HEADLESS, "--alarm-profile", profile_with("p1", "no_data_s = 10", "no_data_s = nan")],

@@ -105,6 +105,9 @@ class AlarmRule:
     criteria: tuple[Criterion, ...]
     delay_s: float = 0.0
     latching: bool = False
+    # Hysteresis in time: a met condition clears only after this long without it, so one
+    # good sample (often an artefact) does not end an alarm. NIBP readings clear at once.
+    clear_delay_s: float = 0.0
 
     @property
     def vitals(self) -> set[Vital]:
@@ -125,6 +128,12 @@ class TechnicalSettings:
     artefact_per_min: float = 10.0
     recording_failed_priority: Priority = Priority.MEDIUM
     latching: bool = False
+    # CLINICAL.md §8: a pump change the nurse has not confirmed after this long is an alarm.
+    pump_confirm_s: float = 60.0
+    pump_change_priority: Priority = Priority.MEDIUM
+    # CLINICAL.md §8: a paused channel reminds the nurse (design default 5 min).
+    paused_reminder_s: float = 300.0
+    paused_priority: Priority = Priority.LOW
     broker_away_s: float = 10.0  # MQTT broker unreachable this long (wall seconds)
     broker_away_priority: Priority = Priority.LOW
     hl7_unacknowledged_s: float = 60.0  # oldest HL7 message without ACK AA this long
@@ -142,6 +151,9 @@ class AlarmProfile:
     audio_pause_s: float = 120.0
     escalate_medium_after_s: float = 0.0  # 0: never
     hysteresis: dict[Vital, float] | None = None
+    # CLINICAL.md §4: a BP alarm prompts a repeat reading, due within this time; until the
+    # repeat is in (or overdue by the technical nibp_overdue_s) a BP alarm does not escalate.
+    repeat_bp_s: float = 300.0
 
     def hysteresis_for(self, vital: Vital) -> float:
         return (self.hysteresis or {}).get(vital, 0.0)
@@ -161,6 +173,8 @@ def load_alarm_profile(path: Path) -> AlarmProfile:
     name = top.text("name")
     audio_pause_s = top.number("audio_pause_s", 120.0, low=10, high=300)
     escalate = top.number("escalate_medium_after_s", 0.0, low=0, high=3600)
+    repeat_bp_s = top.number("repeat_bp_s", 300.0, low=30, high=3600)
+    clear_delay_s = top.number("clear_delay_s", 0.0, low=0, high=300)
 
     hyst_fields = top.table("hysteresis", default={})
     hysteresis = {}
@@ -182,6 +196,10 @@ def load_alarm_profile(path: Path) -> AlarmProfile:
         artefact_per_min=t.number("artefact_per_min", 10.0, positive=True),
         recording_failed_priority=_priority(t, "recording_failed_priority", Priority.MEDIUM),
         latching=t.boolean("latching", False),
+        pump_confirm_s=t.number("pump_confirm_s", 60.0, low=10, high=600),
+        pump_change_priority=_priority(t, "pump_change_priority", Priority.MEDIUM),
+        paused_reminder_s=t.number("paused_reminder_s", 300.0, low=30, high=3600),
+        paused_priority=_priority(t, "paused_priority", Priority.LOW),
         broker_away_s=t.number("broker_away_s", 10.0, low=0, high=3600),
         broker_away_priority=_priority(t, "broker_away_priority", Priority.LOW),
         hl7_unacknowledged_s=t.number("hl7_unacknowledged_s", 60.0, low=0, high=3600),
@@ -189,7 +207,7 @@ def load_alarm_profile(path: Path) -> AlarmProfile:
     )
     t.finish()
 
-    rules = tuple(_rule(f) for f in top.tables("rules"))
+    rules = tuple(_rule(f, clear_delay_s) for f in top.tables("rules"))
     ids = [r.id for r in rules]
     for rule in rules:
         if ids.count(rule.id) > 1:
@@ -203,10 +221,11 @@ def load_alarm_profile(path: Path) -> AlarmProfile:
         audio_pause_s=audio_pause_s,
         escalate_medium_after_s=escalate,
         hysteresis=hysteresis,
+        repeat_bp_s=repeat_bp_s,
     )
 
 
-def _rule(f: Fields) -> AlarmRule:
+def _rule(f: Fields, default_clear_delay_s: float = 0.0) -> AlarmRule:
     rule_id = f.text("id")
     criteria = []
     raw = f.raw("criteria")
@@ -241,6 +260,7 @@ def _rule(f: Fields) -> AlarmRule:
         criteria=tuple(criteria),
         delay_s=f.number("delay_s", 0.0, low=0, high=300),
         latching=f.boolean("latching", False),
+        clear_delay_s=f.number("clear_delay_s", default_clear_delay_s, low=0, high=300),
     )
     f.finish()
     return rule

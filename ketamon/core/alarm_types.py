@@ -52,6 +52,7 @@ class Alarm:
 @dataclass
 class RuleState:
     pending_since_s: float | None = None
+    clear_since_s: float | None = None  # met, but not seen since then (the clear delay runs)
     met: bool = False
     value: float | None = None
     limit: float | None = None

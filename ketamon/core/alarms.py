@@ -28,6 +28,8 @@ TECHNICAL_LABELS = {
     "nibp_overdue": "NIBP overdue",
     "artefact": "Malformed data",
     "recording_failed": "RECORDING FAILED",  # INOP: the session is not being saved
+    "pump_change": "PUMP CHANGE NOT CONFIRMED",  # CLINICAL.md §8: the dose shown is unchecked
+    "paused": "INFUSION PAUSED",  # CLINICAL.md §8: a paused channel reminds the nurse
     "broker_away": "Broker away",
     "hl7_unacknowledged": "HL7 NOT ACKNOWLEDGED",
 }
@@ -37,6 +39,10 @@ CAUSES = {
     "no_data": ("source_lost", "sensor_off"),
     "nibp_overdue": ("source_lost",),
 }
+# Conditions the session itself judges (set_condition), not a source.
+SESSION_CONDITIONS = ("pump_change", "paused")
+# Technical alarms that escalate like a medium physiological one: the nurse must act.
+ESCALATING_TECHNICAL = frozenset({"pump_change"})
 DEVICE_SEPARATOR = "@"  # "source_lost@ge-s5:/dev/ttyUSB1": one device's condition
 # Reported by the network links (MQTT publisher, MLLP sender): not about the patient, and
 # shown whether or not physiological alarms are armed, since data is leaving the laptop.
@@ -74,8 +80,11 @@ class AlarmEngine:
         self._last_seen_s: dict[Vital, float] = {}
         self._armed_s = 0.0
         self._technical: dict[str, Finding] = {}
+        self._observed: dict[str, Finding] = {}  # charted by the nurse (sedation score)
+        self._last_nibp_reading_s: float | None = None  # latest cuff reading judged armed
         self._rejections: list[tuple[float, int]] = []  # (t_s, malformed frames) in the window
         self._counting_artefacts = False
+        self._ever_armed = False  # silence is judged from connection until the first arming
         self._t = 0.0
 
     # ---- arming -------------------------------------------------------------------
@@ -87,6 +96,7 @@ class AlarmEngine:
         self._t = max(self._t, t_s)
         if armed:
             self._armed_s = t_s
+            self._ever_armed = True
             return [AlarmEvent(t_s, "armed", "alarms", detail=self.profile.name)]
         events = [
             AlarmEvent(t_s, "end", a.id, a.priority, a.kind, a.label, detail="alarms disarmed")
@@ -94,6 +104,7 @@ class AlarmEngine:
         ]
         self.alarms.clear()
         self._technical.clear()
+        self._observed.clear()
         self._rules = {r.id: RuleState() for r in self.profile.rules}
         self.audio_paused_until_s = None
         return [*events, AlarmEvent(t_s, "disarmed", "alarms")]
@@ -113,6 +124,8 @@ class AlarmEngine:
                 continue
             if sample.vital.is_nibp and _reading_continues(samples, i):
                 continue  # judge a cuff reading once, when all its parts are in
+            if sample.vital.is_nibp:
+                self._last_nibp_reading_s = sample.t_s
             rules = self._rules_for[sample.vital]
             if not rules:
                 continue
@@ -133,6 +146,9 @@ class AlarmEngine:
         minute, or time when the app was not running); escalation still runs.
         """
         if not self.armed:
+            if self.watch_equipment and judge_silence and not self._ever_armed:
+                self._judge_silence_before_start(t_s)
+                return self._resolve(t_s)
             return []
         self._t = max(self._t, t_s)
         if judge_silence:
@@ -175,6 +191,19 @@ class AlarmEngine:
         for vital in NO_DATA_VITALS:
             self._last_seen_s[vital] = max(self._last_seen_s.get(vital, t_s), t_s)
 
+    def _judge_silence_before_start(self, t_s: float) -> None:
+        """From connection to start: a vital the source has sent that then stops is 'no data'
+        (one it never sent is judged from the start on: not every monitor has SpO2)."""
+        tech = self.profile.technical
+        silent = [
+            f"{vital.label} {t_s - self._last_seen_s[vital]:.0f} s"
+            for vital in NO_DATA_VITALS
+            if vital in self._last_seen_s and t_s - self._last_seen_s[vital] >= tech.no_data_s
+        ]
+        self._set_technical(
+            "no_data", tech.no_data_priority, bool(silent), "No data: " + ", ".join(silent)
+        )
+
     def _judge_silence(self, t_s: float, nibp_due_s: float | None) -> None:
         tech = self.profile.technical
         silent = []
@@ -213,6 +242,56 @@ class AlarmEngine:
         priority = priorities[base]
         self._set_technical(condition, priority, present, detail)
         return self._resolve(t_s)
+
+    def set_condition(
+        self, t_s: float, condition: str, present: bool, detail: str = ""
+    ) -> list[AlarmEvent]:
+        """A condition the session judges: `pump_change` (unconfirmed) or `paused` (reminder)."""
+        if condition not in SESSION_CONDITIONS:
+            raise ValueError(f"unknown session condition {condition!r}")
+        if not self.armed:
+            return []
+        tech = self.profile.technical
+        priority = {
+            "pump_change": tech.pump_change_priority,
+            "paused": tech.paused_priority,
+        }[condition]
+        if not present and condition not in self._technical:
+            return []
+        self._set_technical(condition, priority, present, detail)
+        return self._resolve(t_s)
+
+    def set_observation(
+        self,
+        t_s: float,
+        alarm_id: str,
+        label: str,
+        priority: Priority | None,
+        detail: str = "",
+        value: float | None = None,
+        limit: float | None = None,
+    ) -> list[AlarmEvent]:
+        """A charted observation (e.g. MOAA/S <= 2) is an alarm at `priority`; None ends it."""
+        if priority is None:
+            if self._observed.pop(alarm_id, None) is None:
+                return []
+        else:
+            self._observed[alarm_id] = Finding(
+                priority, label, detail or label, frozenset(), value, limit, False, alarm_id
+            )
+        return self._resolve(t_s) if self.armed else []
+
+    def repeat_bp_due_s(self) -> float | None:
+        """When a repeat cuff reading is due for an active BP alarm (None: none is wanted)."""
+        due = [
+            a.priority_since_s + self.profile.repeat_bp_s
+            for a in self.alarms.values()
+            if a.present and a.vitals & NIBP and not self._repeated_since(a.priority_since_s)
+        ]
+        return min(due, default=None)
+
+    def _repeated_since(self, t_s: float) -> bool:
+        return self._last_nibp_reading_s is not None and self._last_nibp_reading_s > t_s + 1e-9
 
     # ---- nurse actions ----------------------------------------------------------------
 
@@ -289,8 +368,15 @@ class AlarmEngine:
                 hits.append((criterion, latest.value, base))
         if not hits:
             state.pending_since_s = None
+            if state.met and rule.clear_delay_s > 0 and not rule.vitals & NIBP:
+                if state.clear_since_s is None:
+                    state.clear_since_s = sample.t_s
+                if sample.t_s - state.clear_since_s < rule.clear_delay_s - 1e-9:
+                    return True  # not yet: one good sample does not end an alarm
+            state.clear_since_s = None
             state.met = False
             return was_met
+        state.clear_since_s = None
         criterion, value, base = hits[0]
         if state.pending_since_s is None:
             state.pending_since_s = sample.t_s
@@ -319,6 +405,7 @@ class AlarmEngine:
                     rule.latching,
                     rule.id,
                 )
+        found.update(self._observed)
         found.update(self._technical)
         return found
 
@@ -388,7 +475,7 @@ class AlarmEngine:
         events = []
         for alarm in self.alarms.values():
             if (
-                alarm.kind is AlarmKind.PHYSIOLOGICAL
+                self._may_escalate(alarm, t_s)
                 and alarm.priority is Priority.MEDIUM
                 and alarm.present
                 and not alarm.acknowledged
@@ -402,6 +489,19 @@ class AlarmEngine:
                 )
                 events += self._breakthrough(t_s, alarm.priority)
         return events
+
+    def _may_escalate(self, alarm: Alarm, t_s: float) -> bool:
+        """Physiological alarms and unconfirmed pump changes escalate; a BP alarm only once a
+        repeat reading has confirmed it, or once that repeat is overdue (one reading is not
+        enough to call the anaesthetist: CLINICAL.md §4)."""
+        if alarm.kind is AlarmKind.TECHNICAL:
+            return alarm.id in ESCALATING_TECHNICAL
+        if not alarm.vitals & NIBP:
+            return True
+        overdue_s = self.profile.repeat_bp_s + self.profile.technical.nibp_overdue_s
+        return self._repeated_since(alarm.priority_since_s) or (
+            t_s - alarm.priority_since_s >= overdue_s
+        )
 
     def _breakthrough(self, t_s: float, priority: Priority) -> list[AlarmEvent]:
         if self.audio_paused_until_s is None or priority <= self._pause_ceiling:

@@ -152,13 +152,26 @@ class Infusion:
         out += self.advance_to(t_s)
         return out
 
-    def discharge(self, t_s: float, checklist: str = "") -> list[InfusionEvent]:
+    def discharge(
+        self, t_s: float, checklist: str = "", early: bool = False
+    ) -> list[InfusionEvent]:
+        """Discharge; `early` (a reason was given) also during observation."""
         out = self.advance_to(t_s)
-        if self.phase(t_s) is not Phase.DISCHARGE_READY:
+        allowed = (Phase.OBSERVATION, Phase.DISCHARGE_READY) if early else (Phase.DISCHARGE_READY,)
+        if self.phase(t_s) not in allowed:
+            if early:
+                raise CommandError("Discharge is possible once the infusion has ended.")
             raise CommandError("Discharge is possible once the observation time is complete.")
         self._discharged_t = t_s
-        out += self._emit(InfusionEvent(t_s, EventKind.DISCHARGED, checklist))
+        data = {"early": True} if early else {}
+        out += self._emit(InfusionEvent(t_s, EventKind.DISCHARGED, checklist, data))
         return out
+
+    def paused_since_s(self, t_s: float) -> float | None:
+        """When the current pause began (None: not paused)."""
+        if self.phase(t_s) is not Phase.PAUSED:
+            return None
+        return self._runs[-1][1]
 
     # ---- time -----------------------------------------------------------------------
 

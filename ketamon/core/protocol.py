@@ -11,6 +11,12 @@ from enum import Enum
 from pathlib import Path
 
 from ketamon.core.config import ConfigError, Fields, load_toml
+from ketamon.core.workflow import (
+    DEFAULT_CHECKLIST,
+    DEFAULT_PRETREATMENT_CHECKLIST,
+    DischargeRules,
+    PretreatmentRules,
+)
 
 
 class DoseBasis(Enum):
@@ -72,6 +78,8 @@ class Protocol:
     observation_min: float
     nibp: NibpProgram
     default: bool = False
+    discharge: DischargeRules = DischargeRules()
+    pretreatment: PretreatmentRules = PretreatmentRules()
 
     def with_segment(self, index: int, **changes) -> Protocol:
         """A copy with segment `index` changed (the nurse's prescription edits)."""
@@ -114,6 +122,8 @@ def load_protocol(path: Path) -> Protocol:
         observation_min=obs.number("duration_min", low=0, high=24 * 60),
         nibp=nibp,
         default=top.boolean("default", False),
+        discharge=_discharge(top.table("discharge", default={})),
+        pretreatment=_pretreatment(top.table("pretreatment", default={}), nibp),
     )
     obs.finish()
     top.finish()
@@ -137,6 +147,47 @@ def _segment(f: Fields) -> Segment:
     )
     f.finish()
     return segment
+
+
+def _checklist(f: Fields, default: tuple[str, ...]) -> tuple[str, ...]:
+    checklist = f.raw("checklist", list(default))
+    if not isinstance(checklist, list) or not all(
+        isinstance(item, str) and item.strip() for item in checklist
+    ):
+        raise f.error("checklist", "must be a list of non-empty texts")
+    return tuple(item.strip() for item in checklist)
+
+
+def _pretreatment(f: Fields, nibp: NibpProgram) -> PretreatmentRules:
+    """The [pretreatment] table (CLINICAL.md §11); BP limits are the [nibp] review values."""
+    rules = PretreatmentRules(
+        max_sbp_mmhg=nibp.baseline_review_sbp_mmhg,
+        max_dbp_mmhg=nibp.baseline_review_dbp_mmhg,
+        min_hr_bpm=f.number("min_hr_bpm", 50.0, low=20, high=120),
+        max_hr_bpm=f.number("max_hr_bpm", 110.0, low=40, high=200),
+        min_spo2_pct=f.number("min_spo2_pct", 94.0, low=50, high=100),
+        checklist=_checklist(f, DEFAULT_PRETREATMENT_CHECKLIST),
+    )
+    f.finish()
+    if rules.min_hr_bpm >= rules.max_hr_bpm:
+        raise f.error("min_hr_bpm", "must be below max_hr_bpm")
+    return rules
+
+
+def _discharge(f: Fields) -> DischargeRules:
+    """The [discharge] table (CLINICAL.md §9 defaults for what it leaves out)."""
+    checklist = _checklist(f, DEFAULT_CHECKLIST)
+    rules = DischargeRules(
+        bp_within_min=f.number("bp_within_min", 15.0, low=1, high=120),
+        sbp_margin_pct=f.number("sbp_margin_pct", 20.0, low=1, high=100),
+        dbp_margin_pct=f.number("dbp_margin_pct", 20.0, low=1, high=100),
+        hr_margin_pct=f.number("hr_margin_pct", 20.0, low=1, high=100),
+        min_spo2_pct=f.number("min_spo2_pct", 94.0, low=50, high=100),
+        min_moaas=int(f.number("min_moaas", 5, low=0, high=5, integer=True)),
+        checklist=checklist,
+    )
+    f.finish()
+    return rules
 
 
 def load_protocols(directory: Path) -> list[Protocol]:

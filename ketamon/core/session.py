@@ -12,14 +12,14 @@ import math
 from collections.abc import Callable
 from dataclasses import replace
 
-from ketamon.core.alarm_profile import AlarmProfile
+from ketamon.core.alarm_profile import AlarmProfile, Priority
 from ketamon.core.alarms import DEVICE_SEPARATOR, AlarmEngine, AlarmEvent
 from ketamon.core.artefact import ArtefactRules, split_artefacts
 from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.concentration import PredictedConcentration, concentration_curve, pk_model
 from ketamon.core.dosing import DosePlan, check_limits
 from ketamon.core.events import encode_alarm, encode_command
-from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, Phase
+from ketamon.core.infusion import CommandError, EventKind, Infusion, InfusionEvent, Phase
 from ketamon.core.limits import DrugLibrary, LimitFinding, LimitLevel
 from ketamon.core.manual_bp import MANUAL_SOURCE, ManualBp
 from ketamon.core.nibp import is_stale, next_due_s
@@ -28,11 +28,23 @@ from ketamon.core.publisher import Publisher
 from ketamon.core.scores import CourseSettings, ScoreError, check_score
 from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
 from ketamon.core.vitals import NibpReading, Sample, Vital, estimated_map
+from ketamon.core.workflow import (
+    Criterion,
+    DischargeInputs,
+    PumpHandoff,
+    discharge_check,
+    pretreatment_findings,
+    unmet,
+)
 
 SESSION_ENDED = "session.ended"  # after a discharge and all it caused
 SESSION_RESUMED = "session.resumed"  # the app was not running for a while (a crash)
 NOTE_RETRACTED = "annotation.retracted"  # a note undone (its record stays)
 MAX_STEP_S = 1.0  # the session judges time in steps no longer than one sample period
+REPEAT_BP_CUFF_S = 60.0  # a repeat cuff reading asked for now completes about a minute later
+# CLINICAL.md §10: MOAA/S <= 3 is a sedation event, <= 2 a medium alarm.
+SEDATION_EVENT_MOAAS = 3
+SEDATION_ALARM_MOAAS = 2
 # CLINICAL.md §4: physiological alarms are armed from infusion start until discharge.
 ARMED_PHASES = (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION, Phase.DISCHARGE_READY)
 
@@ -53,6 +65,10 @@ def prescription_data(plan: DosePlan) -> dict:
         "concentration_mg_per_ml": plan.concentration_mg_per_ml,
         "bag_volume_ml": plan.bag_volume_ml,
     }
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
 
 
 class LimitsNotCleared(CommandError):
@@ -83,7 +99,9 @@ class Session:
         self.simulated = simulated
         self.alarms = AlarmEngine(alarm_profile) if alarm_profile is not None else None
         if self.alarms is not None:
-            self.alarms.watch_equipment = not simulated  # a real device: from connection on
+            # Equipment alarms from the moment a source is connected (a device or the
+            # simulator), before the infusion arms the physiological ones.
+            self.alarms.watch_equipment = True
         self.judge_silence = timed_technical_alarms
         self._technical_state: dict[str, bool] = {}
         self.plan: DosePlan | None = None
@@ -104,6 +122,12 @@ class Session:
         self.artefact_rules = artefact_rules or ArtefactRules()
         self._last_rejected_nibp_s: float | None = None
         self.rejected_readings = 0  # artefacts (core/artefact.py): never vitals, peaks, baselines
+        # False: a display rebuilt from the commands alone, with no samples to judge the
+        # discharge criteria on (io/replay.py), takes the recorded discharges as they were.
+        self.judge_discharge = True
+        self._baseline_entered_s: float | None = None  # a typed baseline, when
+        self.handoffs: list[PumpHandoff] = []  # CLINICAL.md §8, in session order
+        self.moaas: list[tuple[float, int]] = []  # (t_s, MOAA/S score), CLINICAL.md §10
         # Where each shown vital came from ("GE S/5 on ttyUSB1", "manual", "simulator").
         self.sources: dict[Vital, str] = {}
         # A source measures the cuff by itself (the simulator, a monitor with NIBP); when
@@ -184,6 +208,7 @@ class Session:
         args = {"sbp": baseline.sbp_mmhg, "dbp": baseline.dbp_mmhg, "hr": baseline.hr_bpm}
         self._command(t_s, "enter_baseline", args | {"source": baseline.source})
         self.baseline = self._with_clinic_rules(baseline)
+        self._baseline_entered_s = t_s
         self._event(
             SessionEvent(
                 t_s,
@@ -210,9 +235,26 @@ class Session:
 
     # ---- nurse commands ---------------------------------------------------------------
 
-    def start(self, t_s: float, review_acknowledged: bool = False) -> None:
+    def start(
+        self,
+        t_s: float,
+        review_acknowledged: bool = False,
+        override_reason: str | None = "",
+        checklist: tuple[str, ...] = (),
+    ) -> None:
+        """Start the infusion after the pre-treatment checks (CLINICAL.md §11).
+
+        The baseline needs BP and HR (HR, and SpO2 when a device gave it, are taken from
+        the pre-start readings if the nurse typed BP only). Readings outside the clinic's
+        pre-treatment range need `review_acknowledged` and an `override_reason`;
+        `checklist`: the pre-treatment items ticked (recorded). `override_reason` None:
+        a recording made before reasons were asked (rebuild only).
+        """
         self.advance_to(t_s)
-        self._command(t_s, "start", {"review_acknowledged": review_acknowledged})
+        args = {"review_acknowledged": review_acknowledged, "checklist": list(checklist)}
+        if override_reason is not None:
+            args["override_reason"] = override_reason
+        self._command(t_s, "start", args)
         infusion = self._require_infusion()
         if self.baseline is None:
             program = self.plan.protocol.nibp if self.plan else NibpProgram()
@@ -220,13 +262,48 @@ class Session:
                 f"No baseline yet: take {program.baseline_readings} NIBP readings at least "
                 f"{program.baseline_min_span_min:g} min apart, or enter one."
             )
-        if self.baseline.needs_review and not review_acknowledged:
-            raise CommandError(self.baseline.review_message())
-        if self.baseline.needs_review:
-            b = self.baseline
-            text = f"BP above {b.review_sbp_mmhg:.0f}/{b.review_dbp_mmhg:.0f}"
-            self._event(SessionEvent(t_s, "baseline.review_acknowledged", text))
+        self._complete_baseline(t_s)
+        if self.baseline.hr_bpm is None:
+            raise CommandError("The baseline needs a resting HR: enter it with the BP.")
+        rules = self.plan.protocol.pretreatment
+        findings = pretreatment_findings(self.baseline, rules)
+        reason_missing = override_reason is not None and not override_reason.strip()
+        if findings and (not review_acknowledged or reason_missing):
+            raise CommandError(
+                "Outside the pre-treatment range: "
+                + "; ".join(findings)
+                + ". Review, and give a reason to start anyway."
+            )
+        if findings:
+            reason = (override_reason or "").strip()
+            self._event(
+                SessionEvent(t_s, "baseline.review_acknowledged", "; ".join(findings),
+                             {"reason": reason})
+            )  # fmt: skip
+        ticked = {c.strip().casefold() for c in checklist}
+        self._event(
+            SessionEvent(
+                t_s,
+                "pretreatment.checklist",
+                f"{sum(i.casefold() in ticked for i in rules.checklist)}/{len(rules.checklist)}",
+                {"items": {i: i.casefold() in ticked for i in rules.checklist}},
+            )
+        )
         self._forward(infusion.start(t_s))
+
+    def _complete_baseline(self, t_s: float) -> None:
+        """A typed BP-only baseline takes HR and SpO2 from the pre-start readings."""
+        b = self.baseline
+        hr = b.hr_bpm if b.hr_bpm is not None else _mean(self._baseline_hr)
+        spo2 = b.spo2_pct if b.spo2_pct is not None else _mean(self._baseline_spo2)
+        if (hr, spo2) == (b.hr_bpm, b.spo2_pct):
+            return
+        self.baseline = replace(b, hr_bpm=hr, spo2_pct=spo2)
+        data = {"hr": None if hr is None else round(hr, 1)}
+        data["spo2"] = None if spo2 is None else round(spo2, 1)
+        self._event(
+            SessionEvent(t_s, "baseline.completed", "HR/SpO2 from pre-start readings", data)
+        )
 
     def pause(self, t_s: float, reason: str) -> None:
         self.advance_to(t_s)
@@ -237,18 +314,128 @@ class Session:
         self.advance_to(t_s)
         self._command(t_s, "resume", {})
         self._forward(self._require_infusion().resume(t_s))
+        if self.alarms is not None:
+            self._judge_workflow(t_s)  # the pause reminder ends with the pause
 
     def stop(self, t_s: float, reason: str) -> None:
         self.advance_to(t_s)
         self._command(t_s, "stop", {"reason": reason})
         self._forward(self._require_infusion().stop(t_s, reason))
 
-    def discharge(self, t_s: float, checklist: str = "") -> None:
+    def discharge(self, t_s: float, checklist: str = "", early_reason: str = "") -> None:
+        """Discharge when every criterion of the protocol is met (CLINICAL.md §9).
+
+        `checklist`: the ticked items, separated by ';'. With unmet criteria, only an
+        early (against-advice) discharge with `early_reason`, recorded as such.
+        """
         self.advance_to(t_s)
-        self._command(t_s, "discharge", {"checklist": checklist})
-        self._forward(self._require_infusion().discharge(t_s, checklist))
+        args = {"checklist": checklist}
+        if early_reason:
+            args["early_reason"] = early_reason
+        self._command(t_s, "discharge", args)
+        infusion = self._require_infusion()
+        missing = unmet(self.discharge_criteria(checklist)) if self.judge_discharge else []
+        early = bool(early_reason.strip())
+        if missing and not early:
+            raise CommandError(
+                "Discharge refused: "
+                + "; ".join(c.text for c in missing)
+                + " (an early discharge needs a reason)"
+            )
+        events = infusion.discharge(t_s, checklist, early=early)
+        if early:
+            self._event(
+                SessionEvent(
+                    t_s,
+                    "discharge.early",
+                    early_reason.strip(),
+                    {"unmet": [c.text for c in missing]},
+                )
+            )
+        self._forward(events)
         # The last word of a session: everything the discharge caused is published above.
         self._event(SessionEvent(t_s, SESSION_ENDED, "discharged"))
+
+    def discharge_criteria(self, checklist: str = "") -> list[Criterion]:
+        """The protocol's discharge criteria judged now, each with its numbers (§9)."""
+        if self.plan is None or self.infusion is None:
+            return [Criterion("observation", False, "No infusion set up")]
+        end_s = self.infusion.observation_end_s()
+        hr = self.latest.get(Vital.HR)
+        spo2 = self.latest.get(Vital.SPO2)
+        engine = self.alarms
+        alarms = tuple(
+            a.label for a in (engine.active() if engine else []) if a.present or not a.acknowledged
+        )
+        return discharge_check(
+            self.plan.protocol.discharge,
+            DischargeInputs(
+                t_s=self._t,
+                observation_left_s=None if end_s is None else max(0.0, end_s - self._t),
+                baseline=self.baseline,
+                last_bp=self._nibp_readings[-1] if self._nibp_readings else None,
+                hr_bpm=hr.value if hr else None,
+                spo2_pct=spo2.value if spo2 else None,
+                alarms=alarms,
+                moaas=self.moaas[-1][1] if self.moaas else None,
+                checklist=tuple(item for item in checklist.split(";") if item.strip()),
+            ),
+        )
+
+    def confirm_pump(self, t_s: float) -> None:
+        """The nurse confirms the pump now runs as the pending hand-off says (§8)."""
+        self.advance_to(max(t_s, self._t))
+        self._command(t_s, "confirm_pump", {})
+        pending = self.pending_handoff()
+        if pending is None:
+            raise CommandError("No pump change is waiting for confirmation.")
+        confirmed = replace(pending, confirmed_s=self._t)
+        self.handoffs[self.handoffs.index(pending)] = confirmed
+        after_s = self._t - pending.t_s
+        self._event(
+            SessionEvent(
+                self._t,
+                "pump.confirmed",
+                pending.instruction,
+                confirmed.data() | {"after_s": round(after_s, 3)},
+            )
+        )
+        if self.alarms is not None:
+            self._alarm_events(self.alarms.set_condition(self._t, "pump_change", False))
+
+    def pending_handoff(self) -> PumpHandoff | None:
+        """The latest pump change, if the nurse has not confirmed it."""
+        if self.handoffs and self.handoffs[-1].confirmed_s is None:
+            return self.handoffs[-1]
+        return None
+
+    def record_sedation(self, t_s: float, moaas: int) -> None:
+        """A MOAA/S score 0-5 (CLINICAL.md §10): <= 3 a sedation event, <= 2 a medium alarm."""
+        t_s = max(t_s, self._t)
+        self.advance_to(t_s)
+        self._command(t_s, "moaas", {"score": moaas})
+        if isinstance(moaas, bool) or moaas not in range(6):
+            raise CommandError(f"A MOAA/S score is a whole number 0-5 (got {moaas!r}).")
+        self.moaas.append((t_s, int(moaas)))
+        sedated = moaas <= SEDATION_EVENT_MOAAS
+        self._event(
+            SessionEvent(
+                t_s, "sedation.moaas", f"MOAA/S {moaas}", {"score": moaas, "sedation": sedated}
+            )
+        )
+        if self.alarms is not None:
+            alarm = moaas <= SEDATION_ALARM_MOAAS
+            self._alarm_events(
+                self.alarms.set_observation(
+                    t_s,
+                    "sedation",
+                    "Sedation (MOAA/S)",
+                    Priority.MEDIUM if alarm else None,
+                    f"MOAA/S {moaas} (alarm at {SEDATION_ALARM_MOAAS} or less)",
+                    float(moaas),
+                    float(SEDATION_ALARM_MOAAS),
+                )
+            )
 
     def record_score(
         self, t_s: float, scale: str, value: float, entered_wall_s: float | None = None
@@ -417,6 +604,8 @@ class Session:
             if arrive is not None and step_t >= t_s:
                 arrive()
                 arrive = None
+            if self.alarms is not None and self.infusion is not None:
+                self._judge_workflow(step_t)
             if self.alarms is not None:
                 judge = self.judge_silence
                 self._alarm_events(self.alarms.tick(step_t, self.nibp_due_s(), judge))
@@ -502,10 +691,25 @@ class Session:
             audio_pause_left_s=engine.audio_pause_left_s(self._t) if engine else None,
             no_data_s=engine.profile.technical.no_data_s if engine else None,
             audio_pause_s=engine.profile.audio_pause_s if engine else None,
+            pump_handoff=self.pending_handoff(),
+            repeat_bp_due_s=engine.repeat_bp_due_s() if engine else None,
+            paused_since_s=self.infusion.paused_since_s(self._t) if self.infusion else None,
+            moaas=self.moaas[-1][1] if self.moaas else None,
+            readings_after_baseline=self._readings_after_baseline(),
             sources=dict(self.sources),
             nibp_prompt=prompt,
             predicted_cp_ng_per_ml=cp.cp_ng_per_ml if cp else None,
             pk_model=cp.model.name if cp else None,
+        )
+
+    def _readings_after_baseline(self) -> tuple[NibpReading, ...]:
+        """Cuff readings taken before start but after a typed baseline (shown beside it)."""
+        entered = self._baseline_entered_s
+        if entered is None or self.infusion is None:
+            return ()
+        start = self.infusion.started_s()
+        return tuple(
+            r for r in self._nibp_readings if r.t_s >= entered and (start is None or r.t_s < start)
         )
 
     def predicted_cp_curve(
@@ -530,6 +734,51 @@ class Session:
         return list(self._nibp_readings)
 
     # ---- internals ------------------------------------------------------------------
+
+    def _judge_workflow(self, t_s: float) -> None:
+        """Time-driven nurse reminders: an unconfirmed pump change, a long pause (§8)."""
+        tech = self.alarms.profile.technical
+        pending = self.pending_handoff()
+        late = pending is not None and t_s - pending.t_s >= tech.pump_confirm_s - 1e-9
+        detail = pending.instruction if pending is not None else ""
+        self._alarm_events(self.alarms.set_condition(t_s, "pump_change", late, detail))
+        since = self.infusion.paused_since_s(t_s)
+        long_pause = since is not None and t_s - since >= tech.paused_reminder_s - 1e-9
+        detail = f"Paused for {(t_s - since) / 60:.0f} min" if long_pause else ""
+        self._alarm_events(self.alarms.set_condition(t_s, "paused", long_pause, detail))
+
+    def _handoffs_for(self, events: list[InfusionEvent]) -> None:
+        """Each segment change and the infusion's natural end is a pump change (§8)."""
+        for e in events:
+            if e.kind is EventKind.SEGMENT_STARTED and e.data.get("index", 0) > 0:
+                seg = self.plan.segments[e.data["index"]]
+                handoff = PumpHandoff(
+                    len(self.handoffs) + 1, e.t_s, seg.name, seg.rate_mg_per_h, seg.rate_ml_per_h
+                )
+            elif e.kind is EventKind.INFUSION_COMPLETE:
+                handoff = PumpHandoff(len(self.handoffs) + 1, e.t_s, "", 0.0, 0.0)
+            else:
+                continue
+            self.handoffs.append(handoff)
+            self._event(SessionEvent(e.t_s, "pump.handoff", handoff.instruction, handoff.data()))
+
+    def _request_repeat_bp(self, e: AlarmEvent) -> None:
+        """A BP alarm asks for a repeat reading: the cuff, when the source can be asked (§4)."""
+        if e.action != "start" or not {"sbp", "dbp"} & set(e.vitals):
+            return
+        request = getattr(self.source, "request_nibp", None)
+        self._event(
+            SessionEvent(
+                e.t_s,
+                "nibp.repeat_requested",
+                "repeat BP now",
+                # Whether the cuff could be asked is the live source's business: a rebuild
+                # has no source, and must log the same event.
+                {"alarm_id": e.alarm_id},
+            )
+        )
+        if request is not None:
+            request(e.t_s + REPEAT_BP_CUFF_S)
 
     def _poll_technical(self, t_s: float) -> None:
         state = getattr(self.source, "technical_state", None)
@@ -609,6 +858,7 @@ class Session:
     def _forward(self, events: list[InfusionEvent]) -> None:
         for e in events:
             self._event(SessionEvent(e.t_s, f"infusion.{e.kind.value}", e.detail, dict(e.data)))
+        self._handoffs_for(events)
         if events and self.alarms is not None and self.infusion is not None:
             t_s = events[-1].t_s
             armed = self.infusion.phase(t_s) in ARMED_PHASES
@@ -617,6 +867,7 @@ class Session:
     def _alarm_events(self, events: list[AlarmEvent]) -> None:
         for e in events:
             self._event(encode_alarm(e))
+            self._request_repeat_bp(e)
 
     def _command(self, t_s: float, name: str, args: dict) -> None:
         """Record a nurse or instructor command before anything it causes (rebuild reads these)."""

@@ -9,7 +9,8 @@ from ketamon.core.alarm_profile import Priority
 from ketamon.core.alarms import Alarm
 from ketamon.core.baseline import Baseline
 from ketamon.core.infusion import InfusionStatus, Phase
-from ketamon.core.vitals import Sample, Vital
+from ketamon.core.vitals import NibpReading, Sample, Vital
+from ketamon.core.workflow import PumpHandoff
 
 
 class PolledSource(TypingProtocol):
@@ -47,6 +48,12 @@ class Snapshot:
     # The profile's numbers widgets show (None: no alarm engine, nothing judged):
     no_data_s: float | None = None  # continuous data older than this is 'no data'
     audio_pause_s: float | None = None  # how long 'Pause audio' silences
+    pump_handoff: PumpHandoff | None = None  # a pump change waiting for the nurse (§8)
+    repeat_bp_due_s: float | None = None  # a BP alarm wants a repeat reading by then
+    paused_since_s: float | None = None  # the infusion is paused since then
+    moaas: int | None = None  # the latest MOAA/S sedation score (§10)
+    # Pre-start cuff readings after a typed baseline, shown beside it (§11).
+    readings_after_baseline: tuple[NibpReading, ...] = ()
     sources: dict[Vital, str] = field(default_factory=dict)  # where each latest value came from
     nibp_prompt: str | None = None  # "BP due now: take and enter" when no source measures it
     # The model's predicted plasma concentration (ng/mL; not measured) and the model's name:

@@ -58,7 +58,10 @@ def autostart_demo(
             break
         # A reading was rejected as an artefact: the cuff takes another, as a nurse would.
         session.advance_to(session.t_s + nibp.baseline_interval_min * 60.0)
-    session.start(session.t_s, review_acknowledged=True)
+    # Nobody reviewed this demo baseline: the record says so in the override reason.
+    session.start(
+        session.t_s, review_acknowledged=True, override_reason="demo autostart (not reviewed)"
+    )
 
 
 def scenario_session(

@@ -12,8 +12,10 @@ Commands and their fields: acknowledge, pause_audio, resume (none); pause and st
 reading: `sbp`, `dbp`, optional `map`, `hr`, `measured_at_s` (session s, default the
 action's time, at most 15 min before it)); annotate (`kind`, `text`,
 optional `score`); retract_note (`note_t_s`, the session time of the note to undo);
-score (`scale`: phq9, qids_sr16 or madrs, `value`: its points);
-discharge (`checklist`, a list of strings). Each is applied
+confirm_pump (none: the pump now runs as the pending change says);
+moaas (`score`, 0-5); score (`scale`: phq9, qids_sr16 or madrs, `value`: its points);
+discharge (`checklist`, a list of strings; optional `early_reason` for a discharge
+against the criteria). Each is applied
 through the same Session method as the GUI's button, so it is recorded as the
 same command record. A broken file is refused whole, naming file, line, field
 and reason.
@@ -59,7 +61,12 @@ FIELDS: dict[str, dict[str, tuple[type | tuple, bool, str]]] = {
         "score": (NUMBER, False, "a number"),
     },
     "retract_note": {"note_t_s": (NUMBER, True, "a number (session seconds of the note)")},
-    "discharge": {"checklist": (list, True, "a list of texts")},
+    "discharge": {
+        "checklist": (list, True, "a list of texts"),
+        "early_reason": (str, False, "a text"),
+    },
+    "confirm_pump": {},
+    "moaas": {"score": (int, True, "a whole number 0-5 (MOAA/S)")},
     "score": {
         "scale": (str, True, f"one of {', '.join(SCALES)}"),
         "value": (NUMBER, True, "a whole number of points"),
@@ -129,7 +136,11 @@ def apply_action(session: Session, action: Action) -> None:
     elif name == "score":
         session.record_score(t, a["scale"], a["value"])
     elif name == "discharge":
-        session.discharge(t, "; ".join(a["checklist"]))
+        session.discharge(t, "; ".join(a["checklist"]), a.get("early_reason", ""))
+    elif name == "confirm_pump":
+        session.confirm_pump(t)
+    elif name == "moaas":
+        session.record_sedation(t, a["score"])
     else:  # load_actions lets no other command through
         raise ValueError(f"unknown command {name!r}")
 
@@ -176,6 +187,8 @@ def _action(path: Path, text: str, starts: list[int], i: int, table: dict) -> Ac
             raise fail(key, f"must be a session time at or before the action's t_s (got {value!r})")
         if key in PLAUSIBLE and not is_plausible(PLAUSIBLE[key], float(value)):
             raise fail(key, f"{value!r} is not a possible {key.upper()} value")
+        if kind is int and not 0 <= value <= 5:
+            raise fail(key, f"must be {what} (got {value!r})")
         if kind is str and not value.strip():
             raise fail(key, "must not be empty")
         if kind is list and not all(isinstance(item, str) for item in value):

@@ -98,7 +98,13 @@ def apply_command(session: Session, event: SessionEvent, protocols: list[Protoco
     elif name == "enter_bp":
         session.enter_bp(t, ManualBp.from_args(a, t))
     elif name == "start":
-        session.start(t, review_acknowledged=bool(a.get("review_acknowledged")))
+        session.start(
+            t,
+            review_acknowledged=bool(a.get("review_acknowledged")),
+            # None: recorded before reasons were asked (such a start needed none).
+            override_reason=a.get("override_reason"),
+            checklist=tuple(a.get("checklist") or ()),
+        )
     elif name == "pause":
         session.pause(t, a.get("reason", ""))
     elif name == "resume":
@@ -106,7 +112,11 @@ def apply_command(session: Session, event: SessionEvent, protocols: list[Protoco
     elif name == "stop":
         session.stop(t, a.get("reason", ""))
     elif name == "discharge":
-        session.discharge(t, a.get("checklist", ""))
+        session.discharge(t, a.get("checklist", ""), a.get("early_reason", ""))
+    elif name == "confirm_pump":
+        session.confirm_pump(t)
+    elif name == "moaas":
+        session.record_sedation(t, a.get("score"))
     elif name == "acknowledge":
         session.acknowledge_alarms(t)
     elif name == "pause_audio":
@@ -340,7 +350,7 @@ def _legacy_apply(session: Session, event: SessionEvent, protocols: list[Protoco
     elif kind == "baseline.entered":
         session.enter_baseline(t, Baseline(data["sbp"], data["dbp"], data.get("hr"), None))
     elif kind == "infusion.started":
-        session.start(t, review_acknowledged=True)
+        session.start(t, review_acknowledged=True, override_reason=None)
     elif kind == "infusion.paused":
         session.pause(t, event.message)
     elif kind == "infusion.resumed":

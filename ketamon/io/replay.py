@@ -42,6 +42,10 @@ class ReplayData:
         self.session = rebuilt_session(resources, simulated=bool(self.meta.get("simulated")))
         # Equipment reports are left out: this session has no samples to judge them with.
         commands = [e for e in self.events if e.kind not in INPUTS]
+        # The discharge criteria need the samples: the recorded outcome stands instead.
+        self.session.judge_discharge = False
+        discharged = {e.t_s for e in self.events if e.kind == "infusion.discharged"}
+        commands = [e for e in commands if e.kind != "command.discharge" or e.t_s in discharged]
         replay(self.session, commands, resources.protocols, self.end_s, baseline_from_events=True)
         setup = next((e for e in self.events if e.kind == "setup.confirmed"), None)
         self.setup_s = setup.t_s if setup else math.inf

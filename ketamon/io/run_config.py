@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ketamon.core.artefact import ArtefactRules
 from ketamon.core.baseline import Baseline
-from ketamon.core.protocol import Protocol
+from ketamon.core.config import ConfigError
+from ketamon.core.protocol import Protocol, load_protocol
 from ketamon.core.scenario import Scenario
 from ketamon.core.session import Session
 from ketamon.core.simulation import autostart_demo, demo_plan, scenario_session, simulated_session
@@ -40,7 +41,9 @@ class RunConfig:
     `speed`: session seconds per wall second, None = as fast as possible (headless).
     `weight_kg`: the demo patient's weight (a scenario brings its own).
     `patient`: a simulated patient profile instead of the one `seed` picks.
-    `protocol_id`: None = the clinic's first protocol. `data_dir` None: not recorded.
+    `protocol_id`: None = the clinic's first protocol; `protocol_file`: a protocol TOML
+    outside resources/protocols instead (`--infusion-protocol ID|FILE`). `data_dir` None:
+    not recorded.
     `devices`: the monitors, in priority order (each vital from the first that supplies
     it, core/source_choice.py); `port` is the one-device form, the same as `devices=(port,)`.
     """
@@ -51,6 +54,7 @@ class RunConfig:
     port: PortSettings | None = None
     devices: tuple[PortSettings, ...] = ()
     protocol_id: str | None = None
+    protocol_file: Path | None = None
     weight_kg: float = 70.0
     patient: PatientProfile | None = None
     speed: float | None = 1.0
@@ -76,6 +80,8 @@ class RunConfig:
             raise ValueError("a scenario run needs its scenario, and only it has one")
         if (self.source is SourceKind.DEVICES) != bool(self.devices):
             raise ValueError("a device run needs its port settings, and only it has them")
+        if self.protocol_id is not None and self.protocol_file is not None:
+            raise ValueError("a protocol by id or from a file, not both")
         ports = [d.port for d in self.devices]
         if len(set(ports)) != len(ports):
             raise ValueError("a port is listed twice")
@@ -98,6 +104,29 @@ class RunConfig:
         if not devices:
             return replace(self, source=SourceKind.SIMULATOR, port=None, devices=(), scenario=None)
         return replace(self, source=SourceKind.DEVICES, port=None, devices=devices, scenario=None)
+
+
+def with_chosen_protocol(config: RunConfig, resources: ClinicalResources) -> ClinicalResources:
+    """`resources` with the run's protocol first (the default the setup dialog and autostart
+    offer); a protocol file joins the list. Raises ConfigError naming the id or file."""
+    if config.protocol_file is not None:
+        chosen = load_protocol(config.protocol_file)
+        if any(p.id == chosen.id for p in resources.protocols):
+            raise ConfigError(
+                str(config.protocol_file), "id", f"'{chosen.id}' is already a bundled protocol"
+            )
+    elif config.protocol_id is not None:
+        found = [p for p in resources.protocols if p.id == config.protocol_id]
+        if not found:
+            ids = ", ".join(p.id for p in resources.protocols)
+            raise ConfigError(
+                "--infusion-protocol", "", f"no protocol '{config.protocol_id}' (one of {ids})"
+            )
+        chosen = found[0]
+    else:
+        return resources
+    others = [p for p in resources.protocols if p.id != chosen.id]
+    return replace(resources, protocols=[chosen, *others])
 
 
 def protocol_for(config: RunConfig, resources: ClinicalResources) -> Protocol:

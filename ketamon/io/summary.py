@@ -16,6 +16,7 @@ from ketamon.core.events import alarm_events, alarm_history, alarm_line
 from ketamon.core.infusion import Phase
 from ketamon.core.session import NOTE_RETRACTED, Session, SessionEvent
 from ketamon.core.vitals import Sample, Vital
+from ketamon.io.clinic_record import clinic_record
 from ketamon.io.rebuild import replay
 from ketamon.io.recording import Recording
 from ketamon.io.run_config import rebuilt_session
@@ -132,6 +133,7 @@ def summarize(session: Session, peaks: Peaks, source: str, kind: str) -> dict:
             "discharged": phase is Phase.DISCHARGED,
             "vitals_near_baseline": near,
         },
+        "clinic_record": clinic_record(session),
         "predicted_concentration": predicted_concentration(session),
         "samples": peaks.count,
         "duration_s": session.t_s,

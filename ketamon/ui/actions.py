@@ -12,22 +12,18 @@ from ketamon.core.infusion import CommandError, Phase
 from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
 from ketamon.core.scores import PHQ9
+from ketamon.core.workflow import pretreatment_findings
 from ketamon.ui.annotations import ScoreDialog
 from ketamon.ui.bp_dialog import BpDialog
 from ketamon.ui.dialogs import BaselineDialog, ConfirmDialog
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.setup_dialog import PreviousLookup, SetupDialog
+from ketamon.ui.workflow import DischargeDialog, MoaasDialog
 
 log = logging.getLogger(__name__)
 
 PAUSE_REASONS = ["Patient request", "Nausea / vomiting", "BP rise", "Line or pump problem"]
 STOP_REASONS = ["Patient request", "Adverse effect", "BP rise", "Prescriber decision"]
-DISCHARGE_CHECKLIST = [
-    "Alert and oriented",
-    "Dissociation resolved",
-    "BP and HR back near baseline",
-    "Escort present",
-]
 
 
 class NurseActions(QObject):
@@ -104,14 +100,28 @@ class NurseActions(QObject):
             ("Dose", f"{first.dose_mg:.1f} mg ({first.rate_mg_per_h:.1f} mg/h)"),
         ]
         baseline = model.session.baseline
-        checklist = []
-        if baseline is not None and baseline.needs_review:
-            checklist = [f"Reviewed: {baseline.review_message()}"]
+        rules = plan.protocol.pretreatment
+        findings = pretreatment_findings(baseline, rules) if baseline is not None else []
+        checklist = list(rules.checklist)
+        if findings:
+            # CLINICAL.md §11: outside the pre-treatment range, a reviewed override with a reason.
+            checklist.append("Reviewed: " + "; ".join(findings))
+            message += "\n\nOutside the pre-treatment range: give the reason to start anyway."
+
+        def start(m: SessionModel, d: ConfirmDialog) -> None:
+            m.session.start(
+                m.clock.now_s(),
+                review_acknowledged=bool(findings),
+                override_reason=d.reason_text() if findings else "",
+                checklist=tuple(c.text() for c in d.checks if c.isChecked()),
+            )
+
         self._confirm(
             "Start infusion",
             message,
             "Start infusion",
-            lambda m, _d: m.session.start(m.clock.now_s(), review_acknowledged=bool(checklist)),
+            start,
+            reasons=["Prescriber reviewed and approved"] if findings else None,
             checklist=checklist,
             pump=pump,
         )
@@ -150,13 +160,29 @@ class NurseActions(QObject):
         )
 
     def request_discharge(self) -> None:
-        self._confirm(
-            "Discharge",
-            "Confirm the discharge checklist.",
-            "Discharge",
-            lambda m, d: m.session.discharge(m.clock.now_s(), d.checklist_text()),
-            checklist=DISCHARGE_CHECKLIST,
+        """The protocol's criteria, live, with the checklist; early discharge needs a reason."""
+        dialog = DischargeDialog(self._model(), self._window)
+        dialog.accepted.connect(
+            lambda: self._apply(
+                lambda m: m.session.discharge(
+                    m.clock.now_s(), dialog.checklist_text(), dialog.early_reason_text()
+                )
+            )
         )
+        self._show(dialog)
+
+    def request_confirm_pump(self) -> None:
+        """Immediate, no dialog: the prompt itself stated the setting."""
+        self._apply(lambda m: m.session.confirm_pump(m.clock.now_s()))
+
+    def request_moaas(self) -> None:
+        dialog = MoaasDialog(self._window)
+        dialog.accepted.connect(
+            lambda: self._apply(
+                lambda m: m.session.record_sedation(m.clock.now_s(), dialog.score())
+            )
+        )
+        self._show(dialog)
 
     def _confirm(
         self,

@@ -50,7 +50,8 @@ class AlarmLog(QTableWidget):
             self._on_event_added(event)
 
     def _add_note(self, event: SessionEvent) -> None:
-        self._add_line(event.t_s, f"Note: {event.message}", "", "note", "#e0e0ff")
+        prefix = "Pump confirmed" if event.kind == "pump.confirmed" else "Note"
+        self._add_line(event.t_s, f"{prefix}: {event.message}", "", "note", "#e0e0ff")
 
     def _add_rejected(self, event: SessionEvent) -> None:
         """An artefact (core/artefact.py): listed as rejected, never shown as a vital."""
@@ -85,7 +86,7 @@ class AlarmLog(QTableWidget):
         ]
 
     def _on_event_added(self, event: SessionEvent) -> None:
-        if event.kind == "annotation":
+        if event.kind in ("annotation", "sedation.moaas", "pump.confirmed"):
             self._add_note(event)
             return
         if event.kind == NOTE_RETRACTED:

@@ -39,6 +39,7 @@ class AnnotationBar(QWidget):
 
     annotate_requested = Signal(str, dict)  # text, data
     cadss_requested = Signal()
+    moaas_requested = Signal()
     score_requested = Signal()  # a depression score (PHQ-9 ...) during the session
     note_requested = Signal()
     retract_requested = Signal(float)  # session time of the note to undo
@@ -51,13 +52,15 @@ class AnnotationBar(QWidget):
         grid.setContentsMargins(0, 0, 0, 0)
         grid.setSpacing(4)
         self.buttons: dict[str, QPushButton] = {}
-        labels = [*SIDE_EFFECTS, "CADSS…", "Score…", "Note…"]
+        labels = [*SIDE_EFFECTS, "CADSS…", "MOAA/S…", "Score…", "Note…"]
         for i, label in enumerate(labels):
             button = QPushButton(label, objectName="annotationButton")
             grid.addWidget(button, i // COLUMNS, i % COLUMNS)
             self.buttons[label] = button
             if label == "CADSS…":
                 button.clicked.connect(self.cadss_requested.emit)
+            elif label == "MOAA/S…":
+                button.clicked.connect(self.moaas_requested.emit)
             elif label == "Score…":
                 button.clicked.connect(self.score_requested.emit)
             elif label == "Note…":

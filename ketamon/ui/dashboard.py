@@ -12,6 +12,7 @@ from ketamon.ui.numerics import NumericsPanel
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.sound import AlarmSound
 from ketamon.ui.trends import TrendPlots
+from ketamon.ui.workflow import WorkflowPrompt
 
 
 class Dashboard(QWidget):
@@ -24,12 +25,14 @@ class Dashboard(QWidget):
         self.alarm_banner = AlarmBanner(model, self.flasher)
         self.alarm_banner.set_sound(self.sound.available, self.sound.notice)
         self.infusion = InfusionPanel(model)
+        self.workflow = WorkflowPrompt(model)
         self.alarm_log = AlarmLog(model)
         self.annotations = AnnotationBar(model)
         self.trends = TrendPlots(model)
         self.numerics = NumericsPanel(model, self.flasher)
         left = QVBoxLayout()
         left.setSpacing(6)
+        left.addWidget(self.workflow)
         left.addWidget(self.infusion, 5)
         left.addWidget(self.alarm_log, 1)
         left.addWidget(self.annotations)

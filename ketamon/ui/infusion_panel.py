@@ -263,7 +263,14 @@ class InfusionPanel(QFrame):
         text = f"Baseline {b.sbp_mmhg:.0f}/{b.dbp_mmhg:.0f} mmHg"
         if b.hr_bpm is not None:
             text += f", HR {b.hr_bpm:.0f}"
+        if b.spo2_pct is not None:
+            text += f", SpO2 {b.spo2_pct:.0f}%"
         text += f" ({b.source})"
+        if snap.readings_after_baseline:
+            since = ", ".join(
+                f"{r.sbp_mmhg:.0f}/{r.dbp_mmhg:.0f}" for r in snap.readings_after_baseline[-3:]
+            )
+            text += f"\nCuff since entry: {since}"
         if b.needs_review and snap.phase is Phase.BASELINE:  # a question before starting only
             text += "\n⚠ " + b.review_message()
         return text
@@ -300,5 +307,6 @@ class InfusionPanel(QFrame):
         self.pause_button.setEnabled(phase is Phase.INFUSING)
         self.resume_button.setEnabled(phase is Phase.PAUSED)
         self.stop_button.setEnabled(phase in (Phase.INFUSING, Phase.PAUSED))
-        self.discharge_button.setEnabled(phase is Phase.DISCHARGE_READY)
+        # During observation too: the dialog shows what is unmet; early only with a reason.
+        self.discharge_button.setEnabled(phase in (Phase.OBSERVATION, Phase.DISCHARGE_READY))
         self.bp_button.setEnabled(phase is not Phase.DISCHARGED)

@@ -159,6 +159,8 @@ class MainWindow(QMainWindow):
         notes.annotate_requested.connect(self.actions.request_annotation)
         notes.retract_requested.connect(self.actions.request_retract_note)
         notes.cadss_requested.connect(lambda: self.actions.request_dialog_annotation(CadssDialog()))
+        notes.moaas_requested.connect(self.actions.request_moaas)
+        self.dashboard.workflow.confirm_pump_requested.connect(self.actions.request_confirm_pump)
         notes.score_requested.connect(self.actions.request_score_dialog)
         notes.note_requested.connect(lambda: self.actions.request_dialog_annotation(NoteDialog()))
         banner = self.dashboard.alarm_banner
@@ -173,6 +175,7 @@ class MainWindow(QMainWindow):
         for widget in (
             self.dashboard.infusion.controls,
             self.dashboard.annotations,
+            self.dashboard.workflow.confirm_button,
             self.dashboard.alarm_banner.ack_button,
         ):
             widget.setVisible(not replaying)

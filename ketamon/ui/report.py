@@ -16,6 +16,7 @@ from PySide6.QtGui import QColor, QFont, QPageSize, QPainter, QPdfWriter, QPen
 from ketamon.core.alarm_profile import Priority
 from ketamon.core.vitals import Vital
 from ketamon.format import mmss, predicted_text, time_of_day, wall_at
+from ketamon.io.clinic_record import clinic_record_lines
 from ketamon.io.private_files import make_private
 from ketamon.io.recording import Recording
 
@@ -120,6 +121,13 @@ def _header(pages: PdfPages, summary: dict, recording: Recording) -> None:
         f"{'yes' if d['observation_complete'] else 'no'}"
     )
     pages.gap()
+    record = summary.get("clinic_record")
+    if record and summary["protocol"]:
+        # CLINICAL.md §11: the per-session items a clinic files, in the form's order.
+        pages.text("Session record", 13, bold=True)
+        for line in clinic_record_lines(record):
+            pages.text(line, 10)
+        pages.gap()
 
 
 TICK_STEPS_MIN = (5, 10, 15, 20, 30, 60, 120)  # round minutes for the time axis

@@ -324,8 +324,10 @@ class TrendPlots(QWidget):
             self._open_band("observation", t_min)
         elif kind == "infusion.discharged":
             self._close_band(t_min)
-        elif kind == "annotation":
-            self._mark_annotation(t_min, event.message)
+        elif kind in ("annotation", "sedation.moaas", "pump.confirmed"):
+            # Notes, MOAA/S scores and pump confirmations are charted where they happened.
+            text = "Pump confirmed" if kind == "pump.confirmed" else event.message
+            self._mark_annotation(t_min, text)
         elif kind == NOTE_RETRACTED:
             self._unmark_annotation(event.data.get("note_t_s"))
         elif kind == "nibp.manual":

@@ -87,11 +87,22 @@ def test_worsening_changes_the_one_alarm_instead_of_adding_one(engine):
 def test_hysteresis_keeps_a_running_alarm_until_clearly_back(engine, profile):
     assert profile.hysteresis_for(Vital.HR) == 3
     high_baseline = dataclasses.replace(BASELINE, hr_bpm=90)  # rise limit 120: out of play
-    events = feed_hr(engine, [112] * 20 + [109, 108, 110, 109] + [106], baseline=high_baseline)
+    clear_s = profile.rules[[r.id for r in profile.rules].index("hr_high")].clear_delay_s
+    assert clear_s == 30
+    samples = [112] * 20 + [109, 108, 110, 109] + [106] * 40
+    events = feed_hr(engine, samples, baseline=high_baseline)
     hr = actions(events, "hr_high")
     assert hr[0] == (16.0, "start")
-    # 108-110 are within 3 bpm of the limit: still on; 106 clears it.
-    assert hr[1] == (25.0, "end")
+    # 108-110 are within 3 bpm of the limit: still on; from 106 on (t 25 s) it clears once
+    # the condition has been absent for the clear delay.
+    assert hr[1] == (25.0 + clear_s, "end")
+
+
+def test_one_good_sample_does_not_end_an_alarm(engine, profile):
+    """Hysteresis in time (clear_delay_s): an artefact's good value ends nothing."""
+    high_baseline = dataclasses.replace(BASELINE, hr_bpm=90)
+    events = feed_hr(engine, [112] * 20 + [80] + [112] * 20 + [80] * 5, baseline=high_baseline)
+    assert actions(events, "hr_high") == [(16.0, "start")]
 
 
 # ---- baseline-relative limits ---------------------------------------------------------------
@@ -213,15 +224,30 @@ def test_audio_cannot_be_turned_off(engine):
 # ---- escalation ------------------------------------------------------------------------------
 
 
-def test_unresolved_medium_escalates(engine, profile):
+def test_unresolved_medium_escalates_once_a_repeat_reading_confirms_it(engine, profile):
     after = profile.escalate_medium_after_s
     assert after == 300
     nibp(engine, 600, 165, 80)
+    assert engine.repeat_bp_due_s() == 600 + profile.repeat_bp_s  # "repeat BP now"
+    nibp(engine, 700, 166, 82)  # the repeat: still high
+    assert engine.repeat_bp_due_s() is None
     engine.tick(600 + after - 1, nibp_due_s=None)
     assert engine.active()[0].priority is Priority.MEDIUM
     events = engine.tick(600 + after, nibp_due_s=None)
     escalated = [e for e in events if e.action == "escalated"]
     assert escalated and escalated[0].priority is Priority.HIGH
+
+
+def test_a_single_bp_reading_does_not_escalate_until_its_repeat_is_overdue(engine, profile):
+    """Issue 13: one 162/80 must not become high 5 min later with no new reading."""
+    nibp(engine, 600, 162, 80)
+    for t in range(601, 600 + 301):
+        assert not [e for e in engine.tick(t, nibp_due_s=None) if e.action == "escalated"]
+    assert engine.active()[0].priority is Priority.MEDIUM
+    overdue_s = 600 + profile.repeat_bp_s + profile.technical.nibp_overdue_s
+    events = [e for t in range(901, int(overdue_s) + 1) for e in engine.tick(t, None)]
+    escalated = [e for e in events if e.action == "escalated"]
+    assert [e.t_s for e in escalated] == [overdue_s]
 
 
 def test_acknowledged_medium_does_not_escalate(engine, profile):

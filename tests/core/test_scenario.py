@@ -10,8 +10,9 @@ from ketamon.core.scenario import find_scenario, load_scenario, load_scenarios
 from ketamon.core.simulation import autostart_demo, scenario_session
 from ketamon.core.vitals import Vital
 from ketamon.headless import run_headless
+from ketamon.io.actions import load_actions
 from ketamon.io.run_config import SourceKind
-from ketamon.resources import scenarios_dir
+from ketamon.resources import resources_dir, scenarios_dir
 from ketamon.resources_loading import load_clinical_resources
 
 SCENARIOS = load_scenarios(scenarios_dir())
@@ -41,12 +42,14 @@ def test_the_clinical_training_cases_are_bundled():
 
 @pytest.mark.parametrize("scenario_id", sorted(SCENARIOS))
 def test_each_scenario_raises_exactly_its_expected_alarms(scenario_id, resources, tmp_path):
+    """With its bundled trainee (resources/actions), who confirms each pump change."""
     args = build_parser().parse_args(
         ["--headless", "--speed", "max", "--autostart", "--data-dir", str(tmp_path)]
     )
     config = replace(run_config(args), source=SourceKind.SCENARIO, scenario=SCENARIOS[scenario_id])
     out = io.StringIO()
-    assert run_headless(config, resources, out=out) == 0
+    actions = load_actions(resources_dir() / "actions" / f"{scenario_id}.toml")
+    assert run_headless(config, resources, out=out, actions=actions) == 0
     events = [json.loads(line) for line in out.getvalue().splitlines()]
     raised = {e["alarm_id"] for e in events if e["event"] == "start"}
     assert raised == set(SCENARIOS[scenario_id].expected_alarms)

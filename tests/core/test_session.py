@@ -74,10 +74,42 @@ def test_high_resting_bp_is_flagged_for_review_before_start(library, plan_70kg):
     session.ingest(NibpReading(10.0, 150, 95, 113).samples())
     session.ingest(NibpReading(400.0, 146, 93, 111).samples())
     assert session.baseline.needs_review
+    with pytest.raises(CommandError, match="needs a resting HR"):
+        session.start(500.0)  # BP only, and no HR reading to take it from
+    session.ingest([Sample(450.0, Vital.HR, 72.0), Sample(451.0, Vital.HR, 74.0)])
     with pytest.raises(CommandError, match="148/94 is above 140/90"):
         session.start(500.0)
-    session.start(500.0, review_acknowledged=True)
-    assert any(e.kind == "baseline.review_acknowledged" for e in session.events)
+    with pytest.raises(CommandError, match="give a reason"):
+        session.start(500.0, review_acknowledged=True)  # reviewed, but no reason
+    session.start(500.0, review_acknowledged=True, override_reason="reviewed")
+    reviewed = [e for e in session.events if e.kind == "baseline.review_acknowledged"]
+    assert reviewed[0].data["reason"] == "reviewed"
+    assert session.baseline.hr_bpm == 73.0  # completed from the pre-start readings
+
+
+@pytest.mark.parametrize(
+    ("baseline", "finding"),
+    [
+        (Baseline(120, 80, 130, 98, "entered"), "resting HR 130 outside 50-110 bpm"),
+        (Baseline(120, 80, 45, 98, "entered"), "resting HR 45 outside 50-110 bpm"),
+        (Baseline(120, 80, 70, 85, "entered"), "SpO2 85% below 94%"),
+        (Baseline(200, 120, 130, 85, "entered"), "resting BP 200/120 is above 140/90"),
+    ],
+)
+def test_pre_start_checks_cover_hr_and_spo2_and_need_a_reason(
+    library, plan_70kg, baseline, finding
+):
+    session = Session(library, simulated=False)
+    session.configure(plan_70kg, [], 0.0)
+    session.enter_baseline(10.0, baseline)
+    with pytest.raises(CommandError, match=finding):
+        session.start(20.0)
+    checklist = plan_70kg.protocol.pretreatment.checklist[:2]
+    session.start(
+        30.0, review_acknowledged=True, override_reason="anaesthetist", checklist=checklist
+    )
+    (record,) = [e for e in session.events if e.kind == "pretreatment.checklist"]
+    assert record.message == "2/5" and record.data["items"][checklist[0]] is True
 
 
 def test_nibp_schedule_follows_the_phase(library, plan_70kg):
@@ -168,13 +200,70 @@ def test_the_bundled_protocols_state_the_baseline_rules(loading_protocol):
     assert (nibp.baseline_review_sbp_mmhg, nibp.baseline_review_dbp_mmhg) == (140.0, 90.0)
 
 
-def test_a_real_device_has_equipment_alarms_before_start_a_simulation_does_not(resources):
+def test_equipment_alarms_from_connection_physiological_from_start(resources):
+    """A real device and the simulator alike: a source's equipment alarms count from the
+    moment it is connected (issue 13); physiological ones wait for the infusion."""
     device = Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
     simulated = Session(resources.library, simulated=True, alarm_profile=resources.alarm_profile)
     for session in (device, simulated):
         session.report_technical(1.0, "source_lost", True, "ge-s5 on /dev/ttyUSB1: read failed")
         session.ingest([Sample(2.0, Vital.SBP, 200.0), Sample(2.0, Vital.DBP, 120.0)])
-    assert [e.data["alarm_id"] for e in device.events if e.kind == "alarm.start"] == [
-        "source_lost"
-    ]  # and no BP alarm: physiological alarms wait for the infusion
-    assert not [e for e in simulated.events if e.kind == "alarm.start"]
+    for session in (device, simulated):
+        assert [e.data["alarm_id"] for e in session.events if e.kind == "alarm.start"] == [
+            "source_lost"
+        ]  # and no BP alarm: physiological alarms wait for the infusion
+
+
+def started_device_session(resources, plan):
+    session = Session(resources.library, simulated=False, alarm_profile=resources.alarm_profile)
+    session.configure(plan, [], 0.0)
+    session.enter_baseline(1.0, Baseline(120, 75, 70, 98, "entered"))
+    session.start(10.0)
+    return session
+
+
+def alarm_starts(session, alarm_id):
+    return [
+        (e.t_s, e.data["priority"])
+        for e in session.events
+        if e.kind == "alarm.start" and e.data["alarm_id"] == alarm_id
+    ]
+
+
+def test_moaas_of_2_or_less_is_a_medium_alarm_and_3_a_sedation_event(resources, plan_70kg):
+    session = started_device_session(resources, plan_70kg)
+    session.record_sedation(100.0, 3)
+    assert alarm_starts(session, "sedation") == []
+    assert [e.data["sedation"] for e in session.events if e.kind == "sedation.moaas"] == [True]
+    session.record_sedation(200.0, 2)
+    assert alarm_starts(session, "sedation") == [(200.0, "medium")]
+    session.record_sedation(300.0, 5)
+    assert not [a for a in session.snapshot().alarms if a.id == "sedation"]
+    with pytest.raises(CommandError, match="0-5"):
+        session.record_sedation(310.0, 6)
+
+
+def test_a_long_pause_reminds_with_a_low_alarm(resources, plan_70kg):
+    session = started_device_session(resources, plan_70kg)
+    session.pause(100.0, "nausea")
+    session.advance_to(399.0)
+    assert session.snapshot().paused_since_s == 100.0
+    assert alarm_starts(session, "paused") == []
+    session.advance_to(400.0)
+    assert alarm_starts(session, "paused") == [(400.0, "low")]
+    session.resume(450.0)
+    assert not [a for a in session.snapshot().alarms if a.id == "paused"]
+
+
+def test_no_data_is_judged_from_connection_before_the_infusion(resources, plan_70kg):
+    """Issue 13: technical alarms from the moment a source is connected, the simulator too."""
+    from ketamon.core.simulation import simulated_session
+
+    session = simulated_session(resources.library, 3, alarm_profile=resources.alarm_profile)
+    session.configure(plan_70kg, [], 0.0)
+    session.advance_to(60.0)
+    assert alarm_starts(session, "no_data") == []
+    session.source.connected = False  # the cable is pulled during the baseline
+    session.advance_to(90.0)
+    assert alarm_starts(session, "no_data") == [(70.0, "medium")]  # last sample at 60 s, +10 s
+    assert session.phase() is Phase.BASELINE

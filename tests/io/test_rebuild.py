@@ -38,9 +38,9 @@ def test_every_command_kind_round_trips_refusals_included(resources):
         live.start(1.0)  # refused: no setup yet, but recorded
     live.configure(soft, check_limits(soft, live.library), 2.0)  # soft limit acknowledged
     live.enter_baseline(10.0, Baseline(150, 95, 72, None, "entered"))
-    with pytest.raises(CommandError, match="review"):
+    with pytest.raises(CommandError, match="Review, and give a reason"):
         live.start(20.0)
-    live.start(30.0, review_acknowledged=True)
+    live.start(30.0, review_acknowledged=True, override_reason="prescriber reviewed")
     live.instructor(40.0, "override", "HR +20", {"vital": "hr", "offset": 20})
     live.annotate(50.0, "Dissociation", {"type": "side_effect"})
     live.retract_note(52.0, 50.0)  # a tap on the wrong button, undone
@@ -60,8 +60,14 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     live.stop(300.0, "patient request")
     with pytest.raises(CommandError):
         live.discharge(400.0, "too early")
+    with pytest.raises(CommandError, match="No pump change"):
+        live.confirm_pump(310.0)  # stopped by the nurse: no hand-off pending
+    live.record_sedation(320.0, 2)  # a medium sedation alarm
+    live.record_sedation(400.0, 5)
     live.advance_to(300.0 + 61 * 60)
-    live.discharge(live.t_s, "alert; escort")
+    with pytest.raises(CommandError, match="Discharge refused: .*take a new one"):
+        live.discharge(live.t_s, "alert; escort")
+    live.discharge(live.t_s, "alert; escort", early_reason="patient insisted, escort present")
     live.record_score(live.t_s, "madrs", 12, entered_wall_s=1.8e9)  # a follow-up
 
     rebuilt = rebuilt_session(resources, simulated=False)
@@ -80,10 +86,39 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     assert "command.retract_note" in commands
     kinds = [e.kind for e in rebuilt.events]
     assert "annotation" in kinds and "annotation.retracted" in kinds  # the note stays
+    assert {"command.confirm_pump", "command.moaas"} <= set(commands)
+    assert [e.message for e in rebuilt.events if e.kind == "discharge.early"] == [
+        "patient insisted, escort present"
+    ]
     assert commands.count("command.enter_bp") == 3
     assert commands.count("command.score") == 3
     scores = [e.data["value"] for e in rebuilt.events if e.kind == "score.recorded"]
     assert scores == [14, 12]
+
+
+def test_pump_hand_offs_and_confirmations_round_trip(resources):
+    by_id = {p.id: p for p in resources.protocols}
+    protocol = by_id["ketamine-loading-maintenance"]
+    live = rebuilt_session(resources, simulated=False)
+    live.configure(make_plan(protocol, Patient(70.0, patient_id="P2"), 1.0), [], 0.0)
+    live.enter_baseline(1.0, Baseline(120, 75, 70, None, "entered"))
+    live.start(10.0)
+    live.advance_to(10.0 + 40 * 60)
+    pending = live.snapshot().pump_handoff
+    assert pending is not None and pending.rate_ml_per_h == pytest.approx(14.0)
+    assert pending.instruction == "Maintenance: set the pump to 14.0 mg/h = 14.0 mL/h"
+    live.confirm_pump(10.0 + 40 * 60 + 30)
+    assert live.snapshot().pump_handoff is None
+    live.advance_to(10.0 + 100 * 60 + 120)  # maintenance ended 2 min ago: stop unconfirmed
+    assert live.snapshot().pump_handoff.stop
+    rebuilt = rebuilt_session(resources, simulated=False)
+    replay(rebuilt, list(live.events), resources.protocols, until_s=live.t_s)
+    assert log_of(rebuilt.events) == log_of(live.events)
+    assert [h.confirmed_s for h in rebuilt.handoffs] == [10.0 + 40 * 60 + 30, None]
+    starts = [e for e in rebuilt.events if e.kind == "alarm.start"]
+    assert [(e.t_s, e.data["alarm_id"]) for e in starts if e.data["alarm_id"] == "pump_change"] == [
+        (10.0 + 100 * 60 + 60, "pump_change")
+    ]
 
 
 def test_an_unknown_command_is_left_out_and_a_lost_protocol_refused(resources, caplog):

@@ -4,6 +4,7 @@ from PySide6.QtWidgets import QMessageBox
 from ketamon.core.infusion import Phase
 from ketamon.ui.dialogs import BaselineDialog, ConfirmDialog
 from ketamon.ui.setup_dialog import SetupDialog
+from ketamon.ui.workflow import DischargeDialog, MoaasDialog
 from tests.ui.helpers import click, fill_setup, type_into
 
 MIN = 60.0
@@ -23,7 +24,7 @@ def advance(window, t_s):
 
 def confirm(qtbot, window, reason=None, tick_all=False):
     dialog = window.actions.dialog
-    assert isinstance(dialog, ConfirmDialog)
+    assert isinstance(dialog, ConfirmDialog | DischargeDialog)
     if reason is not None:
         assert not dialog.confirm_button.isEnabled()  # a reason is required
         type_into(qtbot, dialog.reason.lineEdit(), reason)
@@ -31,6 +32,22 @@ def confirm(qtbot, window, reason=None, tick_all=False):
         for check in dialog.checks:
             check.setChecked(True)
     click(qtbot, dialog.confirm_button)
+
+
+def ready_for_discharge(qtbot, window):
+    """What the nurse does before discharge: confirm the pump stopped, score MOAA/S,
+    acknowledge what is left, and take a fresh BP."""
+    prompt = window.dashboard.workflow
+    assert "stop the pump" in prompt.pump_label.text()
+    click(qtbot, prompt.confirm_button)
+    assert not prompt.confirm_button.isVisible()
+    click(qtbot, window.dashboard.annotations.buttons["MOAA/S…"])
+    dialog = window.actions.dialog
+    assert isinstance(dialog, MoaasDialog)
+    dialog.accept()
+    if window.dashboard.alarm_banner.ack_button.isEnabled():
+        click(qtbot, window.dashboard.alarm_banner.ack_button)
+    assert window.model.session.moaas[-1][1] == 5
 
 
 def test_simulation_is_labelled_everywhere(window):
@@ -54,7 +71,7 @@ def test_a_whole_session_as_the_nurse_drives_it(qtbot, window):
     assert panel.start_button.isEnabled()
 
     click(qtbot, panel.start_button)
-    confirm(qtbot, window)
+    confirm(qtbot, window, tick_all=True)
     assert panel.phase.text() == "LOADING"
     assert panel.remaining.text() == "40:00"
     assert panel.rate.text() == "52.5 mL/h"  # the pump's unit, large
@@ -81,15 +98,30 @@ def test_a_whole_session_as_the_nurse_drives_it(qtbot, window):
     advance(window, 50 * MIN)
     assert panel.phase.text() == "OBSERVATION"
     assert panel.dose.text() == "35.0 / 35.0 mg"
-    assert not panel.discharge_button.isEnabled()
+    click(qtbot, panel.discharge_button)  # early: the dialog says what is not met yet
+    assert "NOT  Observation: 60 min left" in window.actions.dialog.criteria.text()
+    assert not window.actions.dialog.confirm_button.isEnabled()
+    window.actions.dialog.reject()
 
     advance(window, 110 * MIN)
     assert panel.phase.text() == "READY FOR DISCHARGE"
+    ready_for_discharge(qtbot, window)
     click(qtbot, panel.discharge_button)
     dialog = window.actions.dialog
+    assert "NOT  Dissociation resolved: not ticked" in dialog.criteria.text()
     assert not dialog.confirm_button.isEnabled()  # every checklist item first
-    confirm(qtbot, window, tick_all=True)
+    for check in dialog.checks:
+        check.setChecked(True)
+    # This simulated patient's last BP is 21% over baseline: shown with its numbers,
+    # and discharge needs an early-discharge reason.
+    assert "NOT  SBP 126 mmHg is +21% of baseline 104" in dialog.criteria.text()
+    assert not dialog.confirm_button.isEnabled()
+    type_into(qtbot, dialog.early_reason, "Prescriber reviewed: SBP 126 acceptable")
+    assert dialog.confirm_button.text() == "Early discharge"
+    confirm(qtbot, window)
     assert panel.phase.text() == "DISCHARGED"
+    early = [e for e in window.model.session.events if e.kind == "discharge.early"]
+    assert early[0].message == "Prescriber reviewed: SBP 126 acceptable"
     kinds = [e.kind for e in window.model.session.events]
     assert "infusion.paused" in kinds and "infusion.discharged" in kinds
 
@@ -98,7 +130,7 @@ def test_stop_early_needs_a_reason_and_starts_observation(qtbot, window):
     set_up_patient(qtbot, window)
     advance(window, 5 * MIN)
     click(qtbot, window.dashboard.infusion.start_button)
-    confirm(qtbot, window)
+    confirm(qtbot, window, tick_all=True)
     advance(window, 15 * MIN)
     click(qtbot, window.dashboard.infusion.stop_button)
     confirm(qtbot, window, reason="Patient request")
@@ -117,10 +149,15 @@ def test_entered_baseline_enables_start_and_high_bp_needs_review(qtbot, window):
     click(qtbot, dialog.buttons.button(dialog.buttons.StandardButton.Ok))
     assert "150/95" in panel.baseline.text()
     assert "review before starting" in panel.baseline.text()
+    advance(window, 1 * MIN)  # the monitor's HR completes the typed BP-only baseline
     click(qtbot, panel.start_button)
     start = window.actions.dialog
     assert not start.confirm_button.isEnabled()  # review must be ticked
-    confirm(qtbot, window, tick_all=True)
+    assert "Reviewed: resting BP 150/95 is above 140/90" in start.checks[-1].text()
+    confirm(qtbot, window, reason="Prescriber reviewed and approved", tick_all=True)
+    events = window.model.session.events
+    reviewed = [e for e in events if e.kind == "baseline.review_acknowledged"]
+    assert reviewed[0].data["reason"] == "Prescriber reviewed and approved"
     assert window.model.session.phase() is Phase.INFUSING
 
 
@@ -129,6 +166,8 @@ def test_refused_command_is_shown_not_swallowed(qtbot, window):
     window.actions.request_start()  # e.g. a keyboard shortcut before any baseline
     box = window.actions.dialog
     confirm_dialog = box
+    for check in confirm_dialog.checks:
+        check.setChecked(True)
     click(qtbot, confirm_dialog.confirm_button)
     error = window.actions.dialog
     assert isinstance(error, QMessageBox)
@@ -170,8 +209,9 @@ def test_new_patient_after_discharge_starts_a_fresh_session(qtbot, window):
     set_up_patient(qtbot, window)
     advance(window, 5 * MIN)
     click(qtbot, window.dashboard.infusion.start_button)
-    confirm(qtbot, window)
+    confirm(qtbot, window, tick_all=True)
     advance(window, 106 * MIN)
+    ready_for_discharge(qtbot, window)
     click(qtbot, window.dashboard.infusion.discharge_button)
     confirm(qtbot, window, tick_all=True)
     old = window.model.session

@@ -21,7 +21,12 @@ def test_quitting_mid_infusion_leaves_a_resumable_recording(qtbot, resources, tm
     assert Recording(path).meta["status"] == "open"
     assert unfinished_recordings(tmp_path) == [path]
     kinds = [e.kind for e in Recording(path).events() if not e.kind.startswith("command.")]
-    assert kinds[:3] == ["setup.confirmed", "baseline.measured", "infusion.started"]
+    assert kinds[:4] == [
+        "setup.confirmed",
+        "baseline.measured",
+        "pretreatment.checklist",
+        "infusion.started",
+    ]
 
 
 def test_discharge_closes_the_recording(qtbot, resources, tmp_path):
@@ -32,7 +37,7 @@ def test_discharge_closes_the_recording(qtbot, resources, tmp_path):
     session = win.model.session
     autostart_demo(session, resources.protocols[0], 70.0)
     win.model.clock.fast_forward(session.t_s + 101 * 60)
-    session.discharge(session.t_s, "alert; escort present")
+    session.discharge(session.t_s, "alert; escort present", early_reason="test of the recorder")
     (path,) = tmp_path.glob("*.ketamon")
     assert Recording(path).meta["status"] == "closed"
     assert unfinished_recordings(tmp_path) == []
