@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from ketamon.ui.alarm_banner import AlarmBanner, Flasher
 from ketamon.ui.alarm_log import AlarmLog
@@ -33,7 +33,10 @@ class Dashboard(QWidget):
         left = QVBoxLayout()
         left.setSpacing(6)
         left.addWidget(self.workflow)
-        left.addWidget(self.infusion, 5)
+        left.addWidget(self.infusion, 8)
+        # The list gives way first: every active alarm is on the banner anyway.
+        self.alarm_log.setMinimumHeight(48)
+        self.alarm_log.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         left.addWidget(self.alarm_log, 1)
         left.addWidget(self.annotations)
         columns = QHBoxLayout()

@@ -43,6 +43,8 @@ def in_baseline(qtbot, window):
 def infusing(qtbot, window):
     in_baseline(qtbot, window)
     click(qtbot, window.dashboard.infusion.start_button)
+    for check in window.actions.dialog.checks:  # the pre-treatment checklist
+        check.setChecked(True)
     click(qtbot, window.actions.dialog.confirm_button)
     assert window.model.session.phase() is Phase.INFUSING
 

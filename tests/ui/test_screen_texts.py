@@ -39,7 +39,7 @@ def test_no_layout_jump_at_ready_for_discharge(qtbot, window, protocols):
 def test_after_discharge_the_banner_does_not_say_alarms_wait_for_the_infusion(window, protocols):
     observation_done(window, protocols)
     window.model.clock.fast_forward(window.model.session.t_s + 2 * MIN)
-    window.model.session.discharge(window.model.session.t_s, "alert")
+    window.model.session.discharge(window.model.session.t_s, "alert", early_reason="test")
     window.model.refresh()
     assert window.model.session.phase() is Phase.DISCHARGED
     text = window.dashboard.alarm_banner.text.text()
