@@ -7,13 +7,18 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import ketamon
 from ketamon.core.config import ConfigError, check_number
-from ketamon.io.actions import ActionsError, load_actions
 from ketamon.io.parsers import PARSERS
-from ketamon.io.run_config import RunConfig, with_chosen_protocol
 from ketamon.resources_loading import load_clinical_resources
+
+if TYPE_CHECKING:
+    from ketamon.io.run_config import RunConfig
+
+# The session machinery (run_config, actions: numpy, the simulator) is imported where a
+# command needs it, after the arguments are checked: a refused argument answers at once.
 
 log = logging.getLogger("ketamon")
 
@@ -591,7 +596,7 @@ def run_config(args: argparse.Namespace) -> RunConfig:
     """The typed run configuration of the main command's arguments (the only translation)."""
     from ketamon.core.scenario import find_scenario
     from ketamon.io.device import port_settings
-    from ketamon.io.run_config import SourceKind
+    from ketamon.io.run_config import RunConfig, SourceKind
     from ketamon.paths import default_data_dir
     from ketamon.resources import scenarios_dir
 
@@ -666,6 +671,9 @@ def main(argv: list[str] | None = None) -> int:
         problem = check_port_argument(port, args.allow_port_url)
         if problem:
             parser.error(problem)
+    from ketamon.io.actions import ActionsError, load_actions
+    from ketamon.io.run_config import with_chosen_protocol
+
     try:
         resources = load_clinical_resources(
             Path(args.alarm_profile) if args.alarm_profile else None

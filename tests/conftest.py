@@ -100,3 +100,14 @@ def cable(tmp_path):
     rig = PtyCable(tmp_path / "ttyMONITOR")
     yield rig
     rig.close()
+
+
+@pytest.fixture(scope="session")
+def crashed_template(tmp_path_factory):
+    """One simulated session (seed 4) recorded at 1x and SIGKILLed after ~2 s of
+    recording, made once: (its folder, the kill's wall time). Copy it before use."""
+    from tests.io.crash import record_then_kill
+
+    directory = tmp_path_factory.mktemp("crashed")
+    _path, killed_wall = record_then_kill(directory, seed=4, seconds=2.0)
+    return directory, killed_wall

@@ -52,10 +52,14 @@ def test_strong_bp_responder_raises_the_rise_alarm_near_the_end_of_loading(resou
 
 
 def test_uneventful_sessions_rarely_alarm(resources):
-    """Loading plus 60 min observation, 100 seeds, maximum speed: <= 5 with any alarm."""
-    result = nuisance_rate(resources, range(1, 101))
-    assert result.sessions == 100
-    assert result.with_alarm <= 5, [e.message for e in result.alarms]
+    """Loading plus 60 min observation, maximum speed: at most 5% with any alarm.
+
+    A sample of 20 seeds keeps the suite fast; `python bench/nuisance.py` measures the
+    rate on 100 (1 of 100 when last measured).
+    """
+    result = nuisance_rate(resources, range(1, 21))
+    assert result.sessions == 20
+    assert result.rate <= 0.05, [e.message for e in result.alarms]
 
 
 def test_same_seed_same_alarms(resources):

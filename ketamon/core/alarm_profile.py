@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum, IntEnum
 from pathlib import Path
 
@@ -45,20 +45,21 @@ RULE_VITALS = {v.value: v for v in (Vital.HR, Vital.SPO2, Vital.RR, Vital.SBP, V
 
 @dataclass(frozen=True)
 class Criterion:
-    """`vital op limit`: absolute (`>=` ...) or over baseline (`rise` in units, `rise_pct` in %)."""
+    """`vital op limit`: absolute (`>=` ...) or over baseline (`rise` in units, `rise_pct` in %).
+
+    `is_rise` and `raises` (fires on high values, so hysteresis works downward) follow
+    from `op`; they are fields, set once, because every sample reads them.
+    """
 
     vital: Vital
     op: str
     limit: float
+    is_rise: bool = field(init=False, repr=False, compare=False)
+    raises: bool = field(init=False, repr=False, compare=False)
 
-    @property
-    def is_rise(self) -> bool:
-        return self.op in RISE_OPS
-
-    @property
-    def raises(self) -> bool:
-        """True when the criterion fires on high values (so hysteresis works downward)."""
-        return self.op in (">=", ">", "rise", "rise_pct")
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "is_rise", self.op in RISE_OPS)
+        object.__setattr__(self, "raises", self.op in (">=", ">", "rise", "rise_pct"))
 
     def threshold(self, baseline: float | None) -> float | None:
         """The absolute value at which this criterion fires; None if it needs a missing baseline."""
@@ -73,6 +74,10 @@ class Criterion:
         threshold = self.threshold(baseline)
         if threshold is None:
             return False
+        return self.meets(value, threshold, hysteresis)
+
+    def meets(self, value: float, threshold: float, hysteresis: float = 0.0) -> bool:
+        """`holds` against a threshold already computed (it changes only with the baseline)."""
         if self.is_rise:
             return value >= threshold - hysteresis
         shift = -hysteresis if self.raises else hysteresis

@@ -58,6 +58,14 @@ class RuleState:
     limit: float | None = None
     message: str = ""
 
+    def is_idle(self) -> bool:
+        """Neither met nor pending: a sample that meets no criterion changes nothing.
+
+        (AlarmEngine skips judging idle rules for values inside their safe band; a new
+        timer in this state must make the rule not idle while it runs.)
+        """
+        return not self.met and self.pending_since_s is None
+
 
 @dataclass
 class Finding:

@@ -12,6 +12,8 @@ always an argument: the engine never reads a clock.
 
 from __future__ import annotations
 
+import math
+
 from ketamon.core.alarm_profile import AlarmKind, AlarmProfile, AlarmRule, Criterion, Priority
 from ketamon.core.alarm_types import Alarm, AlarmEvent, Finding, RuleState
 from ketamon.core.baseline import Baseline
@@ -44,6 +46,8 @@ SESSION_CONDITIONS = ("pump_change", "paused")
 # Technical alarms that escalate like a medium physiological one: the nurse must act.
 ESCALATING_TECHNICAL = frozenset({"pump_change"})
 DEVICE_SEPARATOR = "@"  # "source_lost@ge-s5:/dev/ttyUSB1": one device's condition
+# One of several devices: "No data from GE S/5 on ttyUSB1" (others: "Sensor off: <device>").
+DEVICE_LABELS = {"no_data": "No data from "}
 # Reported by the network links (MQTT publisher, MLLP sender): not about the patient, and
 # shown whether or not physiological alarms are armed, since data is leaving the laptop.
 NETWORK_CONDITIONS = ("broker_away", "hl7_unacknowledged")
@@ -76,6 +80,11 @@ class AlarmEngine:
             else tuple(r for r in profile.rules if vital in r.vitals)
             for vital in Vital
         }
+        # Each rule's criteria with their thresholds, computed once per baseline (the
+        # baseline is immutable and replaced when it changes).
+        self._checks_baseline: Baseline | None = None
+        self._checks: dict[str, list[tuple[Criterion, Vital, float | None, float]]] = {}
+        self._bands: dict[Vital, tuple[float, float] | None] = {}  # see _band_for
         self._latest: dict[Vital, Sample] = {}
         self._last_seen_s: dict[Vital, float] = {}
         self._armed_s = 0.0
@@ -131,8 +140,9 @@ class AlarmEngine:
                 continue
             self._t = max(self._t, sample.t_s)
             touched = False
-            for rule in rules:
-                touched |= self._judge(rule, sample, baseline)
+            if not self._quiet(sample, rules, baseline):
+                for rule in rules:
+                    touched |= self._judge(rule, sample, baseline)
             if touched or self.alarms:
                 events += self._resolve(sample.t_s)
         return events
@@ -161,6 +171,24 @@ class AlarmEngine:
             self.audio_paused_until_s = None
             events.append(AlarmEvent(ended_s, "audio_resumed", "audio", detail="pause ended"))
         return events
+
+    def is_quiet(self, judge_silence: bool) -> bool:
+        """True if ticking, with no new input, can emit nothing and change nothing but the
+        clock: disarmed, or armed with no alarm, finding, met rule, audio pause, artefact
+        count or silence to judge. The session then skips the seconds until its next
+        input or transition. A new time-driven condition must make this False while it
+        can still fire.
+        """
+        if not self.armed:
+            return True
+        return (
+            not judge_silence
+            and not self.alarms
+            and not self._technical
+            and not self._counting_artefacts
+            and self.audio_paused_until_s is None
+            and not any(state.met for state in self._rules.values())
+        )
 
     def count_artefacts(self, t_s: float, frames: int) -> list[AlarmEvent]:
         """A source rejected `frames` malformed frames at `t_s`.
@@ -224,9 +252,11 @@ class AlarmEngine:
         """A source says: `source_lost`, `sensor_off`, `artefact` or the recorder says
         `recording_failed` is present or gone; a network link: `broker_away` or
         `hl7_unacknowledged`. With several devices each device's condition is its own
-        alarm: `source_lost@<device>` (technical_base)."""
+        alarm: `source_lost@<device>` (technical_base), and the session reports a device
+        that delivered nothing for `no_data_s` as `no_data@<device>`."""
         tech = self.profile.technical
         priorities = {
+            "no_data": tech.no_data_priority,
             "source_lost": tech.source_lost_priority,
             "sensor_off": tech.sensor_off_priority,
             "artefact": tech.artefact_priority,
@@ -235,7 +265,7 @@ class AlarmEngine:
             "hl7_unacknowledged": tech.hl7_unacknowledged_priority,
         }
         base = technical_base(condition)
-        if base not in priorities:
+        if base not in priorities or condition == "no_data":  # plain no_data: judged here
             raise ValueError(f"unknown technical condition {condition!r}")
         if not self.armed and not self.watch_equipment and base not in NETWORK_CONDITIONS:
             return []
@@ -356,16 +386,16 @@ class AlarmEngine:
         state = self._rules[rule.id]
         was_met = state.met
         hits = []
-        for criterion in rule.criteria:
-            latest = self._latest.get(criterion.vital)
+        latest_of = self._latest
+        for criterion, vital, base, threshold in self._checks_for(rule, baseline):
+            latest = latest_of.get(vital)
             if latest is None:
                 continue
-            if criterion.vital.is_nibp and latest.t_s != sample.t_s:
+            if vital.is_nibp and latest.t_s != sample.t_s:
                 continue  # NIBP: judge only the reading that just arrived
-            base = _baseline_for(criterion, baseline)
-            hysteresis = self.profile.hysteresis_for(criterion.vital) if state.met else 0.0
-            if criterion.holds(latest.value, base, hysteresis):
-                hits.append((criterion, latest.value, base))
+            hysteresis = self.profile.hysteresis_for(vital) if state.met else 0.0
+            if criterion.meets(latest.value, threshold, hysteresis):
+                hits.append((criterion, latest.value, base, threshold))
         if not hits:
             state.pending_since_s = None
             if state.met and rule.clear_delay_s > 0 and not rule.vitals & NIBP:
@@ -377,15 +407,79 @@ class AlarmEngine:
             state.met = False
             return was_met
         state.clear_since_s = None
-        criterion, value, base = hits[0]
+        criterion, value, base, threshold = hits[0]
         if state.pending_since_s is None:
             state.pending_since_s = sample.t_s
         state.value = value
-        state.limit = criterion.threshold(base)
-        state.message = "; ".join(c.describe(v, b) for c, v, b in hits)
+        state.limit = threshold
+        state.message = "; ".join(c.describe(v, b) for c, v, b, _ in hits)
         if sample.t_s - state.pending_since_s >= rule.delay_s - 1e-9:
             state.met = True
         return state.met or was_met
+
+    def _quiet(
+        self, sample: Sample, rules: tuple[AlarmRule, ...], baseline: Baseline | None
+    ) -> bool:
+        """True if judging `rules` on `sample` would change nothing: the common case.
+
+        So when every rule is idle and the value lies strictly inside the band where
+        none of their criteria can hold (only for rules that look at this one vital).
+        """
+        band = self._band_for(sample.vital, rules, baseline)
+        if band is None or not band[0] < sample.value < band[1]:
+            return False
+        states = self._rules
+        return all(states[rule.id].is_idle() for rule in rules)
+
+    def _band_for(
+        self, vital: Vital, rules: tuple[AlarmRule, ...], baseline: Baseline | None
+    ) -> tuple[float, float] | None:
+        """(low, high): a value strictly between meets none of `rules`' criteria (no
+        hysteresis: the rules are idle). None if a rule looks at another vital too."""
+        if baseline is not self._checks_baseline:
+            self._checks_for(rules[0], baseline)  # resets the per-baseline caches
+        if vital in self._bands:
+            return self._bands[vital]
+        low, high = -math.inf, math.inf
+        band: tuple[float, float] | None = None
+        if not vital.is_nibp:
+            for rule in rules:
+                for criterion, crit_vital, _, threshold in self._checks_for(rule, baseline):
+                    if crit_vital is not vital:
+                        break
+                    if criterion.raises:
+                        high = min(high, threshold)
+                    else:
+                        low = max(low, threshold)
+                else:
+                    continue
+                break
+            else:
+                band = (low, high)
+        self._bands[vital] = band
+        return band
+
+    def _checks_for(
+        self, rule: AlarmRule, baseline: Baseline | None
+    ) -> list[tuple[Criterion, Vital, float | None, float]]:
+        """`rule`'s criteria that can be judged, with their baseline value and threshold.
+
+        A criterion whose threshold needs a missing baseline is left out (it never holds).
+        """
+        if baseline is not self._checks_baseline:
+            self._checks_baseline = baseline
+            self._checks = {}
+            self._bands = {}
+        checks = self._checks.get(rule.id)
+        if checks is None:
+            checks = []
+            for criterion in rule.criteria:
+                base = _baseline_for(criterion, baseline)
+                threshold = criterion.threshold(base)
+                if threshold is not None:
+                    checks.append((criterion, criterion.vital, base, threshold))
+            self._checks[rule.id] = checks
+        return checks
 
     def _findings(self) -> dict[str, Finding]:
         found: dict[str, Finding] = {}
@@ -514,7 +608,10 @@ class AlarmEngine:
             self._technical.pop(condition, None)
             return
         base, _, device = condition.partition(DEVICE_SEPARATOR)
-        label = TECHNICAL_LABELS[base] + (f": {device}" if device else "")
+        if device and base in DEVICE_LABELS:
+            label = DEVICE_LABELS[base] + device
+        else:
+            label = TECHNICAL_LABELS[base] + (f": {device}" if device else "")
         self._technical[condition] = Finding(
             priority,
             label,

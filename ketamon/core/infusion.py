@@ -9,6 +9,7 @@ transition at the moment it happened, not at the moment it was noticed.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -105,6 +106,18 @@ class Infusion:
         self._discharged_t: float | None = None
         self._t = setup_t_s
         self._bounds_s = _cumulative([s.duration_s for s in plan.segments])
+        # The plan is frozen: its totals are computed once (phase() runs every step).
+        self._infusion_s = plan.infusion_s
+        self._observation_s = plan.observation_s
+        # Segment starts and the infusion end follow from the runs alone: cached until a
+        # command changes them (see _timeline).
+        self._timeline_key: tuple | None = None
+        self._timeline: tuple[list[float | None], float | None] = ([], None)
+        # advance_to's fast path: no transition before _quiet_until_s while _state_key holds.
+        self._quiet_until_s = -math.inf
+        self._quiet_key: tuple | None = None
+        self._rate_changes_key: tuple | None = None  # rate_changes_s's cache
+        self._rate_changes: list[float] = []
         self._emitted: set[tuple[EventKind, int]] = set()
         self.events: list[InfusionEvent] = [
             InfusionEvent(setup_t_s, EventKind.SETUP, plan.protocol.name)
@@ -183,8 +196,11 @@ class Infusion:
         out: list[InfusionEvent] = []
         if not self._runs:
             return out
+        if t_s < self._quiet_until_s and self._quiet_key == self._state_key():
+            return out  # nothing can happen before the next transition: most steps
+        seg_starts, _ = self._timeline_now()
         for i, plan in enumerate(self.plan.segments):
-            seg_start = self._wall_at_run(self._bounds_s[i])
+            seg_start = seg_starts[i]
             if seg_start is not None and seg_start <= t_s and self._not_cut(seg_start):
                 out += self._emit_once(
                     (EventKind.SEGMENT_STARTED, i),
@@ -205,23 +221,61 @@ class Infusion:
                 (EventKind.OBSERVATION_STARTED, 0),
                 InfusionEvent(end_t, EventKind.OBSERVATION_STARTED),
             )
-            ready_t = end_t + self.plan.observation_s
+            ready_t = end_t + self._observation_s
             if ready_t <= t_s:
                 out += self._emit_once(
                     (EventKind.DISCHARGE_READY, 0),
                     InfusionEvent(ready_t, EventKind.DISCHARGE_READY),
                 )
+        self._quiet_until_s = self._next_transition_s()
+        self._quiet_key = self._state_key()
         return out
 
+    def quiet_until_s(self) -> float:
+        """Before this time advance_to emits nothing (until a command changes the runs)."""
+        if self._quiet_key != self._state_key():
+            self._quiet_until_s = self._next_transition_s() if self._runs else math.inf
+            self._quiet_key = self._state_key()
+        return self._quiet_until_s
+
+    def _state_key(self) -> tuple:
+        """Changes whenever a command (or a transition) could change what comes next."""
+        runs = self._runs
+        return (len(runs), runs[-1][1] if runs else None, self._stop_t, len(self.events))
+
+    def _next_transition_s(self) -> float:
+        """The earliest time of a transition not yet emitted (inf: none until a command)."""
+        seg_starts, _ = self._timeline_now()
+        times = [
+            start
+            for i, start in enumerate(seg_starts)
+            if start is not None
+            and self._not_cut(start)
+            and (EventKind.SEGMENT_STARTED, i) not in self._emitted
+        ]
+        end_t = self.infusion_end_s()
+        if end_t is not None:
+            if (self._stop_t is None and (EventKind.INFUSION_COMPLETE, 0) not in self._emitted) or (
+                EventKind.OBSERVATION_STARTED,
+                0,
+            ) not in self._emitted:
+                times.append(end_t)
+            if (EventKind.DISCHARGE_READY, 0) not in self._emitted:
+                times.append(end_t + self._observation_s)
+        return min(times, default=math.inf)
+
     def phase(self, t_s: float) -> Phase:
-        if not self._runs or t_s < self._runs[0][0]:
+        runs = self._runs
+        if not runs or t_s < runs[0][0]:
             return Phase.BASELINE
         end_t = self.infusion_end_s()
         if end_t is None or t_s < end_t:
-            return Phase.INFUSING if self._running_at(t_s) else Phase.PAUSED
+            last = runs[-1]  # the run going on now, mostly
+            running = last[0] <= t_s < last[1] or self._running_at(t_s)
+            return Phase.INFUSING if running else Phase.PAUSED
         if self._discharged_t is not None and t_s >= self._discharged_t:
             return Phase.DISCHARGED
-        if t_s < end_t + self.plan.observation_s:
+        if t_s < end_t + self._observation_s:
             return Phase.OBSERVATION
         return Phase.DISCHARGE_READY
 
@@ -246,12 +300,18 @@ class Infusion:
     def rate_changes_s(self, after_s: float, before_s: float) -> list[float]:
         """Times strictly between the two where the delivered rate may change, in order:
         pump starts, pauses, resumes and stops, segment ends and the infusion's end."""
-        times = {t for run in self._runs for t in run}
-        times.update(self._wall_at_run(b) for b in self._bounds_s[1:])
-        times.add(self._stop_t)
-        return sorted(
-            t for t in times if t is not None and math.isfinite(t) and after_s < t < before_s
-        )
+        # Asked every step (the predicted concentration): the candidates change only with
+        # a command, so they are sorted once per state and cut to the range by bisection.
+        key = self._state_key()
+        if key != self._rate_changes_key:
+            seg_starts, end_t = self._timeline_now()
+            times = {t for run in self._runs for t in run}
+            times.update([*seg_starts[1:], end_t])  # _wall_at_run of each later bound
+            times.add(self._stop_t)
+            self._rate_changes = sorted(t for t in times if t is not None and math.isfinite(t))
+            self._rate_changes_key = key
+        changes = self._rate_changes
+        return changes[bisect_right(changes, after_s) : bisect_left(changes, before_s)]
 
     def loading_end_s(self) -> float | None:
         """When the first (loading) segment ended: at its planned running time, or at an
@@ -268,7 +328,7 @@ class Infusion:
         """When the pump stopped for good (natural end or early stop); None if not yet known."""
         if self._stop_t is not None:
             return self._stop_t
-        return self._wall_at_run(self.plan.infusion_s)
+        return self._timeline_now()[1]
 
     def observation_end_s(self) -> float | None:
         end_t = self.infusion_end_s()
@@ -351,6 +411,20 @@ class Infusion:
                 return a + (run_target_s - done)
             done += span
         return None
+
+    def _timeline_now(self) -> tuple[list[float | None], float | None]:
+        """(session time each segment starts, natural infusion end), None where not reached.
+
+        Only the runs decide them, and a command changes the runs only by appending one
+        or closing the last: (count, last end) identifies them.
+        """
+        runs = self._runs
+        key = (len(runs), runs[-1][1] if runs else None)
+        if key != self._timeline_key:
+            starts = [self._wall_at_run(b) for b in self._bounds_s[:-1]]
+            self._timeline = (starts, self._wall_at_run(self._infusion_s))
+            self._timeline_key = key
+        return self._timeline
 
     def _not_cut(self, t_s: float) -> bool:
         return self._stop_t is None or t_s < self._stop_t

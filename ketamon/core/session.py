@@ -104,6 +104,11 @@ class Session:
             self.alarms.watch_equipment = True
         self.judge_silence = timed_technical_alarms
         self._technical_state: dict[str, bool] = {}
+        # Several devices: when each last delivered a frame (or connected), session s, and
+        # its conditions (no_data@<device>, source_lost@<device>). Silent for the profile's
+        # no_data_s while connected: its own 'no data' alarm (device_heard).
+        self._device_heard_s: dict[str, float] = {}
+        self._device_conditions: dict[str, tuple[str, str]] = {}
         self.plan: DosePlan | None = None
         self.infusion: Infusion | None = None
         self.source: PolledSource | None = None
@@ -119,6 +124,8 @@ class Session:
         self._baseline_spo2: list[float] = []
         self._pending_nibp: dict[float, dict[Vital, float]] = {}
         self._requested_nibp_s: float | None = None
+        self._nibp_due_key: tuple | None = None  # nibp_due_s's last question and answer
+        self._nibp_due: float | None = None
         self.artefact_rules = artefact_rules or ArtefactRules()
         self._last_rejected_nibp_s: float | None = None
         self.rejected_readings = 0  # artefacts (core/artefact.py): never vitals, peaks, baselines
@@ -130,6 +137,8 @@ class Session:
         self.moaas: list[tuple[float, int]] = []  # (t_s, MOAA/S score), CLINICAL.md §10
         # Where each shown vital came from ("GE S/5 on ttyUSB1", "manual", "simulator").
         self.sources: dict[Vital, str] = {}
+        # What a sample ingested without a source is from (a rebuild names the recorded device).
+        self.default_source = "simulator" if simulated else "device"
         # A source measures the cuff by itself (the simulator, a monitor with NIBP); when
         # none does, a due reading is the nurse's to take and enter (enter_bp).
         self.nibp_supplied = simulated
@@ -495,6 +504,8 @@ class Session:
             source.poll(to_s)  # what the patient did meanwhile was never seen
         if self.alarms is not None:
             self.alarms.restart_silence_clock(to_s)
+        for device, heard_s in self._device_heard_s.items():
+            self._device_heard_s[device] = max(heard_s, to_s)
 
     def arm_alarms(self, t_s: float) -> None:
         """Arm alarms with no infusion: reviewing monitoring data someone brings."""
@@ -568,6 +579,18 @@ class Session:
         if self.alarms is not None:
             self._alarm_events(self.alarms.report_technical(t_s, condition, present, detail))
 
+    def device_heard(self, t_s: float, device: str) -> None:
+        """One of several devices delivered a frame (or connected) at `t_s`: its silence
+        counts from here. A store per frame; each step compares it with `no_data_s`."""
+        heard_s = self._device_heard_s.get(device)
+        if heard_s is None:
+            self._device_conditions[device] = (
+                f"no_data{DEVICE_SEPARATOR}{device}",
+                f"source_lost{DEVICE_SEPARATOR}{device}",
+            )
+        if heard_s is None or t_s > heard_s:
+            self._device_heard_s[device] = t_s
+
     def report_artefacts(self, t_s: float, frames: int) -> None:
         """A source rejected `frames` malformed frames; the alarm engine judges the rate."""
         t_s = max(t_s, self._t)
@@ -589,6 +612,8 @@ class Session:
         if t_s < self._t - 1e-9:
             raise ValueError(f"time went backwards: {t_s} < {self._t}")
         while self._t < t_s:
+            if self.source is None and self._skip_quiet_steps(t_s):
+                continue
             step_t = min(t_s, self._t + MAX_STEP_S)
             if self.infusion is not None:
                 self._forward(self.infusion.advance_to(step_t))
@@ -604,6 +629,8 @@ class Session:
             if arrive is not None and step_t >= t_s:
                 arrive()
                 arrive = None
+            if self._device_heard_s and self.judge_silence:
+                self._judge_device_silence(step_t)
             if self.alarms is not None and self.infusion is not None:
                 self._judge_workflow(step_t)
             if self.alarms is not None:
@@ -611,6 +638,47 @@ class Session:
                 self._alarm_events(self.alarms.tick(step_t, self.nibp_due_s(), judge))
         if arrive is not None:
             arrive()
+
+    def _skip_quiet_steps(self, t_s: float) -> bool:
+        """With no source, pass at once over the steps before `t_s` where nothing can happen.
+
+        A rebuild driven by commands alone (replay) or a resumed session's downtime would
+        otherwise tick every second for hours. Nothing can happen while no input arrives,
+        the alarm engine is quiet (AlarmEngine.is_quiet) and the infusion's next transition
+        lies ahead. The clock lands on the same times stepping gives (floating-point sums
+        of MAX_STEP_S), so what follows is exactly what stepping would do. True if skipped.
+        """
+        engine = self.alarms
+        if engine is not None and not engine.is_quiet(self.judge_silence):
+            return False
+        if self._device_heard_s and self.judge_silence:
+            return False  # a device's silence (no_data@<device>) is judged every step
+        if engine is not None and self.infusion is not None:
+            # The workflow reminders (_judge_workflow) tick too: an unconfirmed pump
+            # change or a pause can fire. Neither starts without a command or transition.
+            paused = self.infusion.paused_since_s(self._t) is not None
+            if self.pending_handoff() is not None or paused:
+                return False
+        until_s = self.infusion.quiet_until_s() if self.infusion is not None else math.inf
+        t = self._t
+        while True:
+            after = min(t_s, t + MAX_STEP_S)
+            if after >= t_s or after >= until_s:
+                break
+            t = after
+        if t <= self._t:
+            return False
+        # What the last skipped step would have done: move every clock (no events).
+        if self.infusion is not None:
+            self._forward(self.infusion.advance_to(t))
+            if self.concentration is not None:
+                # Piecewise exact in the pump's rates (core/concentration.py): one step
+                # over the quiet stretch gives the per-second value up to rounding.
+                self.concentration.advance_to(self.infusion, t)
+        self._t = t
+        if engine is not None:
+            self._alarm_events(engine.tick(t, self.nibp_due_s(), self.judge_silence))
+        return True
 
     def ingest(self, samples: list[Sample], source: str | None = None) -> None:
         """Take a batch of samples from any source (polled or pushed by a device thread).
@@ -626,7 +694,8 @@ class Session:
             self._event(SessionEvent(r.t_s, "artefact.rejected", r.reason, {"values": r.values}))
         if not samples:
             return
-        label = source or ("simulator" if self.simulated else "device")
+        in_baseline = self.phase() is Phase.BASELINE  # the clock does not move in a batch
+        label = source or self.default_source
         latest, sources = self.latest, self.sources
         for sample in samples:
             shown = latest.get(sample.vital)
@@ -636,7 +705,7 @@ class Session:
                 sources[sample.vital] = label
             if sample.vital.is_nibp:
                 self._pending_nibp.setdefault(sample.t_s, {})[sample.vital] = sample.value
-            elif self.phase() is Phase.BASELINE:
+            elif in_baseline:
                 if sample.vital is Vital.HR:
                     self._baseline_hr.append(sample.value)
                 elif sample.vital is Vital.SPO2:
@@ -656,12 +725,25 @@ class Session:
         if self.infusion is None or self.plan is None:
             return None
         t_s = self._t if t_s is None else t_s
+        # Asked twice a step (the cuff request, the overdue check): the answer changes
+        # only with time, a new or rejected reading, or an infusion transition (an event).
+        key = (
+            t_s,
+            len(self._nibp_readings),
+            self._last_rejected_nibp_s,
+            self.infusion,
+            len(self.infusion.events),
+        )
+        if key == self._nibp_due_key:
+            return self._nibp_due
         last = self._nibp_readings[-1].t_s if self._nibp_readings else None
         if self._last_rejected_nibp_s is not None:
             last = max(last or self._last_rejected_nibp_s, self._last_rejected_nibp_s)
-        return next_due_s(
+        due = next_due_s(
             self.plan.protocol.nibp, self.phase(t_s), self.infusion.phase_start_s(t_s), last
         )
+        self._nibp_due_key, self._nibp_due = key, due
+        return due
 
     def snapshot(self) -> Snapshot:
         status = self.infusion.status(self._t) if self.infusion else None
@@ -788,10 +870,27 @@ class Session:
             if self._technical_state.get(condition, False) != present:
                 self.report_technical(t_s, condition, present, condition.replace("_", " "))
 
+    def _judge_device_silence(self, t_s: float) -> None:
+        """A connected device silent for `no_data_s`: `no_data@<device>`, reported (and so
+        recorded) on change like any equipment condition, so a rebuild applies the same.
+        A lost device is 'source lost' alone: one alarm for one pulled cable."""
+        if self.alarms is None:
+            return
+        limit_s = self.alarms.profile.technical.no_data_s
+        state = self._technical_state
+        for device, heard_s in self._device_heard_s.items():
+            no_data, lost = self._device_conditions[device]
+            quiet = t_s - heard_s >= limit_s and not state.get(lost, False)
+            if quiet != state.get(no_data, False):
+                detail = f"no frame for {t_s - heard_s:.0f} s" if quiet else "data resumed"
+                self.report_technical(t_s, no_data, quiet, detail)
+
     def _request_nibp_if_due(self, step_t: float) -> None:
         request = getattr(self.source, "request_nibp", None)
+        if request is None:
+            return
         due = self.nibp_due_s(step_t)
-        if request is None or due is None or due > step_t:
+        if due is None or due > step_t:
             return
         if self._requested_nibp_s is not None and math.isclose(self._requested_nibp_s, due):
             return

@@ -25,10 +25,14 @@ class Vital(Enum):
     def label(self) -> str:
         return _LABELS[self]
 
-    @property
-    def is_nibp(self) -> bool:
-        # Identity tests: this runs for every sample, and Enum hashing is slow.
-        return self is Vital.SBP or self is Vital.DBP or self is Vital.MAP
+    # Members are singletons compared by identity: hashing by identity keeps dict and
+    # set look-ups keyed by a vital (several per sample) as cheap as for a plain object.
+    # (Set order was never stable across runs: str hashes are salted per process.)
+    __hash__ = object.__hash__
+
+    def __init__(self, value: str):
+        # A plain attribute, not a property: read for every sample.
+        self.is_nibp: bool = value in ("sbp", "dbp", "map")
 
 
 _UNITS = {

@@ -39,7 +39,11 @@ class ReplayData:
         self.series = {v: recording.series(v) for v in Vital}
         self.end_s = recording.duration_s()
         # A session driven by the commands alone: plan, infusion and profile, no samples.
-        self.session = rebuilt_session(resources, simulated=bool(self.meta.get("simulated")))
+        # Its alarm state is never read (the recorded alarm events are): with no silence
+        # to judge it stays quiet, so rebuilding jumps from command to command.
+        self.session = rebuilt_session(
+            resources, simulated=bool(self.meta.get("simulated")), judge_silence=False
+        )
         # Equipment reports are left out: this session has no samples to judge them with.
         commands = [e for e in self.events if e.kind not in INPUTS]
         # The discharge criteria need the samples: the recorded outcome stands instead.

@@ -53,6 +53,9 @@ class TrendBuffer:
         self._bin_min = 0.0
         self._reset_bin()
         self.version = 0  # bumps on every change, so a view redraws only when needed
+        # Bumps when a bin completes (or everything is rebinned): the completed part of
+        # the output changed, so a view redraws its cached path of completed bins.
+        self.done_version = 0
 
     def __len__(self) -> int:
         return self._raw_x.n
@@ -75,6 +78,7 @@ class TrendBuffer:
             self._bin(x, y, last_x)
             last_x = x
         self.version += 1
+        self.done_version += 1
 
     def append(self, x_min: float, y: float) -> None:
         last_x = self._raw_x.data[self._raw_x.n - 1] if self._raw_x.n else None
@@ -97,6 +101,7 @@ class TrendBuffer:
         self._raw_x.n = self._raw_y.n = n
         self._reset_bin()
         self.version += 1
+        self.done_version += 1
         if n == 0:
             self._out_x.n = self._out_y.n = 0
             return
@@ -143,6 +148,18 @@ class TrendBuffer:
         """Views (no copies) of the plot-ready points."""
         return self._out_x.data[: self._out_x.n], self._out_y.data[: self._out_y.n]
 
+    def done_view(self) -> tuple[np.ndarray, np.ndarray]:
+        """The points of completed bins (they change only when done_version does)."""
+        return self._out_x.data[: self._bin_slot], self._out_y.data[: self._bin_slot]
+
+    def open_view(self) -> tuple[np.ndarray, np.ndarray]:
+        """The open bin's points, after the last completed point (so the line joins)."""
+        start = max(0, self._bin_slot - 1)
+        return (
+            self._out_x.data[start : self._out_x.n],
+            self._out_y.data[start : self._out_y.n],
+        )
+
     # ---- binning --------------------------------------------------------------------
 
     def _reset_bin(self) -> None:
@@ -159,6 +176,7 @@ class TrendBuffer:
         if index != self._bin_index:
             self._bin_index = index
             self._bin_slot = self._out_x.n
+            self.done_version += 1
             self._bin_points = [(x, y), (x, y)]  # (min point, max point)
             self._out_x.push(x)
             self._out_y.push(y)

@@ -8,6 +8,8 @@ so the cost of a redraw stays flat as the session grows.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
@@ -46,6 +48,7 @@ NIBP_SYMBOLS = {Vital.SBP: "t", Vital.DBP: "t1", Vital.MAP: "_"}
 LIMIT_LABEL_SLOTS = (0.99, 0.74, 0.49)  # along the line, from the right
 ANNOTATION_SLOTS = (0.95, 0.78, 0.61, 0.44)  # label heights, so close notes do not overlap
 ANNOTATION_NEAR_MIN = 4.0  # notes closer than this take the next slot
+WINDOW_STEP_MIN = 15.0  # past the planned end the x window grows by this much at a time
 
 
 class RelativeMinutesAxis(pg.AxisItem):
@@ -117,6 +120,7 @@ class TrendPlots(QWidget):
         plot_of = {Vital.SBP: "bp", Vital.DBP: "bp", Vital.MAP: "bp", Vital.HR: "hr"}
         plot_of.update({Vital.SPO2: "spo2", Vital.RR: "rr"})
         self.curves: dict[Vital, pg.PlotDataItem] = {}
+        self.tail_curves: dict[Vital, pg.PlotCurveItem] = {}
         for vital, key in plot_of.items():
             nibp = vital in NIBP_SYMBOLS
             # NIBP as a monitor draws it: a bar from diastolic to systolic, MAP marked.
@@ -133,12 +137,21 @@ class TrendPlots(QWidget):
             curve.setDownsampling(auto=True, method="peak")
             curve.setClipToView(True)
             self.curves[vital] = curve
+            if not nibp:
+                # The open bin is drawn by its own small curve: the completed bins' path
+                # is rebuilt only when a bin completes, so a redraw costs the same at
+                # minute 1 and at hour 8.
+                tail = pg.PlotCurveItem(pen=pen, connect="finite")
+                self.plots[key].addItem(tail)
+                self.tail_curves[vital] = tail
         self._drawn_versions = {vital: -1 for vital in self.buffers}
         self.nibp_bars = self.plots["bp"].plot(
             pen=pg.mkPen(NIBP_BAR_COLOUR, width=3), connect="pairs", name="NIBP"
         )
         self.nibp_bars.setZValue(-1)
         self._spo2_floor = Y_RANGES["spo2"][0]
+        self._spo2_min = math.inf  # lowest SpO2 received (the axis follows it)
+        self._drawn_done = {vital: -1 for vital in self.buffers}
         self.concentration = ConcentrationTrend(self.plots["cp"], model)
 
         dash = pg.mkPen(BASELINE_COLOUR, width=1, style=Qt.PenStyle.DashLine)
@@ -273,6 +286,8 @@ class TrendPlots(QWidget):
             if buffer is not None and x_min >= last.get(s.vital, -1.0):
                 last[s.vital] = x_min
                 buffer.append(x_min, s.value)
+            if s.vital is Vital.SPO2 and math.isfinite(s.value):
+                self._spo2_min = min(self._spo2_min, s.value)
 
     def _on_history_reset(self, history: dict) -> None:
         """Reload everything up to the replay position at once (vectorized)."""
@@ -281,7 +296,9 @@ class TrendPlots(QWidget):
             buffer.load(t_s / 60.0, values)
             if len(t_s):
                 self._last_x_min[vital] = float(t_s[-1]) / 60.0
-        self.manual_points.clear()
+        spo2 = history["arrays"][Vital.SPO2][1]
+        spo2 = spo2[np.isfinite(spo2)]
+        self._spo2_min = float(spo2.min()) if len(spo2) else math.inf
         self.manual_marks.setData([], [])
         self.concentration.reset()
         for items, _start, _end in self._bands:
@@ -440,6 +457,12 @@ class TrendPlots(QWidget):
         left_s = snap.status.total_remaining_s if snap.status else None
         planned_min = (snap.t_s + (left_s or 0.0)) / 60.0
         window = (0.0, max(planned_min + 2.0, 30.0))
+        if not left_s:
+            # Past the plan (or none yet) the end is "now": grow in whole steps, so a
+            # fast replay does not reset the range (and rebin) many times a second.
+            if window[1] <= self._x_window[1]:
+                return
+            window = (0.0, math.ceil(window[1] / WINDOW_STEP_MIN) * WINDOW_STEP_MIN)
         if abs(window[1] - self._x_window[1]) > 0.5:
             self._x_window = window
             self.plots["bp"].setXRange(*window, padding=0)
@@ -454,11 +477,21 @@ class TrendPlots(QWidget):
         """Push changed buffers to their curves and move the open band and 'now' line."""
         changed = set()
         for vital, buffer in self.buffers.items():
-            if buffer.version != self._drawn_versions[vital]:
+            if buffer.version == self._drawn_versions[vital]:
+                continue
+            self._drawn_versions[vital] = buffer.version
+            changed.add(vital)
+            tail = self.tail_curves.get(vital)
+            if tail is None:
                 x, y = buffer.view()
                 self.curves[vital].setData(x, y, connect="finite")
-                self._drawn_versions[vital] = buffer.version
-                changed.add(vital)
+                continue
+            if buffer.done_version != self._drawn_done[vital]:
+                x, y = buffer.done_view()
+                self.curves[vital].setData(x, y, connect="finite")
+                self._drawn_done[vital] = buffer.done_version
+            x, y = buffer.open_view()
+            tail.setData(x, y, connect="finite")
         if changed & {Vital.SBP, Vital.DBP}:
             self._draw_nibp_bars()
         if Vital.SPO2 in changed:
@@ -488,12 +521,11 @@ class TrendPlots(QWidget):
         self.nibp_bars.setData(np.array(xs), np.array(ys), connect="pairs")
 
     def _follow_spo2(self) -> None:
-        """The SpO2 axis reaches below the lowest value shown (72 % stays on the plot)."""
-        _x, y = self.buffers[Vital.SPO2].view()
-        finite = y[np.isfinite(y)] if len(y) else y
+        """The SpO2 axis reaches below the lowest value seen (72 % stays on the plot); the
+        lowest value is kept as samples arrive, so this costs the same at any hour."""
         low = Y_RANGES["spo2"][0]
-        if len(finite):
-            low = min(low, int(np.floor(float(finite.min()))) - SPO2_FLOOR_MARGIN)
+        if math.isfinite(self._spo2_min):
+            low = min(low, int(math.floor(self._spo2_min)) - SPO2_FLOOR_MARGIN)
         low = max(0, low)
         if low != self._spo2_floor:
             self._spo2_floor = low

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import signal
 import subprocess
 import sys
@@ -30,3 +31,17 @@ def record_then_kill(directory: Path, seed: int, seconds: float) -> tuple[Path, 
             child.kill()
     (path,) = directory.glob("*.ketamon")
     return path, killed_wall
+
+
+def copy_recording_dir(source: Path, directory: Path) -> Path:
+    """A private copy of a crashed recording (its file, -wal and lock) in `directory`.
+
+    Recording a crash takes seconds of wall time: tests that only read or resume one share
+    a single recording made once (tests/conftest.py) and each works on its own copy.
+    """
+    directory.mkdir(parents=True, exist_ok=True)
+    for item in source.iterdir():
+        if item.is_file():
+            shutil.copy2(item, directory / item.name)
+    (path,) = directory.glob("*.ketamon")
+    return path

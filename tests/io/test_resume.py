@@ -10,13 +10,14 @@ import pytest
 from ketamon.core.infusion import Phase
 from ketamon.io.recording import Recording
 from ketamon.io.resume import rebuild_for_resume, unfinished_recordings
-from tests.io.crash import record_then_kill
+from tests.io.crash import copy_recording_dir
 
 
 @pytest.fixture
-def crashed(tmp_path):
-    """A simulated session recorded at 1x, killed with SIGKILL after ~2 s of infusion."""
-    return record_then_kill(tmp_path, seed=4, seconds=2.0)
+def crashed(tmp_path, crashed_template):
+    """A simulated session recorded at 1x, killed with SIGKILL after ~2 s (a private copy)."""
+    directory, killed_wall = crashed_template
+    return copy_recording_dir(directory, tmp_path), killed_wall
 
 
 def test_unfinished_session_is_found(crashed):

@@ -11,14 +11,15 @@ from ketamon.review import review_recording
 from ketamon.ui.app import resume
 from ketamon.ui.main_window import MainWindow
 from ketamon.ui.sources import Sources
-from tests.io.crash import record_then_kill
+from tests.io.crash import copy_recording_dir
 
 DOWN_S = 15 * 60.0  # long enough for 'no data' and 'NIBP overdue', had anyone judged it
 
 
 @pytest.fixture
-def resumed_window(qtbot, resources, tmp_path):
-    path, killed_wall = record_then_kill(tmp_path, seed=4, seconds=2.0)
+def resumed_window(qtbot, resources, tmp_path, crashed_template):
+    directory, killed_wall = crashed_template
+    path = copy_recording_dir(directory, tmp_path)
     last_t = Recording(path).duration_s()
     sources = Sources(resources, RunConfig(seed=4, data_dir=tmp_path))
     model = resume(sources, path, wall_now_s=killed_wall + DOWN_S)

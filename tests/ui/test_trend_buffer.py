@@ -105,3 +105,31 @@ def test_bulk_load_equals_appending_one_by_one():
             for buffer in (one_by_one, bulk):  # and they go on identically
                 buffer.append(x[-1] + 1 / 60, 99.0)
             np.testing.assert_array_equal(one_by_one.view()[1], bulk.view()[1])
+
+
+def test_completed_bins_and_open_bin_together_are_the_whole_line():
+    """The trends draw completed bins as one cached path and the open bin apart: joined
+    at the last completed point, they show exactly the full view, and the completed part
+    is announced changed (done_version) only when a bin completes."""
+    rng = np.random.default_rng(3)
+    buffer = TrendBuffer(gap_min=10 / 60)
+    buffer.set_bin_width(4 / 60)
+    x = 0.0
+    done_changes = 0
+    for i in range(3000):
+        x += 1 / 60 if i % 700 else 0.5  # a gap now and then
+        before = (buffer.done_version, *(a.copy() for a in buffer.done_view()))
+        buffer.append(x, float(np.round(rng.normal(70, 10))))
+        done_x, done_y = buffer.done_view()
+        open_x, open_y = buffer.open_view()
+        full_x, full_y = buffer.view()
+        joined_x = np.concatenate([done_x, open_x[1:] if len(done_x) else open_x])
+        joined_y = np.concatenate([done_y, open_y[1:] if len(done_y) else open_y])
+        np.testing.assert_array_equal(joined_x, full_x)
+        np.testing.assert_array_equal(joined_y, full_y)
+        if buffer.done_version == before[0]:  # unchanged: the cached path is still right
+            np.testing.assert_array_equal(done_x, before[1])
+            np.testing.assert_array_equal(done_y, before[2])
+        else:
+            done_changes += 1
+    assert done_changes < 3000 / 3  # about once a bin (4 samples), not every sample
