@@ -327,7 +327,7 @@ def test_alarm_list_value_is_empty_for_a_technical_alarm_and_acknowledged_looks_
 
 
 def test_a_bp_alarm_prompts_a_repeat_reading_with_a_countdown(window):
-    session = start_infusion(window)
+    start_infusion(window)
     cuff(window, 186, 112)
     prompt = window.dashboard.workflow.notice
     assert prompt.isVisibleTo(window)
