@@ -35,6 +35,12 @@ TECHNICAL_LABELS = {
     "broker_away": "Broker away",
     "hl7_unacknowledged": "HL7 NOT ACKNOWLEDGED",
 }
+# A consequence is listed right after its cause while the cause is active: a pulled
+# cable shows "Data source lost" first, then the "No HR/SpO2 data" it causes.
+CAUSES = {
+    "no_data": ("source_lost", "sensor_off"),
+    "nibp_overdue": ("source_lost",),
+}
 # Conditions the session itself judges (set_condition), not a source.
 SESSION_CONDITIONS = ("pump_change", "paused")
 # Technical alarms that escalate like a medium physiological one: the nurse must act.
@@ -347,8 +353,19 @@ class AlarmEngine:
     # ---- what to show and sound ----------------------------------------------------------
 
     def active(self) -> list[Alarm]:
-        """Alarms to show, most urgent first (priority, then oldest)."""
-        return sorted(self.alarms.values(), key=lambda a: (-a.priority, a.started_s))
+        """Alarms to show, most urgent first (priority, then oldest); a consequence
+        (no data) comes right after its active cause (source lost), whatever its priority."""
+
+        def own(alarm: Alarm) -> tuple:
+            return (-alarm.priority, alarm.started_s, alarm.id)
+
+        def key(alarm: Alarm) -> tuple:
+            causes = [self.alarms[c] for c in CAUSES.get(alarm.id, ()) if c in self.alarms]
+            if causes:
+                return (*own(min(causes, key=own)), 1, *own(alarm))
+            return (*own(alarm), 0)
+
+        return sorted(self.alarms.values(), key=key)
 
     def audio_priority(self, t_s: float) -> Priority | None:
         """The tone to sound now: highest unacknowledged alarm, unless audio is paused."""
