@@ -50,7 +50,7 @@ def test_review_json_of_a_refused_discharge(scripted, capsys):
     summary = json.loads(capsys.readouterr().out)
     assert summary["discharge"]["discharged"] is False
     assert summary["manual_bp"][0]["entered_s"] == 900.0
-    assert summary["annotations"] == [{"t_s": 1000.0, "text": "Dissociation"}]
+    assert summary["annotations"] == [{"t_s": 1000.0, "text": "Dissociation", "retracted": False}]
 
 
 def test_review_events_are_the_headless_alarm_lines(scripted, capsys):
