@@ -7,7 +7,6 @@ runner subscribe. The session never reads a clock: the caller says what time it 
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Callable
 from dataclasses import replace
@@ -19,23 +18,19 @@ from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.concentration import PredictedConcentration, concentration_curve, pk_model
 from ketamon.core.dosing import DosePlan, check_limits
 from ketamon.core.events import encode_alarm, encode_command
-from ketamon.core.infusion import CommandError, EventKind, Infusion, InfusionEvent, Phase
+from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, Phase
 from ketamon.core.limits import DrugLibrary, LimitFinding, LimitLevel
 from ketamon.core.manual_bp import MANUAL_SOURCE, ManualBp
-from ketamon.core.nibp import is_stale, next_due_s
+from ketamon.core.nibp import next_due_s
+from ketamon.core.nibp_log import NibpLog
 from ketamon.core.protocol import NibpProgram
 from ketamon.core.publisher import Publisher
 from ketamon.core.scores import CourseSettings, ScoreError, check_score
 from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
-from ketamon.core.vitals import NibpReading, Sample, Vital, estimated_map
-from ketamon.core.workflow import (
-    Criterion,
-    DischargeInputs,
-    PumpHandoff,
-    discharge_check,
-    pretreatment_findings,
-    unmet,
-)
+from ketamon.core.session_views import build_snapshot, discharge_criteria
+from ketamon.core.session_workflow import handoffs_for, reminder_conditions
+from ketamon.core.vitals import NibpReading, Sample, Vital
+from ketamon.core.workflow import Criterion, PumpHandoff, pretreatment_findings, unmet
 
 SESSION_ENDED = "session.ended"  # after a discharge and all it caused
 SESSION_RESUMED = "session.resumed"  # the app was not running for a while (a crash)
@@ -113,20 +108,18 @@ class Session:
         self.on_samples: Publisher[list[Sample]] = Publisher()
         self.on_event: Publisher[SessionEvent] = Publisher()
         self._t = 0.0
-        self._nibp_readings: list[NibpReading] = []
+        self.nibp = NibpLog()  # the cuff readings so far
         self._baseline_hr: list[float] = []
         self._baseline_spo2: list[float] = []
-        self._pending_nibp: dict[float, dict[Vital, float]] = {}
         self._requested_nibp_s: float | None = None
         self._nibp_due_key: tuple | None = None  # nibp_due_s's last question and answer
         self._nibp_due: float | None = None
         self.artefact_rules = artefact_rules or ArtefactRules()
-        self._last_rejected_nibp_s: float | None = None
         self.rejected_readings = 0  # artefacts (core/artefact.py): never vitals, peaks, baselines
         # False: a display rebuilt from the commands alone, with no samples to judge the
         # discharge criteria on (io/replay.py), takes the recorded discharges as they were.
         self.judge_discharge = True
-        self._baseline_entered_s: float | None = None  # a typed baseline, when
+        self.baseline_entered_s: float | None = None  # a typed baseline, when
         self.handoffs: list[PumpHandoff] = []  # CLINICAL.md §8, in session order
         self.moaas: list[tuple[float, int]] = []  # (t_s, MOAA/S score), CLINICAL.md §10
         # Where each shown vital came from ("GE S/5 on ttyUSB1", "manual", "simulator").
@@ -209,7 +202,7 @@ class Session:
         args = {"sbp": baseline.sbp_mmhg, "dbp": baseline.dbp_mmhg, "hr": baseline.hr_bpm}
         self._command(t_s, "enter_baseline", args | {"source": baseline.source})
         self.baseline = self._with_clinic_rules(baseline)
-        self._baseline_entered_s = t_s
+        self.baseline_entered_s = t_s
         self._event(
             SessionEvent(
                 t_s,
@@ -359,29 +352,7 @@ class Session:
 
     def discharge_criteria(self, checklist: str = "") -> list[Criterion]:
         """The protocol's discharge criteria judged now, each with its numbers (§9)."""
-        if self.plan is None or self.infusion is None:
-            return [Criterion("observation", False, "No infusion set up")]
-        end_s = self.infusion.observation_end_s()
-        hr = self.latest.get(Vital.HR)
-        spo2 = self.latest.get(Vital.SPO2)
-        engine = self.alarms
-        alarms = tuple(
-            a.label for a in (engine.active() if engine else []) if a.present or not a.acknowledged
-        )
-        return discharge_check(
-            self.plan.protocol.discharge,
-            DischargeInputs(
-                t_s=self._t,
-                observation_left_s=None if end_s is None else max(0.0, end_s - self._t),
-                baseline=self.baseline,
-                last_bp=self._nibp_readings[-1] if self._nibp_readings else None,
-                hr_bpm=hr.value if hr else None,
-                spo2_pct=spo2.value if spo2 else None,
-                alarms=alarms,
-                moaas=self.moaas[-1][1] if self.moaas else None,
-                checklist=tuple(item for item in checklist.split(";") if item.strip()),
-            ),
-        )
+        return discharge_criteria(self, checklist)
 
     def confirm_pump(self, t_s: float) -> None:
         """The nurse confirms the pump now runs as the pending hand-off says (§8)."""
@@ -644,7 +615,7 @@ class Session:
         for r in rejections:
             self.rejected_readings += 1
             if "sbp" in r.values:  # the cuff did measure: the next one is due an interval on
-                self._last_rejected_nibp_s = max(self._last_rejected_nibp_s or r.t_s, r.t_s)
+                self.nibp.note_rejected(r.t_s)
             self._event(SessionEvent(r.t_s, "artefact.rejected", r.reason, {"values": r.values}))
         if not samples:
             return
@@ -658,7 +629,7 @@ class Session:
                 latest[sample.vital] = sample
                 sources[sample.vital] = label
             if sample.vital.is_nibp:
-                self._pending_nibp.setdefault(sample.t_s, {})[sample.vital] = sample.value
+                self.nibp.add_part(sample)
             elif in_baseline:
                 if sample.vital is Vital.HR:
                     self._baseline_hr.append(sample.value)
@@ -683,70 +654,25 @@ class Session:
         # only with time, a new or rejected reading, or an infusion transition (an event).
         key = (
             t_s,
-            len(self._nibp_readings),
-            self._last_rejected_nibp_s,
+            len(self.nibp.readings),
+            self.nibp.last_rejected_s,
             self.infusion,
             len(self.infusion.events),
         )
         if key == self._nibp_due_key:
             return self._nibp_due
-        last = self._nibp_readings[-1].t_s if self._nibp_readings else None
-        if self._last_rejected_nibp_s is not None:
-            last = max(last or self._last_rejected_nibp_s, self._last_rejected_nibp_s)
         due = next_due_s(
-            self.plan.protocol.nibp, self.phase(t_s), self.infusion.phase_start_s(t_s), last
+            self.plan.protocol.nibp,
+            self.phase(t_s),
+            self.infusion.phase_start_s(t_s),
+            self.nibp.last_measured_s(),
         )
         self._nibp_due_key, self._nibp_due = key, due
         return due
 
     def snapshot(self) -> Snapshot:
-        status = self.infusion.status(self._t) if self.infusion else None
-        stale = False
-        if self.plan is not None and self._nibp_readings:
-            stale = is_stale(
-                self.plan.protocol.nibp, self.phase(), self._nibp_readings[-1].t_s, self._t
-            )
-        engine = self.alarms
-        due_s = self.nibp_due_s()
-        prompt = None
-        if due_s is not None and not self.nibp_supplied and due_s <= self._t:
-            prompt = "BP due now: take and enter"
-        cp = self.concentration
-        return Snapshot(
-            t_s=self._t,
-            phase=self.phase(),
-            status=status,
-            latest=dict(self.latest),
-            baseline=self.baseline,
-            nibp_due_s=due_s,
-            nibp_stale=stale,
-            alarms=tuple(replace(a) for a in engine.active()) if engine else (),
-            alarms_armed=bool(engine and engine.armed),
-            alarm_profile=engine.profile.name if engine else None,
-            audio_priority=engine.audio_priority(self._t) if engine else None,
-            audio_pause_left_s=engine.audio_pause_left_s(self._t) if engine else None,
-            no_data_s=engine.profile.technical.no_data_s if engine else None,
-            audio_pause_s=engine.profile.audio_pause_s if engine else None,
-            pump_handoff=self.pending_handoff(),
-            repeat_bp_due_s=engine.repeat_bp_due_s() if engine else None,
-            paused_since_s=self.infusion.paused_since_s(self._t) if self.infusion else None,
-            moaas=self.moaas[-1][1] if self.moaas else None,
-            readings_after_baseline=self._readings_after_baseline(),
-            sources=dict(self.sources),
-            nibp_prompt=prompt,
-            predicted_cp_ng_per_ml=cp.cp_ng_per_ml if cp else None,
-            pk_model=cp.model.name if cp else None,
-        )
-
-    def _readings_after_baseline(self) -> tuple[NibpReading, ...]:
-        """Cuff readings taken before start but after a typed baseline (shown beside it)."""
-        entered = self._baseline_entered_s
-        if entered is None or self.infusion is None:
-            return ()
-        start = self.infusion.started_s()
-        return tuple(
-            r for r in self._nibp_readings if r.t_s >= entered and (start is None or r.t_s < start)
-        )
+        """What the dashboard shows now (core/session_views.py)."""
+        return build_snapshot(self)
 
     def predicted_cp_curve(
         self, until_s: float, step_s: float = 10.0
@@ -767,36 +693,20 @@ class Session:
 
     @property
     def nibp_readings(self) -> list[NibpReading]:
-        return list(self._nibp_readings)
+        return list(self.nibp.readings)
 
     # ---- internals ------------------------------------------------------------------
 
     def _judge_workflow(self, t_s: float) -> None:
         """Time-driven nurse reminders: an unconfirmed pump change, a long pause (§8)."""
-        tech = self.alarms.profile.technical
-        pending = self.pending_handoff()
-        late = pending is not None and t_s - pending.t_s >= tech.pump_confirm_s - 1e-9
-        detail = pending.instruction if pending is not None else ""
-        self._alarm_events(self.alarms.set_condition(t_s, "pump_change", late, detail))
-        since = self.infusion.paused_since_s(t_s)
-        long_pause = since is not None and t_s - since >= tech.paused_reminder_s - 1e-9
-        detail = f"Paused for {(t_s - since) / 60:.0f} min" if long_pause else ""
-        self._alarm_events(self.alarms.set_condition(t_s, "paused", long_pause, detail))
-
-    def _handoffs_for(self, events: list[InfusionEvent]) -> None:
-        """Each segment change and the infusion's natural end is a pump change (§8)."""
-        for e in events:
-            if e.kind is EventKind.SEGMENT_STARTED and e.data.get("index", 0) > 0:
-                seg = self.plan.segments[e.data["index"]]
-                handoff = PumpHandoff(
-                    len(self.handoffs) + 1, e.t_s, seg.name, seg.rate_mg_per_h, seg.rate_ml_per_h
-                )
-            elif e.kind is EventKind.INFUSION_COMPLETE:
-                handoff = PumpHandoff(len(self.handoffs) + 1, e.t_s, "", 0.0, 0.0)
-            else:
-                continue
-            self.handoffs.append(handoff)
-            self._event(SessionEvent(e.t_s, "pump.handoff", handoff.instruction, handoff.data()))
+        conditions = reminder_conditions(
+            t_s,
+            self.pending_handoff(),
+            self.infusion.paused_since_s(t_s),
+            self.alarms.profile.technical,
+        )
+        for condition, present, detail in conditions:
+            self._alarm_events(self.alarms.set_condition(t_s, condition, present, detail))
 
     def _request_repeat_bp(self, e: AlarmEvent) -> None:
         """A BP alarm asks for a repeat reading: the cuff, when the source can be asked (§4)."""
@@ -837,21 +747,14 @@ class Session:
         request(max(due, self._t))
 
     def _complete_nibp_readings(self) -> None:
-        for t_s in sorted(self._pending_nibp):
-            parts = self._pending_nibp.pop(t_s)
-            if Vital.SBP not in parts or Vital.DBP not in parts:
-                continue  # half a reading is no reading
-            sbp, dbp = parts[Vital.SBP], parts[Vital.DBP]
-            reading = NibpReading(t_s, sbp, dbp, parts.get(Vital.MAP, estimated_map(sbp, dbp)))
-            # In time order: a manual reading may have been taken before the last one.
-            bisect.insort(self._nibp_readings, reading, key=lambda r: r.t_s)
-            if self.phase(t_s) is Phase.BASELINE:
+        for reading in self.nibp.complete():
+            if self.phase(reading.t_s) is Phase.BASELINE:
                 self._update_measured_baseline()
 
     def _update_measured_baseline(self) -> None:
         if self.baseline is not None and self.baseline.source == "entered":
             return
-        pre_start = [r for r in self._nibp_readings if self.phase(r.t_s) is Phase.BASELINE]
+        pre_start = [r for r in self.nibp.readings if self.phase(r.t_s) is Phase.BASELINE]
         program = self.plan.protocol.nibp if self.plan else NibpProgram()
         baseline = measured_baseline(
             pre_start,
@@ -896,7 +799,12 @@ class Session:
     def _forward(self, events: list[InfusionEvent]) -> None:
         for e in events:
             self._event(SessionEvent(e.t_s, f"infusion.{e.kind.value}", e.detail, dict(e.data)))
-        self._handoffs_for(events)
+        if self.plan is not None:  # each segment change and the end is a pump change (§8)
+            for handoff in handoffs_for(events, self.plan, len(self.handoffs)):
+                self.handoffs.append(handoff)
+                self._event(
+                    SessionEvent(handoff.t_s, "pump.handoff", handoff.instruction, handoff.data())
+                )
         if events and self.alarms is not None and self.infusion is not None:
             t_s = events[-1].t_s
             armed = self.infusion.phase(t_s) in ARMED_PHASES
