@@ -40,6 +40,8 @@ SESSION_CONDITIONS = ("pump_change", "paused")
 # Technical alarms that escalate like a medium physiological one: the nurse must act.
 ESCALATING_TECHNICAL = frozenset({"pump_change"})
 DEVICE_SEPARATOR = "@"  # "source_lost@ge-s5:/dev/ttyUSB1": one device's condition
+# One of several devices: "No data from GE S/5 on ttyUSB1" (others: "Sensor off: <device>").
+DEVICE_LABELS = {"no_data": "No data from "}
 # Reported by the network links (MQTT publisher, MLLP sender): not about the patient, and
 # shown whether or not physiological alarms are armed, since data is leaving the laptop.
 NETWORK_CONDITIONS = ("broker_away", "hl7_unacknowledged")
@@ -244,9 +246,11 @@ class AlarmEngine:
         """A source says: `source_lost`, `sensor_off`, `artefact` or the recorder says
         `recording_failed` is present or gone; a network link: `broker_away` or
         `hl7_unacknowledged`. With several devices each device's condition is its own
-        alarm: `source_lost@<device>` (technical_base)."""
+        alarm: `source_lost@<device>` (technical_base), and the session reports a device
+        that delivered nothing for `no_data_s` as `no_data@<device>`."""
         tech = self.profile.technical
         priorities = {
+            "no_data": tech.no_data_priority,
             "source_lost": tech.source_lost_priority,
             "sensor_off": tech.sensor_off_priority,
             "artefact": tech.artefact_priority,
@@ -255,7 +259,7 @@ class AlarmEngine:
             "hl7_unacknowledged": tech.hl7_unacknowledged_priority,
         }
         base = technical_base(condition)
-        if base not in priorities:
+        if base not in priorities or condition == "no_data":  # plain no_data: judged here
             raise ValueError(f"unknown technical condition {condition!r}")
         if not self.armed and not self.watch_equipment and base not in NETWORK_CONDITIONS:
             return []
@@ -587,7 +591,10 @@ class AlarmEngine:
             self._technical.pop(condition, None)
             return
         base, _, device = condition.partition(DEVICE_SEPARATOR)
-        label = TECHNICAL_LABELS[base] + (f": {device}" if device else "")
+        if device and base in DEVICE_LABELS:
+            label = DEVICE_LABELS[base] + device
+        else:
+            label = TECHNICAL_LABELS[base] + (f": {device}" if device else "")
         self._technical[condition] = Finding(
             priority,
             label,

@@ -98,6 +98,11 @@ class Session:
             self.alarms.watch_equipment = True
         self.judge_silence = timed_technical_alarms
         self._technical_state: dict[str, bool] = {}
+        # Several devices: when each last delivered a frame (or connected), session s, and
+        # its conditions (no_data@<device>, source_lost@<device>). Silent for the profile's
+        # no_data_s while connected: its own 'no data' alarm (device_heard).
+        self._device_heard_s: dict[str, float] = {}
+        self._device_conditions: dict[str, tuple[str, str]] = {}
         self.plan: DosePlan | None = None
         self.infusion: Infusion | None = None
         self.source: PolledSource | None = None
@@ -124,6 +129,8 @@ class Session:
         self.moaas: list[tuple[float, int]] = []  # (t_s, MOAA/S score), CLINICAL.md §10
         # Where each shown vital came from ("GE S/5 on ttyUSB1", "manual", "simulator").
         self.sources: dict[Vital, str] = {}
+        # What a sample ingested without a source is from (a rebuild names the recorded device).
+        self.default_source = "simulator" if simulated else "device"
         # A source measures the cuff by itself (the simulator, a monitor with NIBP); when
         # none does, a due reading is the nurse's to take and enter (enter_bp).
         self.nibp_supplied = simulated
@@ -467,6 +474,8 @@ class Session:
             source.poll(to_s)  # what the patient did meanwhile was never seen
         if self.alarms is not None:
             self.alarms.restart_silence_clock(to_s)
+        for device, heard_s in self._device_heard_s.items():
+            self._device_heard_s[device] = max(heard_s, to_s)
 
     def arm_alarms(self, t_s: float) -> None:
         """Arm alarms with no infusion: reviewing monitoring data someone brings."""
@@ -520,6 +529,18 @@ class Session:
         if self.alarms is not None:
             self._alarm_events(self.alarms.report_technical(t_s, condition, present, detail))
 
+    def device_heard(self, t_s: float, device: str) -> None:
+        """One of several devices delivered a frame (or connected) at `t_s`: its silence
+        counts from here. A store per frame; each step compares it with `no_data_s`."""
+        heard_s = self._device_heard_s.get(device)
+        if heard_s is None:
+            self._device_conditions[device] = (
+                f"no_data{DEVICE_SEPARATOR}{device}",
+                f"source_lost{DEVICE_SEPARATOR}{device}",
+            )
+        if heard_s is None or t_s > heard_s:
+            self._device_heard_s[device] = t_s
+
     def report_artefacts(self, t_s: float, frames: int) -> None:
         """A source rejected `frames` malformed frames; the alarm engine judges the rate."""
         t_s = max(t_s, self._t)
@@ -558,6 +579,8 @@ class Session:
             if arrive is not None and step_t >= t_s:
                 arrive()
                 arrive = None
+            if self._device_heard_s and self.judge_silence:
+                self._judge_device_silence(step_t)
             if self.alarms is not None and self.infusion is not None:
                 self._judge_workflow(step_t)
             if self.alarms is not None:
@@ -578,6 +601,8 @@ class Session:
         engine = self.alarms
         if engine is not None and not engine.is_quiet(self.judge_silence):
             return False
+        if self._device_heard_s and self.judge_silence:
+            return False  # a device's silence (no_data@<device>) is judged every step
         if engine is not None and self.infusion is not None:
             # The workflow reminders (_judge_workflow) tick too: an unconfirmed pump
             # change or a pause can fire. Neither starts without a command or transition.
@@ -620,7 +645,7 @@ class Session:
         if not samples:
             return
         in_baseline = self.phase() is Phase.BASELINE  # the clock does not move in a batch
-        label = source or ("simulator" if self.simulated else "device")
+        label = source or self.default_source
         latest, sources = self.latest, self.sources
         for sample in samples:
             shown = latest.get(sample.vital)
@@ -733,6 +758,21 @@ class Session:
         for condition, present in state().items():
             if self._technical_state.get(condition, False) != present:
                 self.report_technical(t_s, condition, present, condition.replace("_", " "))
+
+    def _judge_device_silence(self, t_s: float) -> None:
+        """A connected device silent for `no_data_s`: `no_data@<device>`, reported (and so
+        recorded) on change like any equipment condition, so a rebuild applies the same.
+        A lost device is 'source lost' alone: one alarm for one pulled cable."""
+        if self.alarms is None:
+            return
+        limit_s = self.alarms.profile.technical.no_data_s
+        state = self._technical_state
+        for device, heard_s in self._device_heard_s.items():
+            no_data, lost = self._device_conditions[device]
+            quiet = t_s - heard_s >= limit_s and not state.get(lost, False)
+            if quiet != state.get(no_data, False):
+                detail = f"no frame for {t_s - heard_s:.0f} s" if quiet else "data resumed"
+                self.report_technical(t_s, no_data, quiet, detail)
 
     def _request_nibp_if_due(self, step_t: float) -> None:
         request = getattr(self.source, "request_nibp", None)

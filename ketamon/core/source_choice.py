@@ -6,14 +6,18 @@ continuous vitals (HR, SpO2, RR) within CONTINUOUS_HOLD_S, cuff readings within
 NIBP_HOLD_S (longer than any protocol's NIBP interval, so a monitor between two
 cuff cycles keeps its place). A later device fills only the vitals the earlier
 ones do not supply, and takes over a vital when an earlier device falls silent on
-it for the hold time (a pulled probe or cable). Times in session seconds.
+it for the hold time, or at once when the earlier device is lost (a pulled cable):
+the hold is shorter than the profile's no-data time, so a hand-over never shows
+as a "no data" alarm. Times in session seconds.
 """
 
 from __future__ import annotations
 
 from ketamon.core.vitals import Vital
 
-CONTINUOUS_HOLD_S = 10.0  # a pulse oximeter sends every 1-2 s: silent 10 s, it yields
+# A pulse oximeter sends every 1-2 s: silent 5 s, it yields. Shorter than the default
+# no-data time (10 s), so a monitor sending every 5 s (GE S/5) takes over in time.
+CONTINUOUS_HOLD_S = 5.0
 NIBP_HOLD_S = 20 * 60.0  # longer than the longest NIBP interval (15 min, CLINICAL.md §2)
 
 
@@ -35,3 +39,8 @@ class SourceChoice:
             if seen is not None and t_s - seen <= hold_s:
                 return False
         return True
+
+    def release(self, device: str) -> None:
+        """`device` is lost (cable pulled, port gone): later devices take its vitals now."""
+        for key in [k for k in self._last_s if k[0] == device]:
+            del self._last_s[key]

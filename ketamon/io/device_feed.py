@@ -31,7 +31,8 @@ class DeviceFeed:
         """`name`: the device as tiles and alarms name it ("GE S/5 on ttyUSB1").
         `choice`: several devices share one; it decides which one each vital comes
         from, and each device's technical conditions are its own alarms
-        (`source_lost@<name>`). None: the only device."""
+        (`source_lost@<name>`, and `no_data@<name>` when it delivers no frame for the
+        profile's no-data time). None: the only device."""
         self.session = session
         self._to_session_s = to_session_s
         self.name = name or "device"
@@ -48,6 +49,7 @@ class DeviceFeed:
             t_s = max(self._to_session_s(arrival), 0.0)
             samples = [Sample(t_s, vital, value) for vital, value in frame.values.items()]
             if self._choice is not None:
+                session.device_heard(t_s, self.name)  # even if no value of it is taken
                 accept = self._choice.accept
                 samples = [s for s in samples if accept(self.name, s.vital, s.t_s)]
             if samples:
@@ -59,6 +61,11 @@ class DeviceFeed:
             self.connected, self.detail = batch.connected, batch.detail
             condition = "source_lost" + self._suffix
             session.report_technical(now_s, condition, not batch.connected, batch.detail)
+            if self._choice is not None:
+                if batch.connected:
+                    session.device_heard(now_s, self.name)  # silence counts from connection
+                else:
+                    self._choice.release(self.name)  # the next device takes over at once
         self.flood_dropped_bytes += batch.flood_dropped_bytes
         if stats is not None:
             self._count_artefacts(now_s, stats, batch.flood_dropped_bytes)

@@ -108,7 +108,7 @@ def rebuild_for_resume(
         events = [item for item in stream if isinstance(item, SessionEvent)]
         replay(session, events, resources.protocols, last_t)
     else:
-        session = rebuilt_session(resources, simulated=False)
+        session = rebuilt_session(resources, simulated=False, meta=meta)
         if history is not None:
             session.on_samples.connect(history.on_samples)
         replay(session, stream, resources.protocols, until_s=last_t)

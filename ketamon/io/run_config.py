@@ -167,12 +167,14 @@ def rebuilt_session(
     simulated: bool,
     judge_silence: bool = True,
     artefact_rules: ArtefactRules | None = None,
+    meta: dict | None = None,
 ) -> Session:
     """A session with no source of its own, driven by a rebuild (review, replay, resume).
 
     `artefact_rules`: None, the rules a live session uses (so a rebuild judges as live).
+    `meta`: the recording's; its samples are named by its device, if it had one.
     """
-    return Session(
+    session = Session(
         resources.library,
         simulated=simulated,
         alarm_profile=resources.alarm_profile,
@@ -180,6 +182,23 @@ def rebuilt_session(
         artefact_rules=artefact_rules,
         course=resources.course,
     )
+    name = recorded_device_name(meta or {})
+    if name is not None:
+        session.default_source = name
+    return session
+
+
+def recorded_device_name(meta: dict) -> str | None:
+    """The one device a recording's samples came from ("GE S/5 on ttyUSB1"); None for a
+    simulator, an older recording, or several devices (whose samples it does not tell apart)."""
+    source = meta.get("source")
+    if not isinstance(source, dict) or source.get("kind") != "device":
+        return None
+    devices = source.get("devices")
+    if isinstance(devices, list) and len(devices) != 1:
+        return None
+    name = source.get("name")
+    return name if isinstance(name, str) and name else None
 
 
 def autostart(session: Session, config: RunConfig, resources: ClinicalResources) -> None:

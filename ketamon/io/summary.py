@@ -48,7 +48,9 @@ def rebuild_recording(path: Path, resources: ClinicalResources) -> tuple[Session
     """The session of a recording rebuilt from its samples and commands, its peaks, its meta."""
     recording = Recording(path)
     try:
-        session = rebuilt_session(resources, simulated=bool(recording.meta.get("simulated")))
+        session = rebuilt_session(
+            resources, simulated=bool(recording.meta.get("simulated")), meta=recording.meta
+        )
         peaks = Peaks()
         session.on_samples.connect(peaks.on_samples)
         stream = recording.stream()

@@ -112,3 +112,14 @@ def test_each_vital_comes_from_the_first_device_that_supplies_it():
     assert choice.accept("ge", Vital.HR, 12.0)  # silent 11 s: the next device takes over
     assert choice.accept("masimo", Vital.HR, 13.0)
     assert not choice.accept("ge", Vital.HR, 14.0)
+    assert choice.accept("ge", Vital.HR, 19.0)  # silent 6 s: beyond the 5 s hold
+
+
+def test_a_lost_device_hands_its_vitals_over_at_once():
+    choice = SourceChoice(["masimo", "ge"])
+    assert choice.accept("masimo", Vital.HR, 10.0)
+    assert not choice.accept("ge", Vital.HR, 11.0)
+    choice.release("masimo")  # cable pulled
+    assert choice.accept("ge", Vital.HR, 11.5)
+    assert choice.accept("masimo", Vital.HR, 20.0)  # back, first in the list again
+    assert not choice.accept("ge", Vital.HR, 21.0)

@@ -61,7 +61,9 @@ def origin_wall_s(recording: Recording) -> float:
 
 def rebuilt(recording: Recording, resources: ClinicalResources) -> Session:
     """A session to drive through the recording (the one factory's rebuild kind)."""
-    return rebuilt_session(resources, simulated=bool(recording.meta.get("simulated")))
+    return rebuilt_session(
+        resources, simulated=bool(recording.meta.get("simulated")), meta=recording.meta
+    )
 
 
 def hl7_batch(
