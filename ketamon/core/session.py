@@ -12,7 +12,8 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from ketamon.core.alarm_profile import AlarmProfile, Priority
-from ketamon.core.alarms import DEVICE_SEPARATOR, AlarmEngine, AlarmEvent
+from ketamon.core.alarm_technical import DEVICE_SEPARATOR
+from ketamon.core.alarms import AlarmEngine, AlarmEvent
 from ketamon.core.artefact import ArtefactRules, split_artefacts
 from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.concentration import PredictedConcentration, concentration_curve, pk_model
