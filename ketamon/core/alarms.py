@@ -6,8 +6,11 @@ raises two alarms. Continuous vitals must violate a rule for its condition delay
 NIBP rules judge each new reading once. Technical conditions (no data, source
 lost, sensor off, NIBP overdue, artefacts) follow the profile's `technical` table.
 
-Every change is an AlarmEvent with its session time, value and limit. Time is
-always an argument: the engine never reads a clock.
+The engine is the state machine over those conditions: arming, latching,
+acknowledge, audio pause and break-through, escalation. Rule states live in
+alarm_rules.py (RuleJudge), technical condition names and priorities in
+alarm_technical.py. Every change is an AlarmEvent with its session time, value
+and limit. Time is always an argument: the engine never reads a clock.
 """
 
 from __future__ import annotations
