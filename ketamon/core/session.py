@@ -3,6 +3,11 @@
 Data flows one way: a source produces timestamped samples, the session judges
 them and publishes samples and events; the UI, the recorder and the headless
 runner subscribe. The session never reads a clock: the caller says what time it is.
+
+Session holds the nurse's commands (each recorded before its effects) and the
+clock; its collaborators: nibp_log.py (cuff readings), session_views.py (snapshot,
+discharge criteria), session_workflow.py (pump hand-offs, reminders),
+device_silence.py (per-device 'no data'), session_records.py (setup records).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from ketamon.core.alarms import AlarmEngine, AlarmEvent
 from ketamon.core.artefact import ArtefactRules, split_artefacts
 from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.concentration import PredictedConcentration, concentration_curve, pk_model
+from ketamon.core.device_silence import DeviceSilence
 from ketamon.core.dosing import DosePlan, check_limits
 from ketamon.core.events import encode_alarm, encode_command
 from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, Phase
@@ -27,6 +33,7 @@ from ketamon.core.nibp_log import NibpLog
 from ketamon.core.protocol import NibpProgram
 from ketamon.core.publisher import Publisher
 from ketamon.core.scores import CourseSettings, ScoreError, check_score
+from ketamon.core.session_records import prescription_data, setup_confirmed_data
 from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
 from ketamon.core.session_views import build_snapshot, discharge_criteria
 from ketamon.core.session_workflow import handoffs_for, reminder_conditions
@@ -42,24 +49,6 @@ SEDATION_EVENT_MOAAS = 3
 SEDATION_ALARM_MOAAS = 2
 # CLINICAL.md §4: physiological alarms are armed from infusion start until discharge.
 ARMED_PHASES = (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION, Phase.DISCHARGE_READY)
-
-
-def prescription_data(plan: DosePlan) -> dict:
-    """Everything needed to rebuild `plan` from the protocol files (recordings, resume)."""
-    patient = plan.patient
-    return {
-        "protocol_id": plan.protocol.id,
-        "segments": [
-            {"dose": s.dose, "duration_min": s.duration_min} for s in plan.protocol.segments
-        ],
-        "weight_kg": patient.weight_kg,
-        "height_cm": patient.height_cm,
-        "sex": patient.sex.value if patient.sex else None,
-        "basis": patient.basis.value,
-        "patient_id": patient.patient_id,
-        "concentration_mg_per_ml": plan.concentration_mg_per_ml,
-        "bag_volume_ml": plan.bag_volume_ml,
-    }
 
 
 def _mean(values: list[float]) -> float | None:
@@ -102,8 +91,7 @@ class Session:
         # Several devices: when each last delivered a frame (or connected), session s, and
         # its conditions (no_data@<device>, source_lost@<device>). Silent for the profile's
         # no_data_s while connected: its own 'no data' alarm (device_heard).
-        self._device_heard_s: dict[str, float] = {}
-        self._device_conditions: dict[str, tuple[str, str]] = {}
+        self.device_silence = DeviceSilence()
         self.plan: DosePlan | None = None
         self.infusion: Infusion | None = None
         self.source: PolledSource | None = None
@@ -169,34 +157,8 @@ class Session:
         self.infusion = Infusion(plan, t_s)
         model = pk_model(self.course.pk_model)
         self.concentration = PredictedConcentration(model, plan.patient.weight_kg, t_s)
-        segments = [
-            {
-                "name": s.name,
-                "dose_mg": round(s.dose_mg, 3),
-                "rate_mg_per_h": round(s.rate_mg_per_h, 3),
-                "rate_ml_per_h": round(s.rate_ml_per_h, 3),
-                "vtbi_ml": round(s.vtbi_ml, 3),
-                "duration_s": s.duration_s,
-            }
-            for s in plan.segments
-        ]
         self._event(
-            SessionEvent(
-                t_s,
-                "setup.confirmed",
-                plan.protocol.name,
-                {
-                    "prescription": prescription_data(plan),
-                    "patient_id": plan.patient.patient_id,
-                    "weight_kg": plan.patient.weight_kg,
-                    "dosing_weight_kg": round(plan.dosing_weight_kg, 2),
-                    "basis": plan.patient.basis.value,
-                    "concentration_mg_per_ml": plan.concentration_mg_per_ml,
-                    "protocol_id": plan.protocol.id,
-                    "segments": segments,
-                    "total_mg": round(plan.total_mg, 3),
-                },
-            )
+            SessionEvent(t_s, "setup.confirmed", plan.protocol.name, setup_confirmed_data(plan))
         )
         for finding in self.acknowledged:
             self._event(
@@ -475,8 +437,7 @@ class Session:
             source.poll(to_s)  # what the patient did meanwhile was never seen
         if self.alarms is not None:
             self.alarms.restart_silence_clock(to_s)
-        for device, heard_s in self._device_heard_s.items():
-            self._device_heard_s[device] = max(heard_s, to_s)
+        self.device_silence.restart(to_s)
 
     def arm_alarms(self, t_s: float) -> None:
         """Arm alarms with no infusion: reviewing monitoring data someone brings."""
@@ -533,14 +494,7 @@ class Session:
     def device_heard(self, t_s: float, device: str) -> None:
         """One of several devices delivered a frame (or connected) at `t_s`: its silence
         counts from here. A store per frame; each step compares it with `no_data_s`."""
-        heard_s = self._device_heard_s.get(device)
-        if heard_s is None:
-            self._device_conditions[device] = (
-                f"no_data{DEVICE_SEPARATOR}{device}",
-                f"source_lost{DEVICE_SEPARATOR}{device}",
-            )
-        if heard_s is None or t_s > heard_s:
-            self._device_heard_s[device] = t_s
+        self.device_silence.heard(t_s, device)
 
     def report_artefacts(self, t_s: float, frames: int) -> None:
         """A source rejected `frames` malformed frames; the alarm engine judges the rate."""
@@ -580,7 +534,7 @@ class Session:
             if arrive is not None and step_t >= t_s:
                 arrive()
                 arrive = None
-            if self._device_heard_s and self.judge_silence:
+            if self.device_silence.watching and self.judge_silence:
                 self._judge_device_silence(step_t)
             if self.alarms is not None and self.infusion is not None:
                 self._judge_workflow(step_t)
@@ -602,7 +556,7 @@ class Session:
         engine = self.alarms
         if engine is not None and not engine.is_quiet(self.judge_silence):
             return False
-        if self._device_heard_s and self.judge_silence:
+        if self.device_silence.watching and self.judge_silence:
             return False  # a device's silence (no_data@<device>) is judged every step
         if engine is not None and self.infusion is not None:
             # The workflow reminders (_judge_workflow) tick too: an unconfirmed pump
@@ -767,13 +721,9 @@ class Session:
         if self.alarms is None:
             return
         limit_s = self.alarms.profile.technical.no_data_s
-        state = self._technical_state
-        for device, heard_s in self._device_heard_s.items():
-            no_data, lost = self._device_conditions[device]
-            quiet = t_s - heard_s >= limit_s and not state.get(lost, False)
-            if quiet != state.get(no_data, False):
-                detail = f"no frame for {t_s - heard_s:.0f} s" if quiet else "data resumed"
-                self.report_technical(t_s, no_data, quiet, detail)
+        changes = self.device_silence.changes(t_s, limit_s, self._technical_state)
+        for condition, quiet, detail in changes:
+            self.report_technical(t_s, condition, quiet, detail)
 
     def _request_nibp_if_due(self, step_t: float) -> None:
         request = getattr(self.source, "request_nibp", None)
