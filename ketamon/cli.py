@@ -324,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
         autostart=args.autostart,
         quit_after_s=args.quit_after,
         screenshot=Path(args.screenshot) if args.screenshot else None,
+        geometry=args.geometry,
     )
     return run_gui(config, resources, options)
 

@@ -50,6 +50,18 @@ def _speed(text: str) -> float | None:
     return _number(0, 10000, above_lo=True)(text)
 
 
+def _geometry(text: str) -> tuple[int, int]:
+    """WxH in pixels for the main window, e.g. 1366x768 (a small laptop screen)."""
+    parts = text.lower().split("x")
+    if len(parts) != 2:
+        raise argparse.ArgumentTypeError(
+            f"geometry must be WIDTHxHEIGHT, e.g. 1366x768 (got {text!r})"
+        )
+    width = _number(640, 7680, integer=True)(parts[0])
+    height = _number(480, 4320, integer=True)(parts[1])
+    return int(width), int(height)
+
+
 def _baseline(text: str) -> tuple[float, float, float | None]:
     """SBP/DBP[/HR]: whole or decimal numbers a resting patient could have."""
     from ketamon.core.vitals import Vital, is_plausible
@@ -238,6 +250,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--screenshot",
         metavar="PNG",
         help="save the main window to PNG just before exit (with --quit-after)",
+    )
+    parser.add_argument(
+        "--geometry",
+        type=_geometry,
+        metavar="WxH",
+        help="window size in pixels, e.g. 1366x768 (screenshots, small screens); "
+        "default: 1600x900, or the screen if smaller",
     )
     return parser
 

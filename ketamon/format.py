@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import time
 
 
 def mmss(seconds: float | None) -> str:
@@ -35,6 +36,22 @@ def duration_text(seconds: float) -> str:
     if seconds >= 60 and seconds % 60 == 0:
         return f"{seconds / 60:g} min"
     return f"{seconds:g} s"
+
+
+def time_of_day(wall_s: float | None, seconds: bool = False) -> str:
+    """Local time of day, '14:05' (or '14:05:09'); '--:--' when unknown."""
+    if wall_s is None or not math.isfinite(wall_s):
+        return "--:--"
+    return time.strftime("%H:%M:%S" if seconds else "%H:%M", time.localtime(wall_s))
+
+
+def wall_at(clock: dict | None, t_s: float) -> float | None:
+    """The wall time of session time `t_s`, from a clock mapping
+    {"wall_s", "t_s", "speed"} (session time t_s was wall time wall_s); None without one."""
+    if not clock:
+        return None
+    speed = clock.get("speed") or 1.0
+    return clock["wall_s"] + (t_s - clock["t_s"]) / speed
 
 
 def predicted_text(cp: dict | None) -> str:

@@ -161,7 +161,7 @@ def test_a_discharge_shows_in_the_browser_and_in_replay(qtbot, resources, tmp_pa
     qtbot.addWidget(browser)
     table = browser.tables[True]  # simulations
     assert table.rowCount() == 1
-    assert table.item(0, 7).text() == "discharged"
+    assert table.item(0, 8).text() == "discharged"
 
 
 def test_a_manual_bp_in_observation_raises_one_high_alarm_recorded_and_reviewed(tmp_path):

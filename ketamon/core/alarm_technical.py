@@ -27,6 +27,12 @@ TECHNICAL_LABELS = {
     "broker_away": "Broker away",
     "hl7_unacknowledged": "HL7 NOT ACKNOWLEDGED",
 }
+# A consequence is listed right after its cause while the cause is active: a pulled
+# cable shows "Data source lost" first, then the "No HR/SpO2 data" it causes.
+CAUSES = {
+    "no_data": ("source_lost", "sensor_off"),
+    "nibp_overdue": ("source_lost",),
+}
 # Conditions the session itself judges (set_condition), not a source.
 SESSION_CONDITIONS = ("pump_change", "paused")
 # Technical alarms that escalate like a medium physiological one: the nurse must act.

@@ -18,6 +18,7 @@ from __future__ import annotations
 from ketamon.core.alarm_profile import AlarmKind, AlarmProfile, AlarmRule, Priority
 from ketamon.core.alarm_rules import NIBP, RuleJudge
 from ketamon.core.alarm_technical import (
+    CAUSES,
     ESCALATING_TECHNICAL,
     NETWORK_CONDITIONS,
     NO_DATA_VITALS,
@@ -298,8 +299,19 @@ class AlarmEngine:
     # ---- what to show and sound ----------------------------------------------------------
 
     def active(self) -> list[Alarm]:
-        """Alarms to show, most urgent first (priority, then oldest)."""
-        return sorted(self.alarms.values(), key=lambda a: (-a.priority, a.started_s))
+        """Alarms to show, most urgent first (priority, then oldest); a consequence
+        (no data) comes right after its active cause (source lost), whatever its priority."""
+
+        def own(alarm: Alarm) -> tuple:
+            return (-alarm.priority, alarm.started_s, alarm.id)
+
+        def key(alarm: Alarm) -> tuple:
+            causes = [self.alarms[c] for c in CAUSES.get(alarm.id, ()) if c in self.alarms]
+            if causes:
+                return (*own(min(causes, key=own)), 1, *own(alarm))
+            return (*own(alarm), 0)
+
+        return sorted(self.alarms.values(), key=key)
 
     def audio_priority(self, t_s: float) -> Priority | None:
         """The tone to sound now: highest unacknowledged alarm, unless audio is paused."""

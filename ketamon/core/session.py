@@ -42,6 +42,7 @@ from ketamon.core.workflow import Criterion, PumpHandoff, pretreatment_findings,
 
 SESSION_ENDED = "session.ended"  # after a discharge and all it caused
 SESSION_RESUMED = "session.resumed"  # the app was not running for a while (a crash)
+NOTE_RETRACTED = "annotation.retracted"  # a note undone (its record stays)
 MAX_STEP_S = 1.0  # the session judges time in steps no longer than one sample period
 REPEAT_BP_CUFF_S = 60.0  # a repeat cuff reading asked for now completes about a minute later
 # CLINICAL.md §10: MOAA/S <= 3 is a sedation event, <= 2 a medium alarm.
@@ -452,6 +453,26 @@ class Session:
         if not text.strip():
             raise CommandError("An annotation needs some text.")
         self._event(SessionEvent(t_s, "annotation", text.strip(), dict(data or {})))
+
+    def retract_note(self, t_s: float, note_t_s: float) -> None:
+        """Undo a note: the note made at `note_t_s` is marked retracted by a record of its
+        own; the note's record stays (the history is never rewritten)."""
+        t_s = max(t_s, self._t)
+        self.advance_to(t_s)
+        self._command(t_s, "retract_note", {"note_t_s": note_t_s})
+        note = self.live_note_at(note_t_s)
+        if note is None:
+            raise CommandError(f"There is no note at {note_t_s:.0f} s to undo.")
+        data = {"note_t_s": note.t_s, "text": note.message}
+        self._event(SessionEvent(t_s, NOTE_RETRACTED, f"Undone: {note.message}", data))
+
+    def live_note_at(self, note_t_s: float) -> SessionEvent | None:
+        """The note made at `note_t_s` that has not been retracted, if any."""
+        retracted = {e.data.get("note_t_s") for e in self.events if e.kind == NOTE_RETRACTED}
+        for e in reversed(self.events):
+            if e.kind == "annotation" and abs(e.t_s - note_t_s) < 1e-6:
+                return None if e.t_s in retracted else e
+        return None
 
     def instructor(self, t_s: float, kind: str, text: str, data: dict | None = None) -> None:
         """An instructor's override or fault (its effects arrive as samples and reports)."""

@@ -11,7 +11,8 @@ Commands and their fields: acknowledge, pause_audio, resume (none); pause and st
 (`reason`); enter_baseline (`sbp`, `dbp`, optional `hr`); enter_bp (a manual cuff
 reading: `sbp`, `dbp`, optional `map`, `hr`, `measured_at_s` (session s, default the
 action's time, at most 15 min before it)); annotate (`kind`, `text`,
-optional `score`); confirm_pump (none: the pump now runs as the pending change says);
+optional `score`); retract_note (`note_t_s`, the session time of the note to undo);
+confirm_pump (none: the pump now runs as the pending change says);
 moaas (`score`, 0-5); score (`scale`: phq9, qids_sr16 or madrs, `value`: its points);
 discharge (`checklist`, a list of strings; optional `early_reason` for a discharge
 against the criteria). Each is applied
@@ -59,6 +60,7 @@ FIELDS: dict[str, dict[str, tuple[type | tuple, bool, str]]] = {
         "text": (str, True, "a text"),
         "score": (NUMBER, False, "a number"),
     },
+    "retract_note": {"note_t_s": (NUMBER, True, "a number (session seconds of the note)")},
     "discharge": {
         "checklist": (list, True, "a list of texts"),
         "early_reason": (str, False, "a text"),
@@ -129,6 +131,8 @@ def apply_action(session: Session, action: Action) -> None:
         if "score" in a:
             data["score"] = a["score"]
         session.annotate(t, a["text"], data)
+    elif name == "retract_note":
+        session.retract_note(t, float(a["note_t_s"]))
     elif name == "score":
         session.record_score(t, a["scale"], a["value"])
     elif name == "discharge":

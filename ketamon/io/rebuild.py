@@ -123,6 +123,8 @@ def apply_command(session: Session, event: SessionEvent, protocols: list[Protoco
         session.pause_audio(t)
     elif name == "annotate":
         session.annotate(t, a.get("text", ""), a.get("data"))
+    elif name == "retract_note":
+        session.retract_note(t, float(a.get("note_t_s", -1.0)))
     elif name == "score":
         session.record_score(t, a.get("scale"), a.get("value"), a.get("entered_wall_s"))
     elif name == "instructor":

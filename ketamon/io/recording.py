@@ -332,6 +332,8 @@ class Recording:
             if e.kind == "alarm.start" and e.data.get("kind") == "physiological"
         )
         discharged = any(e.kind == "infusion.discharged" for _s, e in self._events)
+        source = self.meta.get("source")
+        scenario = source.get("scenario") if isinstance(source, dict) else None
         return {
             "path": self.path,
             "discharged": discharged,
@@ -340,6 +342,7 @@ class Recording:
             "patient_id": str(prescription.get("patient_id", "")),
             "weight_kg": _number_or_none(prescription.get("weight_kg")),
             "protocol_id": str(prescription.get("protocol_id", "")),
+            "scenario": str(scenario) if scenario else "",
             "duration_s": self.duration_s(),
             "peak_sbp": peaks.get("sbp"),
             "peak_hr": peaks.get("hr"),

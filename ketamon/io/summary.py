@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ketamon.core.events import alarm_events, alarm_history, alarm_line
 from ketamon.core.infusion import Phase
-from ketamon.core.session import Session, SessionEvent
+from ketamon.core.session import NOTE_RETRACTED, Session, SessionEvent
 from ketamon.core.vitals import Sample, Vital
 from ketamon.io.clinic_record import clinic_record
 from ketamon.io.rebuild import replay
@@ -69,8 +69,11 @@ def review_recording(path: Path, resources: ClinicalResources) -> dict:
     summary["recorded_status"] = meta.get("status")
     summary["damaged"] = damaged  # what salvage left out, or None
     summary["rejected_readings"] = meta.get(REJECTED_KEY, [])
+    retracted = {e.data.get("note_t_s") for e in session.events if e.kind == NOTE_RETRACTED}
     summary["annotations"] = [
-        {"t_s": e.t_s, "text": e.message} for e in session.events if e.kind == "annotation"
+        {"t_s": e.t_s, "text": e.message, "retracted": e.t_s in retracted}
+        for e in session.events
+        if e.kind == "annotation"
     ]
     # Readings the nurse entered by hand (enter_bp), as the rebuilt session judged them.
     summary["manual_bp"] = [

@@ -90,10 +90,15 @@ class NurseActions(QObject):
             return
         first = plan.segments[0]
         message = (
-            f"Start {plan.protocol.name}.\n\nSet the pump to {first.rate_ml_per_h:.1f} mL/h "
-            f"({first.rate_mg_per_h:.1f} mg/h) for {first.duration_s / 60:g} min, "
-            f"then start it together with this timer."
+            f"Start {plan.protocol.name} ({first.name}). Set the pump as below, "
+            "check it against the pump's screen, then start the pump together with this timer."
         )
+        pump = [
+            ("Rate", f"{first.rate_ml_per_h:.1f} mL/h"),
+            ("VTBI", f"{first.vtbi_ml:.1f} mL"),
+            ("Duration", f"{first.duration_s / 60:g} min"),
+            ("Dose", f"{first.dose_mg:.1f} mg ({first.rate_mg_per_h:.1f} mg/h)"),
+        ]
         baseline = model.session.baseline
         rules = plan.protocol.pretreatment
         findings = pretreatment_findings(baseline, rules) if baseline is not None else []
@@ -118,6 +123,7 @@ class NurseActions(QObject):
             start,
             reasons=["Prescriber reviewed and approved"] if findings else None,
             checklist=checklist,
+            pump=pump,
         )
 
     def request_pause(self) -> None:
@@ -186,6 +192,7 @@ class NurseActions(QObject):
         command: Callable[[SessionModel, ConfirmDialog], None],
         reasons: list[str] | None = None,
         checklist: list[str] | None = None,
+        pump: list[tuple[str, str]] | None = None,
     ) -> None:
         """Ask; on confirmation apply `command(model, dialog)` at the session time of the click."""
         dialog = ConfirmDialog(
@@ -195,12 +202,17 @@ class NurseActions(QObject):
             reasons=reasons,
             checklist=checklist,
             parent=self._window,
+            pump=pump,
         )
         dialog.accepted.connect(lambda: self._apply(lambda m: command(m, dialog)))
         self._show(dialog)
 
     def request_annotation(self, text: str, data: dict) -> None:
         self._apply(lambda m: m.session.annotate(m.clock.now_s(), text, data))
+
+    def request_retract_note(self, note_t_s: float) -> None:
+        """Undo a one-tap note at once (recorded as its own command; the note stays on file)."""
+        self._apply(lambda m: m.session.retract_note(m.clock.now_s(), note_t_s))
 
     def request_dialog_annotation(self, dialog) -> None:
         """CADSS or free note: the dialog's answer is stamped when the nurse confirms it."""
@@ -218,7 +230,9 @@ class NurseActions(QObject):
     # ---- internals ------------------------------------------------------------------
 
     def _on_setup_accepted(self, dialog: SetupDialog) -> None:
-        if self._model().session.phase() is Phase.DISCHARGED:
+        # A new patient gets a new session: its own recording, no baseline readings or
+        # events of the one before (after discharge, or a setup redone during baseline).
+        if self._model().session.phase() is not Phase.SETUP:
             self.session_needed.emit()
 
         def setup(m: SessionModel) -> None:

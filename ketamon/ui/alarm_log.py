@@ -6,8 +6,8 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 from ketamon.core.events import alarm_event
-from ketamon.core.session import SESSION_RESUMED, SessionEvent
-from ketamon.format import mmss
+from ketamon.core.session import NOTE_RETRACTED, SESSION_RESUMED, SessionEvent
+from ketamon.format import mmss, time_of_day
 from ketamon.ui.alarm_banner import PRIORITY_COLOURS
 from ketamon.ui.model import DashboardModel
 
@@ -38,6 +38,7 @@ class AlarmLog(QTableWidget):
         for column in (0, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self._rows: dict[str, list[QTableWidgetItem]] = {}  # current occurrence per alarm id
+        self._model = model
         model.event_added.connect(self._on_event_added)
         model.history_reset.connect(self._on_history_reset)  # a replay's seek
         self._on_history_reset(model.history())  # a resumed session's past
@@ -58,10 +59,20 @@ class AlarmLog(QTableWidget):
         shown = "/".join(f"{v:g}" for v in values.values() if isinstance(v, int | float))
         self._add_line(event.t_s, f"Rejected: {event.message}", shown, "rejected", "#c0c0c0")
 
+    def when(self, t_s: float) -> str:
+        """Time of day ('14:05:09'); the session time when the clock has not run yet."""
+        wall_s = self._model.wall_time_s(t_s)
+        return mmss(t_s) if wall_s is None else time_of_day(wall_s, seconds=True)
+
+    def _time_item(self, t_s: float) -> QTableWidgetItem:
+        item = QTableWidgetItem(self.when(t_s))
+        item.setToolTip(f"session time {mmss(t_s)}")
+        return item
+
     def _add_line(self, t_s: float, text: str, value: str, state: str, colour: str) -> None:
         self.insertRow(0)
-        for column, cell in enumerate((mmss(t_s), text, value, state)):
-            item = QTableWidgetItem(cell)
+        for column, cell in enumerate((self.when(t_s), text, value, state)):
+            item = self._time_item(t_s) if column == 0 else QTableWidgetItem(cell)
             item.setForeground(QColor(colour))
             self.setItem(0, column, item)
         if self.rowCount() > MAX_ROWS:
@@ -78,6 +89,9 @@ class AlarmLog(QTableWidget):
         if event.kind in ("annotation", "sedation.moaas", "pump.confirmed"):
             self._add_note(event)
             return
+        if event.kind == NOTE_RETRACTED:
+            self._add_line(event.t_s, event.message, "", "undone", "#a0a0c0")
+            return
         if event.kind == "artefact.rejected":
             self._add_rejected(event)
             return
@@ -90,7 +104,7 @@ class AlarmLog(QTableWidget):
         action, priority, alarm_id = alarm.action, alarm.priority, alarm.alarm_id
         value = "" if alarm.value is None else f"{alarm.value:g}"
         if action == "start" or alarm_id not in self._rows:
-            items = [QTableWidgetItem(mmss(event.t_s)) for _ in range(4)]
+            items = [self._time_item(event.t_s)] + [QTableWidgetItem("") for _ in range(3)]
             self.insertRow(0)
             for column, item in enumerate(items):
                 self.setItem(0, column, item)
@@ -103,11 +117,14 @@ class AlarmLog(QTableWidget):
             items[2].setText(value)
         state = STATES[action]
         if action == "end":
-            state = f"ended {mmss(event.t_s)}"
+            state = f"ended {self.when(event.t_s)}"
             del self._rows[alarm_id]
         items[3].setText(state)
-        background, text, _ = PRIORITY_COLOURS[priority]
-        ended = action == "end"
+        background, text, dim = PRIORITY_COLOURS[priority]
+        if action == "end":  # over: grey on the panel colour
+            background, text = "#101418", "#b0b0b0"
+        elif action == "acknowledged":  # still there, heard: its colour as text on dark
+            background, text = "#101418", PRIORITY_COLOURS[priority][0]
         for item in items:
-            item.setBackground(QColor("#101418" if ended else background))
-            item.setForeground(QColor("#b0b0b0" if ended else text))
+            item.setBackground(QColor(background))
+            item.setForeground(QColor(text))

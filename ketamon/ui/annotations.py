@@ -16,7 +16,9 @@ from PySide6.QtWidgets import (
 )
 
 from ketamon.core.scores import SCALES
+from ketamon.core.session import NOTE_RETRACTED, SessionEvent
 from ketamon.ui.dialogs import ok_cancel
+from ketamon.ui.model import DashboardModel
 
 SIDE_EFFECTS = [
     "Dissociation",
@@ -32,16 +34,19 @@ CADSS6_MAX = 24  # CADSS-6 short form: 6 items scored 0-4 (CLINICAL.md §3)
 
 
 class AnnotationBar(QWidget):
-    """Buttons that ask for an annotation; the window applies it to the session."""
+    """Buttons that ask for an annotation, and one that undoes the last note of `model`;
+    the window applies them to the session (an undo is a command of its own)."""
 
     annotate_requested = Signal(str, dict)  # text, data
     cadss_requested = Signal()
     moaas_requested = Signal()
     score_requested = Signal()  # a depression score (PHQ-9 ...) during the session
     note_requested = Signal()
+    retract_requested = Signal(float)  # session time of the note to undo
 
-    def __init__(self, parent: QWidget | None = None):
+    def __init__(self, model: DashboardModel, parent: QWidget | None = None):
         super().__init__(parent)
+        self._notes: list[tuple[float, str]] = []  # live notes, oldest first
         self.setObjectName("annotationBar")
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
@@ -66,6 +71,35 @@ class AnnotationBar(QWidget):
                         text, {"type": "side_effect"}
                     )
                 )
+        self.undo_button = QPushButton("Undo note", objectName="annotationButton")
+        self.undo_button.setEnabled(False)
+        self.undo_button.clicked.connect(self._on_undo_clicked)
+        grid.addWidget(self.undo_button, len(labels) // COLUMNS, len(labels) % COLUMNS)
+        model.event_added.connect(self._on_event_added)
+        model.history_reset.connect(self._on_history_reset)
+        self._on_history_reset(model.history())
+
+    def _on_history_reset(self, history: dict) -> None:
+        self._notes.clear()
+        for event in history["events"]:
+            self._on_event_added(event)
+
+    def _on_event_added(self, event: SessionEvent) -> None:
+        if event.kind == "annotation":
+            self._notes.append((event.t_s, event.message))
+        elif event.kind == NOTE_RETRACTED:
+            note_t_s = event.data.get("note_t_s")
+            self._notes = [n for n in self._notes if n[0] != note_t_s]
+        else:
+            return
+        last = self._notes[-1][1] if self._notes else ""
+        self.undo_button.setEnabled(bool(self._notes))
+        self.undo_button.setText(f"Undo “{last[:14]}”" if last else "Undo note")
+        self.undo_button.setToolTip(f"Undo the last note: {last}" if last else "")
+
+    def _on_undo_clicked(self) -> None:
+        if self._notes:
+            self.retract_requested.emit(self._notes[-1][0])
 
 
 class CadssDialog(QDialog):

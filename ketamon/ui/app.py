@@ -23,7 +23,7 @@ from ketamon.ui.main_window import MainWindow
 from ketamon.ui.replay_model import ReplayModel
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.sources import Sources
-from ketamon.ui.theme import apply_theme
+from ketamon.ui.theme import apply_theme, height_scale
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +145,16 @@ class GuiOptions:
     autostart: bool = False
     quit_after_s: float | None = None
     screenshot: Path | None = None
+    geometry: tuple[int, int] | None = None  # window (width, height) in pixels
+
+
+def default_geometry(app: QApplication) -> tuple[int, int]:
+    """1600x900, or the whole available screen when it is smaller (a 1366x768 laptop)."""
+    screen = app.primaryScreen()
+    if screen is None or app.platformName() == "offscreen":
+        return 1600, 900
+    available = screen.availableGeometry()
+    return min(1600, available.width()), min(900, available.height())
 
 
 def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions) -> int:
@@ -184,7 +194,9 @@ def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions
         sources,
         first_model=first,
     )
-    window.resize(1600, 900)
+    width, height = options.geometry or default_geometry(app)
+    apply_theme(app, scale=height_scale(height))
+    window.resize(width, height)
     if data_dir is not None and (problem := data_dir_problem(data_dir)):
         log.error("%s", problem)
         window.show_storage_problem(problem)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QTableWidget,
     QTableWidgetItem,
     QTabWidget,
@@ -21,7 +23,18 @@ from PySide6.QtWidgets import (
 from ketamon.format import mmss
 from ketamon.io.recording import SUFFIX, Recording, RecordingError
 
-COLUMNS = ["Date", "Patient", "Protocol", "Duration", "Peak SBP", "Peak HR", "Alarms", "Status"]
+COLUMNS = [
+    "Date",
+    "Patient",
+    "Protocol",
+    "Scenario",
+    "Duration",
+    "Peak SBP",
+    "Peak HR",
+    "Alarms",
+    "Status",
+]
+NUMERIC = {"Peak SBP", "Peak HR", "Alarms"}  # sorted as numbers, not as text
 
 
 def list_recordings(directory: Path) -> list[dict]:
@@ -40,10 +53,19 @@ def list_recordings(directory: Path) -> list[dict]:
 class SessionBrowser(QDialog):
     """Lists `directory`; `chosen` is the recording to act on, `action` open/csv/pdf/course."""
 
-    def __init__(self, directory: Path, parent: QWidget | None = None):
+    def __init__(
+        self,
+        directory: Path,
+        parent: QWidget | None = None,
+        protocol_names: dict[str, str] | None = None,
+    ):
+        """`protocol_names`: protocol id -> the name the clinic knows it by."""
         super().__init__(parent)
         self.setWindowTitle("Recorded sessions")
-        self.resize(1100, 600)
+        self.resize(1250, 620)
+        self._protocol_names = protocol_names or {}
+        self.filter = QLineEdit(placeholderText="Filter: patient, protocol, scenario, date…")
+        self.filter.textChanged.connect(self._on_filter_changed)
         self.chosen: Path | None = None
         self.action = ""
         self.tabs = QTabWidget()
@@ -72,6 +94,7 @@ class SessionBrowser(QDialog):
         self.pdf_button.clicked.connect(lambda: self._choose("pdf"))
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        layout.addWidget(self.filter)
         layout.addWidget(self.tabs)
         layout.addWidget(self.note)
         layout.addWidget(self.error)
@@ -84,16 +107,20 @@ class SessionBrowser(QDialog):
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         for r, row in enumerate(rows):
             if "error" in row:
-                cells = [row["path"].name, "unreadable", row["error"], "", "", "", "", ""]
+                cells = [row["path"].name, "unreadable", row["error"], "", "", "", "", "", ""]
             else:
                 created = row["created_wall_s"]
+                protocol = row["protocol_id"]
                 cells = [
                     time.strftime("%Y-%m-%d %H:%M", time.localtime(created)) if created else "",
                     row["patient_id"] or "(no ID)",
-                    row["protocol_id"],
+                    self._protocol_names.get(protocol, protocol),
+                    row.get("scenario", ""),
                     mmss(row["duration_s"]),
                     "" if row["peak_sbp"] is None else f"{row['peak_sbp']:g}",
                     "" if row["peak_hr"] is None else f"{row['peak_hr']:g}",
@@ -102,11 +129,35 @@ class SessionBrowser(QDialog):
                     + (" (damaged: partly read)" if row.get("damaged") else ""),
                 ]
             for c, text in enumerate(cells):
-                item = QTableWidgetItem(text)
+                item = QTableWidgetItem()
+                if COLUMNS[c] in NUMERIC and text:
+                    item.setData(Qt.ItemDataRole.DisplayRole, float(text))
+                else:
+                    item.setText(text)
+                item.setToolTip(text)
                 item.setData(256, str(row["path"]))  # Qt.UserRole
                 item.setData(257, "error" in row)
                 table.setItem(r, c, item)
+        table.setSortingEnabled(True)  # click a heading; newest first to begin with
+        table.sortItems(0, Qt.SortOrder.DescendingOrder)
         return table
+
+    def _on_filter_changed(self, text: str) -> None:
+        needle = text.strip().lower()
+        for table in self.tables.values():
+            for r in range(table.rowCount()):
+                cells = (table.item(r, c) for c in range(table.columnCount()))
+                line = " ".join(item.text().lower() for item in cells if item is not None)
+                table.setRowHidden(r, bool(needle) and needle not in line)
+
+    def visible_rows(self, simulated: bool) -> list[list[str]]:
+        """The rows shown now in one tab (after sorting and filtering)."""
+        table = self.tables[simulated]
+        return [
+            [table.item(r, c).text() for c in range(table.columnCount())]
+            for r in range(table.rowCount())
+            if not table.isRowHidden(r)
+        ]
 
     def current_table(self) -> QTableWidget:
         return self.tabs.currentWidget()

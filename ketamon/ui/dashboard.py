@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from ketamon.ui.alarm_banner import AlarmBanner, Flasher
 from ketamon.ui.alarm_log import AlarmLog
@@ -23,26 +23,29 @@ class Dashboard(QWidget):
         self.flasher = Flasher(self)
         self.sound = AlarmSound(model, self)
         self.alarm_banner = AlarmBanner(model, self.flasher)
-        self.alarm_banner.sound_notice = "" if self.sound.available else "NO SOUND"
-        self.alarm_banner.setToolTip(self.sound.notice)
+        self.alarm_banner.set_sound(self.sound.available, self.sound.notice)
         self.infusion = InfusionPanel(model)
         self.workflow = WorkflowPrompt(model)
         self.alarm_log = AlarmLog(model)
-        self.annotations = AnnotationBar()
+        self.annotations = AnnotationBar(model)
         self.trends = TrendPlots(model)
         self.numerics = NumericsPanel(model, self.flasher)
         left = QVBoxLayout()
         left.setSpacing(6)
         left.addWidget(self.workflow)
-        left.addWidget(self.infusion)
+        left.addWidget(self.infusion, 8)
+        # The list gives way first: every active alarm is on the banner anyway.
+        self.alarm_log.setMinimumHeight(48)
+        self.alarm_log.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         left.addWidget(self.alarm_log, 1)
         left.addWidget(self.annotations)
         columns = QHBoxLayout()
         columns.setContentsMargins(6, 6, 6, 6)
         columns.setSpacing(6)
-        columns.addLayout(left, 30)
-        columns.addWidget(self.trends, 46)
-        columns.addWidget(self.numerics, 24)
+        # The numerics get the most room: they are read from across the room.
+        columns.addLayout(left, 25)
+        columns.addWidget(self.trends, 32)
+        columns.addWidget(self.numerics, 43)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)

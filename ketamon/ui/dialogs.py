@@ -8,6 +8,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QGridLayout,
     QLabel,
     QLineEdit,
     QVBoxLayout,
@@ -42,7 +43,10 @@ class ConfirmDialog(QDialog):
         reasons: list[str] | None = None,
         checklist: list[str] | None = None,
         parent: QWidget | None = None,
+        pump: list[tuple[str, str]] | None = None,
     ):
+        """`pump`: (caption, value) pairs shown large, as a pump's confirmation screen
+        shows them (rate, VTBI, duration)."""
         super().__init__(parent)
         self.setWindowTitle(title)
         self.setObjectName("confirmDialog")
@@ -50,6 +54,15 @@ class ConfirmDialog(QDialog):
         self.message.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.addWidget(self.message)
+        self.pump_values: dict[str, QLabel] = {}
+        if pump:
+            grid = QGridLayout()
+            for row, (caption, value) in enumerate(pump):
+                grid.addWidget(QLabel(caption, objectName="pumpCaption"), row, 0)
+                label = QLabel(value, objectName="pumpValue")
+                grid.addWidget(label, row, 1)
+                self.pump_values[caption] = label
+            layout.addLayout(grid)
         self.reason: QComboBox | None = None
         if reasons is not None:
             self.reason = QComboBox()
@@ -70,6 +83,11 @@ class ConfirmDialog(QDialog):
         )
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
+        # Enter answers Cancel: starting, stopping or discharging takes a deliberate click
+        # (or Tab to the confirm button and Space).
+        self.confirm_button.setAutoDefault(False)
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel.setDefault(True)
         layout.addWidget(self.buttons)
         self._on_input_changed()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -16,7 +16,8 @@ from PySide6.QtWidgets import (
 
 from ketamon.core.infusion import Phase
 from ketamon.core.session import Snapshot
-from ketamon.format import mmss
+from ketamon.format import mmss, time_of_day
+from ketamon.ui.fit_label import FitLabel
 from ketamon.ui.session_model import SessionModel
 
 
@@ -35,18 +36,29 @@ class InfusionPanel(QFrame):
     def __init__(self, model: SessionModel, parent: QWidget | None = None):
         super().__init__(parent)
         self.setObjectName("panel")
-        self.phase = QLabel("SETUP", objectName="phase")
+        # Phase and time left are the largest after the vitals; rate, dose and next
+        # NIBP next (read at 2 m). Their fonts fill the space the window gives.
+        self.phase = FitLabel("SETUP", "OBSERVATION", fill=0.6, max_px=64, digits=False)
+        self.phase.setObjectName("phase")
         self.phase.setProperty("phase", Phase.SETUP.value)
+        self.phase.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.phase.setMinimumHeight(40)
         self.remaining_caption = QLabel("Remaining", objectName="caption")
-        self.remaining = QLabel("--:--", objectName="remaining")
+        self.remaining = FitLabel("--:--", "88:88", family="DejaVu Sans Mono", max_px=150)
+        self.remaining.setObjectName("remaining")
+        self.remaining.setMinimumHeight(56)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setTextVisible(False)
         self.elapsed = QLabel("", objectName="caption")
         self.total_remaining = QLabel("", objectName="caption")
-        self.rate = QLabel("--", objectName="big")
-        self.dose = QLabel("--", objectName="big")
-        self.nibp_due = QLabel("--", objectName="big")
+        self.rate = FitLabel("--", "188.8 mL/h", max_px=48, digits=False)
+        self.rate_mg = QLabel("", objectName="caption")  # the same rate in mg/h
+        self.dose = FitLabel("--", "88.8 / 88.8 mg", max_px=48, digits=False)  # given / planned
+        self.nibp_due = FitLabel("--", "in 88:88", max_px=48, digits=False)
+        for label in (self.rate, self.dose, self.nibp_due):
+            label.setObjectName("big")
+            label.setMinimumHeight(30)
         self.baseline = QLabel("", objectName="baselineInfo")
         self.baseline.setWordWrap(True)
         self.patient = QLabel("No patient set up", objectName="caption")
@@ -59,18 +71,24 @@ class InfusionPanel(QFrame):
         self.start_button = self._button("&Start", "startButton", self.start_requested)
         self.pause_button = self._button("&Pause", "pauseButton", self.pause_requested)
         self.resume_button = self._button("&Resume", "resumeButton", self.resume_requested)
-        self.stop_button = self._button("S&top", "stopButton", self.stop_requested)
+        self.stop_button = self._button("St&op", "stopButton", self.stop_requested)
         self.discharge_button = self._button(
             "&Discharge…", "dischargeButton", self.discharge_requested
         )
         self.bp_button = self._button("&Enter BP… (F4)", "bpButton", self.bp_requested)
 
         facts = QGridLayout()
-        for row, (caption, widget) in enumerate(
-            (("Rate", self.rate), ("Delivered / planned", self.dose), ("Next NIBP", self.nibp_due))
-        ):
-            facts.addWidget(QLabel(caption, objectName="caption"), row, 0)
-            facts.addWidget(widget, row, 1)
+        facts.setVerticalSpacing(2)
+        self.nibp_caption = QLabel("Next BP", objectName="caption")
+        facts.addWidget(QLabel("Rate", objectName="caption"), 0, 0)
+        facts.addWidget(self.rate, 0, 1)
+        facts.addWidget(self.rate_mg, 0, 2)
+        facts.addWidget(QLabel("Given", objectName="caption"), 1, 0)
+        facts.addWidget(self.dose, 1, 1, 1, 2)
+        facts.addWidget(self.nibp_caption, 2, 0)
+        facts.addWidget(self.nibp_due, 2, 1, 1, 2)
+        for row in range(3):
+            facts.setRowStretch(row, 1)
         facts.setColumnStretch(1, 1)
 
         times = QHBoxLayout()
@@ -102,17 +120,34 @@ class InfusionPanel(QFrame):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 10, 12, 10)
         layout.setSpacing(6)
-        layout.addWidget(self.phase)
+        layout.addWidget(self.phase, 3)
         layout.addWidget(self.remaining_caption)
-        layout.addWidget(self.remaining)
+        layout.addWidget(self.remaining, 4)
         layout.addWidget(self.progress)
         layout.addLayout(times)
-        layout.addLayout(facts)
+        layout.addLayout(facts, 8)
         layout.addWidget(self.baseline)
         layout.addWidget(self.patient)
         model.snapshot_changed.connect(self._on_snapshot_changed)
         self._model = model
+        self._shown_phase: Phase | None = None
         self._on_snapshot_changed(model.snapshot())
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._reserve_lines()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().showEvent(event)
+        self._reserve_lines()
+
+    def _reserve_lines(self) -> None:
+        """The wrapped lines keep two lines' room whatever they say, so nothing above
+        moves when a text grows by a few words (READY FOR DISCHARGE)."""
+        for label in (self.patient, self.baseline):
+            label.setMinimumHeight(2 * label.fontMetrics().lineSpacing() + 2)
+        self.patient.setMaximumHeight(self.patient.minimumHeight())
 
     def _button(self, text: str, name: str, signal) -> QPushButton:
         button = QPushButton(text, objectName=name)
@@ -153,12 +188,16 @@ class InfusionPanel(QFrame):
                 Phase.DISCHARGE_READY: "Observation complete",
                 Phase.DISCHARGED: "Session ended",
             }[status.phase]
-            self.remaining_caption.setText(caption)
+            ends = ""
+            if status.phase in (Phase.INFUSING, Phase.OBSERVATION) and status.phase_remaining_s:
+                ends = f", ends {self._clock(snap.t_s + status.phase_remaining_s)}"
+            self.remaining_caption.setText(caption + ends)
             self.remaining.setText(mmss(status.phase_remaining_s))
             span = status.phase_elapsed_s + (status.phase_remaining_s or 0.0)
             fraction = 1.0 if span <= 0 else status.phase_elapsed_s / span
             self.progress.setValue(round(1000 * fraction))
-            self.elapsed.setText(f"Since start {mmss(status.total_elapsed_s)}")
+            started = self._clock(snap.t_s - status.total_elapsed_s)
+            self.elapsed.setText(f"Started {started}, {mmss(status.total_elapsed_s)} ago")
         self.total_remaining.setText(f"Session left {mmss(status.total_remaining_s)}")
 
     def _show_facts(self, snap: Snapshot) -> None:
@@ -170,16 +209,10 @@ class InfusionPanel(QFrame):
             self.patient.setText("No patient set up")
             self.baseline.setText("")
             return
-        self.rate.setText(f"{status.rate_mg_per_h:.1f} mg/h  {status.rate_ml_per_h:.1f} mL/h")
+        self.rate.setText(f"{status.rate_ml_per_h:.1f} mL/h")
+        self.rate_mg.setText(f"{status.rate_mg_per_h:.1f} mg/h")
         self.dose.setText(f"{status.delivered_mg:.1f} / {status.planned_mg:.1f} mg")
-        if snap.nibp_prompt is not None:
-            self.nibp_due.setText(snap.nibp_prompt)
-        elif snap.nibp_due_s is None:
-            self.nibp_due.setText("--")
-        elif snap.nibp_due_s <= snap.t_s:
-            self.nibp_due.setText("now")
-        else:
-            self.nibp_due.setText(f"in {mmss(snap.nibp_due_s - snap.t_s)}")
+        self._show_nibp_due(snap)
         patient = plan.patient
         who = patient.patient_id or "(no ID)"
         self.patient.setText(
@@ -187,6 +220,26 @@ class InfusionPanel(QFrame):
             f"{plan.protocol.name}. {self._volume_text(status)}"
         )
         self.baseline.setText(self._baseline_text(snap))
+
+    def _clock(self, t_s: float) -> str:
+        """Time of day of session time `t_s` ('--:--' before the clock runs)."""
+        return time_of_day(self._model.wall_time_s(t_s))
+
+    def _show_nibp_due(self, snap: Snapshot) -> None:
+        if snap.nibp_prompt is not None:  # no device measures the cuff: ask the nurse
+            self.nibp_due.setText(snap.nibp_prompt)
+            return
+        if snap.nibp_due_s is None:
+            self.nibp_due.setText("--")
+            return
+        late_s = snap.t_s - snap.nibp_due_s
+        if late_s >= 60:
+            self.nibp_due.setText(f"{int(late_s // 60)} min late")
+        elif late_s >= 0:
+            self.nibp_due.setText("now")
+        else:
+            self.nibp_due.setText(f"in {mmss(-late_s)}")
+        self.nibp_due.setToolTip(f"due at {self._clock(snap.nibp_due_s)}")
 
     @staticmethod
     def _volume_text(status) -> str:
@@ -218,11 +271,36 @@ class InfusionPanel(QFrame):
                 f"{r.sbp_mmhg:.0f}/{r.dbp_mmhg:.0f}" for r in snap.readings_after_baseline[-3:]
             )
             text += f"\nCuff since entry: {since}"
-        if b.needs_review:
+        if b.needs_review and snap.phase is Phase.BASELINE:  # a question before starting only
             text += "\n⚠ " + b.review_message()
         return text
 
     def _show_buttons(self, phase: Phase, snap: Snapshot) -> None:
+        self._set_buttons(phase, snap)
+        if phase is not self._shown_phase:
+            self._shown_phase = phase
+            self._focus_main_control(phase)
+
+    def _focus_main_control(self, phase: Phase) -> None:
+        """On each phase change the focus goes to that phase's main control (Pause while
+        infusing), which only opens a confirmation: a stray Space or Enter after Start
+        never pauses the audio or does anything irreversible."""
+        main = {
+            Phase.SETUP: self.setup_button,
+            Phase.BASELINE: self.start_button
+            if self.start_button.isEnabled()
+            else self.baseline_button,
+            Phase.INFUSING: self.pause_button,
+            Phase.PAUSED: self.resume_button,
+            Phase.OBSERVATION: None,
+            Phase.DISCHARGE_READY: self.discharge_button,
+            Phase.DISCHARGED: self.setup_button,
+        }.get(phase)
+        if main is None or not main.isEnabled():
+            main = self.setup_button  # observation: nothing to press; nothing irreversible
+        main.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _set_buttons(self, phase: Phase, snap: Snapshot) -> None:
         self.setup_button.setEnabled(phase in (Phase.SETUP, Phase.BASELINE, Phase.DISCHARGED))
         self.baseline_button.setEnabled(phase is Phase.BASELINE)
         self.start_button.setEnabled(phase is Phase.BASELINE and snap.baseline is not None)

@@ -8,6 +8,7 @@ in the session, so the debrief and the recording show it.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -31,7 +33,7 @@ from ketamon.core.debrief import DebriefRow, debrief_rows
 from ketamon.core.scenario import ScriptedMonitor
 from ketamon.core.session import Snapshot
 from ketamon.core.vitals import Vital
-from ketamon.format import mmss
+from ketamon.format import mmss, number, time_of_day
 from ketamon.ui.session_model import SessionModel
 
 OVERRIDE_VITALS = (Vital.HR, Vital.SPO2, Vital.SBP, Vital.DBP, Vital.RR)
@@ -53,6 +55,8 @@ class InstructorPanel(QWidget):
         self.source: ScriptedMonitor = model.session.source
         self.setWindowTitle(f"ketamon instructor — {self.source.scenario.name}")
         title = QLabel(f"Scenario: {self.source.scenario.name}", objectName="big")
+        self.status = QLabel("", objectName="instructorStatus")
+        self.vitals = QLabel("", objectName="instructorVitals")
         description = QLabel(self.source.scenario.description, objectName="caption")
         description.setWordWrap(True)
 
@@ -98,6 +102,8 @@ class InstructorPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addWidget(description)
+        layout.addWidget(self.status)
+        layout.addWidget(self.vitals)
         layout.addLayout(overrides)
         layout.addLayout(faults)
         layout.addWidget(QLabel("Scheduled events", objectName="caption"))
@@ -107,6 +113,21 @@ class InstructorPanel(QWidget):
         self.debrief: DebriefDialog | None = None
         model.snapshot_changed.connect(self._on_snapshot_changed)
         self._on_snapshot_changed(model.snapshot())
+
+    def _show_status(self, snap: Snapshot) -> None:
+        """What the trainee's screen shows now: clock, phase, vitals (the instructor's view)."""
+        status = snap.status
+        phase = status.phase_label if status else snap.phase.value
+        self.status.setText(f"{self.when(snap.t_s)}   {phase.upper()}")
+        parts = []
+        sbp, dbp = snap.latest.get(Vital.SBP), snap.latest.get(Vital.DBP)
+        if sbp is not None and dbp is not None:
+            parts.append(f"NIBP {number(sbp.value)}/{number(dbp.value)}")
+        for vital, name in VITALS_SHOWN:
+            sample = snap.latest.get(vital)
+            parts.append(f"{name} {number(sample.value) if sample else '---'}")
+        alarms = f"   alarms: {len(snap.alarms)}" if snap.alarms else ""
+        self.vitals.setText("   ".join(parts) + alarms)
 
     # ---- actions ------------------------------------------------------------------------
 
@@ -128,7 +149,8 @@ class InstructorPanel(QWidget):
     def _on_fault_toggled(self, fault: str, on: bool) -> None:
         faults = self.source.instructor.equipment
         faults.add(fault) if on else faults.discard(fault)
-        self._log("fault", f"{FAULTS[fault]} {'on' if on else 'off'}", {"fault": fault, "on": on})
+        verb = "started" if on else "ended"
+        self._log("fault", f"Fault {verb}: {FAULTS[fault]}", {"fault": fault, "on": on})
 
     def _on_pause_clicked(self) -> None:
         clock = self.model.clock
@@ -151,11 +173,23 @@ class InstructorPanel(QWidget):
             self._log("note", text)
             self.note.clear()
 
+    def when(self, t_s: float) -> str:
+        """Time of day and session time of `t_s`: '14:05:09 (25:10)'."""
+        wall_s = self.model.wall_time_s(t_s)
+        clock = "" if wall_s is None else time_of_day(wall_s, seconds=True) + " "
+        return f"{clock}({mmss(t_s)})"
+
     def open_debrief(self) -> None:
-        self.debrief = DebriefDialog(debrief_rows(self.model.session.events), self)
+        self.debrief = DebriefDialog(
+            debrief_rows(self.model.session.events),
+            self.source.scenario.name,
+            self.when,
+            self,
+        )
         self.debrief.open()
 
     def _on_snapshot_changed(self, snap: Snapshot) -> None:
+        self._show_status(snap)
         rows = self.source.schedule(snap.t_s)
         self.schedule.setRowCount(len(rows))
         for r, (event, start_s, state) in enumerate(rows):
@@ -166,23 +200,43 @@ class InstructorPanel(QWidget):
                 self.schedule.setItem(r, c, QTableWidgetItem(text))
 
 
+VITALS_SHOWN = ((Vital.HR, "HR"), (Vital.SPO2, "SpO2"), (Vital.RR, "RR"))
+
+
 class DebriefDialog(QDialog):
     """The timeline of the run: alarms, trainee actions with response times, instructor events."""
 
-    def __init__(self, rows: list[DebriefRow], parent: QWidget | None = None):
+    def __init__(
+        self,
+        rows: list[DebriefRow],
+        scenario: str = "",
+        when=None,
+        parent: QWidget | None = None,
+    ):
+        """`when(t_s)` says when a line happened (time of day and session time)."""
         super().__init__(parent)
         self.setWindowTitle("Debrief")
-        self.resize(900, 600)
+        self.resize(1000, 600)
         self.rows = rows
+        self.scenario = scenario
+        self._when = when or mmss
+        self.trainee = QLineEdit(placeholderText="Trainee's name (for the PDF)")
         self.table = QTableWidget(len(rows), 4)
         self.table.setHorizontalHeaderLabels(["Time", "Who/what", "Event", "Response"])
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(True)
+        header = self.table.horizontalHeader()
+        for column in (0, 1):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)  # the event reads whole
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         for r, row in enumerate(rows):
-            response = "" if row.response_s is None else f"{row.response_s:.0f} s"
-            for c, text in enumerate((mmss(row.t_s), row.kind, row.text, response)):
-                self.table.setItem(r, c, QTableWidgetItem(text))
+            for c, text in enumerate((self._when(row.t_s), row.kind, row.text, response_text(row))):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(r, c, item)
+        self.table.resizeRowsToContents()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.pdf_button = self.buttons.addButton(
             "Export PDF…", QDialogButtonBox.ButtonRole.ActionRole
@@ -190,6 +244,9 @@ class DebriefDialog(QDialog):
         self.pdf_button.clicked.connect(self._on_export)
         self.buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        if scenario:
+            layout.addWidget(QLabel(f"Scenario: {scenario}", objectName="big"))
+        layout.addWidget(self.trainee)
         layout.addWidget(self.table)
         layout.addWidget(self.buttons)
 
@@ -201,10 +258,29 @@ class DebriefDialog(QDialog):
     def _on_export(self) -> None:
         target, _ = QFileDialog.getSaveFileName(self, "Debrief PDF", "debrief.pdf", "PDF (*.pdf)")
         if target:
-            write_debrief_pdf(Path(target), self.rows)
+            write_debrief_pdf(
+                Path(target), self.rows, self.scenario, self.trainee.text().strip(), self._when
+            )
 
 
-def write_debrief_pdf(path: Path, rows: list[DebriefRow]) -> Path:
+def response_text(row: DebriefRow) -> str:
+    """'45 s (answered: high alarm: BP very high)' or what became of an alarm."""
+    if row.kind == "alarm":
+        return row.response
+    if row.response_s is None:
+        return row.response
+    text = f"{row.response_s:.0f} s"
+    return f"{text} (answered: {row.response})" if row.response else text
+
+
+def write_debrief_pdf(
+    path: Path,
+    rows: list[DebriefRow],
+    scenario: str = "",
+    trainee: str = "",
+    when=None,
+    date: str | None = None,
+) -> Path:
     """The debrief timeline as a PDF (same page layout as the session report)."""
     from PySide6.QtCore import QMarginsF
     from PySide6.QtGui import QPageSize, QPainter, QPdfWriter
@@ -220,10 +296,15 @@ def write_debrief_pdf(path: Path, rows: list[DebriefRow]) -> Path:
         pages = PdfPages(writer, painter)
         pages.text("ketamon training debrief", 18, bold=True)
         pages.text("SIMULATED SESSION: training data, not a patient", 12, True, "#a000a0")
+        pages.text(f"Scenario: {scenario or 'unknown'}", 12)
+        pages.text(f"Trainee: {trainee or 'not given'}", 12)
+        pages.text(f"Date: {date or time.strftime('%Y-%m-%d %H:%M')}", 12)
         pages.gap()
+        when = when or mmss
         for row in rows:
-            response = "" if row.response_s is None else f"   response {row.response_s:.0f} s"
-            pages.text(f"{mmss(row.t_s)}  [{row.kind}]  {row.text}{response}", 10)
+            response = response_text(row)
+            response = f"   -> {response}" if response else ""
+            pages.text(f"{when(row.t_s)}  [{row.kind}]  {row.text}{response}", 10)
         pages.footer()
     finally:
         painter.end()

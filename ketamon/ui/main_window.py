@@ -24,7 +24,7 @@ from ketamon.core.limits import DrugLibrary
 from ketamon.core.protocol import Protocol
 from ketamon.core.scenario import ScriptedMonitor
 from ketamon.core.session import Snapshot
-from ketamon.format import mmss
+from ketamon.format import mmss, time_of_day
 from ketamon.io.course_store import last_session, load_course, recording_patient_id
 from ketamon.io.device import PortSettings
 from ketamon.io.export import export_csv
@@ -43,6 +43,17 @@ from ketamon.ui.replay_model import ReplayBar, ReplayModel
 from ketamon.ui.report import write_report
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.sources import Sources
+
+
+def phase_text(phase: Phase) -> str:
+    """'The infusion is running', said as a sentence for messages."""
+    return {
+        Phase.INFUSING: "The infusion is running",
+        Phase.PAUSED: "The infusion is paused",
+        Phase.OBSERVATION: "The patient is under observation",
+        Phase.DISCHARGE_READY: "The patient is ready for discharge",
+    }.get(phase, f"The session is at {phase.value.lower()}")
+
 
 NOT_A_DEVICE = (
     "ketamon supports monitoring and training. It is not a certified medical device: "
@@ -64,6 +75,7 @@ class MainWindow(QMainWindow):
     ):
         super().__init__()
         self._factory = model_factory
+        self._protocols = protocols
         self._sources = sources
         self.model: SessionModel | None = None
         self.dashboard: Dashboard | None = None
@@ -124,9 +136,11 @@ class MainWindow(QMainWindow):
         if self.dashboard is not None:
             self.dashboard.stop()
             self._layout.removeWidget(self.dashboard)
+            self.dashboard.hide()  # gone at once: never drawn under the new patient's screen
             self.dashboard.deleteLater()
         if self.replay_bar is not None:
             self._layout.removeWidget(self.replay_bar)
+            self.replay_bar.hide()
             self.replay_bar.deleteLater()
             self.replay_bar = None
         self.model = model
@@ -143,6 +157,7 @@ class MainWindow(QMainWindow):
         panel.bp_requested.connect(self.actions.request_bp)
         notes = self.dashboard.annotations
         notes.annotate_requested.connect(self.actions.request_annotation)
+        notes.retract_requested.connect(self.actions.request_retract_note)
         notes.cadss_requested.connect(lambda: self.actions.request_dialog_annotation(CadssDialog()))
         notes.moaas_requested.connect(self.actions.request_moaas)
         self.dashboard.workflow.confirm_pump_requested.connect(self.actions.request_confirm_pump)
@@ -162,7 +177,6 @@ class MainWindow(QMainWindow):
             self.dashboard.annotations,
             self.dashboard.workflow.confirm_button,
             self.dashboard.alarm_banner.ack_button,
-            self.dashboard.alarm_banner.pause_button,
         ):
             widget.setVisible(not replaying)
         title = "ketamon — SIMULATION" if simulated else "ketamon"
@@ -206,21 +220,29 @@ class MainWindow(QMainWindow):
         )
         self._action(file_menu, "Back to &live", self._on_back_to_live, enabled=has_sources)
         self._action(file_menu, "Use the &simulator", self._on_use_simulator, enabled=has_sources)
-        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self._action(file_menu, "&Quit", self.close, "Ctrl+Q")
         alarm_menu = bar.addMenu("&Alarms")
         self._action(alarm_menu, "&Acknowledge", self._on_acknowledge_key, "F2")
         self._action(alarm_menu, "&Pause audio", self._on_pause_audio_key, "F3")
         vitals_menu = bar.addMenu("&Vitals")
         self._action(vitals_menu, "&Enter BP…", self._on_enter_bp_key, "F4")
         training = bar.addMenu("&Training")
-        self._action(
-            training, "&Instructor panel", lambda: self.instructor and self.instructor.show()
-        )
-        self._action(
-            training, "&Debrief…", lambda: self.instructor and self.instructor.open_debrief()
-        )
+        # Only a training scenario has an instructor: elsewhere these are disabled.
+        self.training_actions = [
+            self._action(training, "&Instructor panel", self._on_instructor_panel),
+            self._action(training, "&Debrief…", self._on_debrief),
+        ]
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "&About ketamon", self._on_about)
+
+    def _on_instructor_panel(self) -> None:
+        if self.instructor is not None:
+            self.instructor.show()
+            self.instructor.raise_()
+
+    def _on_debrief(self) -> None:
+        if self.instructor is not None:
+            self.instructor.open_debrief()
 
     def _on_new_patient(self) -> None:
         if self.dashboard.infusion.setup_button.isEnabled():
@@ -235,6 +257,8 @@ class MainWindow(QMainWindow):
             self.instructor = InstructorPanel(model)
             self.instructor.resize(700, 700)
             self.instructor.show()
+        for action in self.training_actions:
+            action.setEnabled(self.instructor is not None)
 
     def _on_acknowledge_key(self) -> None:
         if self.dashboard.alarm_banner.ack_button.isEnabled():
@@ -250,9 +274,7 @@ class MainWindow(QMainWindow):
         phase = self.model.session.phase()
         if phase in (Phase.SETUP, Phase.BASELINE, Phase.DISCHARGED):
             return True
-        self.actions.show_error(
-            f"The session is in {phase.value.lower()}: the data source cannot change now."
-        )
+        self.actions.show_error(f"{phase_text(phase)}: the data source cannot change now.")
         return False
 
     def _on_choose_port(self) -> None:
@@ -269,7 +291,8 @@ class MainWindow(QMainWindow):
     def _on_browse(self) -> None:
         if not self._source_change_allowed():
             return
-        dialog = SessionBrowser(self._sources.data_dir, self)
+        names = {p.id: p.name for p in self._protocols}
+        dialog = SessionBrowser(self._sources.data_dir, self, names)
         dialog.accepted.connect(lambda: self._on_recording_chosen(dialog.chosen, dialog.action))
         self.actions.open_dialog(dialog)
 
@@ -331,7 +354,8 @@ class MainWindow(QMainWindow):
     def _on_snapshot_changed(self, snap: Snapshot) -> None:
         speed = self.model.clock.speed
         speed_text = f"  ×{speed:g}" if speed != 1 else ""
-        self.clock_label.setText(f"Session time {mmss(snap.t_s)}{speed_text}")
+        now = time_of_day(self.model.wall_time_s(snap.t_s))
+        self.clock_label.setText(f"{now}   Session time {mmss(snap.t_s)}{speed_text}")
         # Notes belong to a patient's record: none before the setup is confirmed.
         self.dashboard.annotations.setEnabled(snap.phase is not Phase.SETUP)
         if self.model.device is not None:
@@ -356,12 +380,19 @@ class MainWindow(QMainWindow):
         phase = self.model.session.phase() if self.model and not replaying else Phase.SETUP
         active = phase in (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION)
         if active and not self.force_close:
-            answer = QMessageBox.question(
-                self,
+            box = QMessageBox(
+                QMessageBox.Icon.Warning,
                 "Quit ketamon?",
-                f"The session is in {phase.value.lower()}. Quit anyway?",
+                f"{phase_text(phase)}: quitting stops the monitoring and alarms on this "
+                "screen. Quit anyway?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                self,
             )
-            if answer != QMessageBox.StandardButton.Yes:
+            box.setObjectName("quitBox")
+            # Enter answers No: quitting mid-infusion takes a deliberate choice.
+            box.setDefaultButton(QMessageBox.StandardButton.No)
+            box.setEscapeButton(QMessageBox.StandardButton.No)
+            if box.exec() != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
         if self.model is not None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ketamon.core.alarm_profile import Priority
 from ketamon.core.session import Snapshot
 from ketamon.core.vitals import Vital
 from ketamon.format import age, number
 from ketamon.ui.alarm_banner import Flasher
+from ketamon.ui.fit_label import FitLabel
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.theme import VITAL_COLOURS
 
@@ -23,9 +24,15 @@ TILE_VITALS = {
 
 
 class VitalTile(QFrame):
-    """One numeric: title and unit, a big value, and small lines for baseline and age."""
+    """One numeric: title and unit, a value that fills the tile, small lines for baseline and age.
 
-    def __init__(self, title: str, unit: str, colour: str, parent: QWidget | None = None):
+    `sample` is the widest value the tile shows ("888", "888/888"): the digits are sized
+    to it, so they fill the tile and do not jump as the value changes.
+    """
+
+    def __init__(
+        self, title: str, unit: str, colour: str, sample: str, parent: QWidget | None = None
+    ):
         super().__init__(parent)
         self.setObjectName("panel")
         self.colour = colour
@@ -33,15 +40,16 @@ class VitalTile(QFrame):
         self._border = ""
         self.title = QLabel(title, objectName="tileLabel")
         self.unit = QLabel(unit, objectName="tileSmall")
-        self.value = QLabel("---", objectName="tileValue")
+        self.value = FitLabel("---", sample)
+        self.value.setObjectName("tileValue")
+        self.value.set_colour(colour)
         self.baseline = QLabel("", objectName="tileSmall")
         self.detail = QLabel("", objectName="tileSmall")
         # Where the value came from: "GE S/5 on ttyUSB1", "manual", "simulator".
         self.source = QLabel("", objectName="tileSmall")
         self.stale = QLabel("", objectName="tileStale")
         self.stale.hide()
-        for label in (self.title, self.value):
-            label.setStyleSheet(f"color: {colour};")
+        self.title.setStyleSheet(f"color: {colour};")
         top = QHBoxLayout()
         top.setSpacing(8)
         top.addWidget(self.title)
@@ -51,10 +59,10 @@ class VitalTile(QFrame):
         top.addWidget(self.stale)
         top.addWidget(self.baseline)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 2, 10, 2)
+        layout.setContentsMargins(6, 2, 6, 2)
         layout.setSpacing(0)
         layout.addLayout(top)
-        layout.addWidget(self.value)
+        layout.addWidget(self.value, 1)
         layout.addWidget(self.detail)
         self.detail.hide()  # only the NIBP tile has a detail line (MAP and age)
 
@@ -77,30 +85,42 @@ class VitalTile(QFrame):
 
     def show_value(self, text: str, current: bool, stale_text: str = "") -> None:
         self.value.setText(text)
-        colour = self.colour if current else "#707070"
-        self.value.setStyleSheet(f"color: {colour};")
+        self.value.set_colour(self.colour if current else "#707070")
         self.stale.setText(stale_text)
         self.stale.setVisible(bool(stale_text))
 
 
 class NumericsPanel(QWidget):
-    """HR, SpO2, NIBP and RR tiles; updated from each snapshot of `model`."""
+    """HR, SpO2, NIBP and RR tiles in a grid, updated from each snapshot of `model`.
+
+    HR and SpO2 side by side on top, NIBP across the whole width (its value is the
+    widest), RR below: each tile is wide enough for its digits to be as tall as the
+    tile allows (CLINICAL.md: read from across the room).
+    """
 
     def __init__(self, model: SessionModel, flasher: Flasher, parent: QWidget | None = None):
         super().__init__(parent)
         self._flasher = flasher
         self._alarm_priorities: dict[Vital, Priority | None] = {}
         self.tiles = {
-            Vital.HR: VitalTile("HR", "bpm", VITAL_COLOURS[Vital.HR]),
-            Vital.SPO2: VitalTile("SpO2", "%", VITAL_COLOURS[Vital.SPO2]),
-            Vital.SBP: VitalTile("NIBP", "mmHg", VITAL_COLOURS[Vital.SBP]),
-            Vital.RR: VitalTile("RR", "/min", VITAL_COLOURS[Vital.RR]),
+            Vital.HR: VitalTile("HR", "bpm", VITAL_COLOURS[Vital.HR], "188"),
+            Vital.SPO2: VitalTile("SpO2", "%", VITAL_COLOURS[Vital.SPO2], "100"),
+            Vital.SBP: VitalTile("NIBP", "mmHg", VITAL_COLOURS[Vital.SBP], "188/118"),
+            Vital.RR: VitalTile("RR", "/min", VITAL_COLOURS[Vital.RR], "88"),
         }
-        layout = QVBoxLayout(self)
+        layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        for vital, tile in self.tiles.items():
-            layout.addWidget(tile, 3 if vital is Vital.SBP else 2)
+        layout.addWidget(self.tiles[Vital.HR], 0, 0)
+        layout.addWidget(self.tiles[Vital.SPO2], 0, 1)
+        layout.addWidget(self.tiles[Vital.SBP], 1, 0, 1, 2)
+        layout.addWidget(self.tiles[Vital.RR], 2, 0)
+        self.extra = QVBoxLayout()  # room beside RR for other numerics (devices, sedation)
+        layout.addLayout(self.extra, 2, 1)
+        for row in range(3):
+            layout.setRowStretch(row, 1)
+        layout.setColumnStretch(0, 1)
+        layout.setColumnStretch(1, 1)
         model.snapshot_changed.connect(self._on_snapshot_changed)
         flasher.toggled.connect(self._on_flash)
 

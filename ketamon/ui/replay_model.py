@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketamon.core.session import Snapshot
-from ketamon.format import mmss
+from ketamon.format import mmss, wall_at
 from ketamon.io.replay import ReplayData
 from ketamon.ui.model import History, history
 
@@ -116,6 +116,14 @@ class ReplayModel(QObject):
 
     def source_text(self) -> str:
         return f"Replay of {self.data.path.name}"
+
+    def wall_time_s(self, t_s: float) -> float | None:
+        """When `t_s` happened, from the recorded clock (or the recording's creation)."""
+        clock = self.data.meta.get("clock")
+        if isinstance(clock, dict) and {"wall_s", "t_s"} <= clock.keys():
+            return wall_at(clock, t_s)
+        created = self.data.meta.get("created_wall_s")
+        return None if created is None else float(created) + t_s
 
     def _on_advanced(self, t_s: float) -> None:
         if t_s < self._t:

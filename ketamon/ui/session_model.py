@@ -6,6 +6,7 @@ from PySide6.QtCore import QObject, Signal
 
 from ketamon.core.infusion import Phase
 from ketamon.core.session import Session, Snapshot
+from ketamon.format import wall_at
 from ketamon.ui.clock import SessionClock
 from ketamon.ui.model import History, history
 
@@ -27,6 +28,7 @@ class SessionModel(QObject):
         self.clock = clock
         self.device = None  # DeviceLinks when monitors feed this session
         self.recorder = None  # SessionRecorder when sessions are recorded
+        self._wall_clock: dict | None = None  # session time -> wall time, once started
         self.links = None  # BedsideLinks when the bed publishes (--mqtt, --hl7-mllp)
         clock.started.connect(self._on_clock_started)
         self._connect(session)
@@ -84,6 +86,11 @@ class SessionModel(QObject):
         if self.links is not None:
             self.links.poll(self.session.t_s)
 
+    def wall_time_s(self, t_s: float) -> float | None:
+        """The time of day (time.time()) of session time `t_s`, once the clock runs."""
+        return wall_at(self._wall_clock, t_s)
+
     def _on_clock_started(self, wall_s: float, t_s: float, speed: float) -> None:
+        self._wall_clock = {"wall_s": wall_s, "t_s": t_s, "speed": speed}
         if self.recorder is not None:
             self.recorder.note_clock(wall_s, t_s, speed)

@@ -24,8 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -37,7 +35,6 @@ from ketamon.core.dosing import (
     Patient,
     Sex,
     WeightBasis,
-    bag_empty_in_s,
     check_limits,
     concentration_from_bag,
     make_plan,
@@ -47,6 +44,7 @@ from ketamon.core.limits import DrugLibrary, LimitFinding, LimitLevel
 from ketamon.core.protocol import Protocol
 from ketamon.core.scores import PHQ9, SCALES, ScoreError, check_score
 from ketamon.ui.course_text import previous_session_text
+from ketamon.ui.plan_view import PlanView
 
 PreviousLookup = Callable[[str], SessionFacts | None]  # patient ID -> last session
 
@@ -122,23 +120,11 @@ class SetupDialog(QDialog):
         for scale_id, edit in self.score_fields.items():
             form.addRow(SCALES[scale_id].label, edit)
 
-        self.table = QTableWidget(0, 6)
-        self.table.setHorizontalHeaderLabels(
-            ["Segment", "Duration", "Dose", "mg/h", "mL/h", "VTBI mL"]
-        )
-        self.table.verticalHeader().hide()
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        # Room for three segments without scrolling: every pump setting in view at once.
-        row_px = self.table.verticalHeader().defaultSectionSize()
-        self.table.setMinimumHeight(
-            self.table.horizontalHeader().sizeHint().height() + 3 * row_px + 6
-        )
-        self.total = QLabel("", objectName="big")
-        self.total.setWordWrap(True)
-        self.bag_note = QLabel("", objectName="caption")
-        self.bag_note.setWordWrap(True)
+        # The plan as the pump will run it: table, pump settings large, total, bag.
+        self.plan_view = PlanView()
+        self.table = self.plan_view.table
+        self.total = self.plan_view.total
+        self.bag_note = self.plan_view.bag_note
         self.error = QLabel("", objectName="error")
         self.error.setWordWrap(True)
         self.limits_box = QVBoxLayout()
@@ -149,13 +135,15 @@ class SetupDialog(QDialog):
         )
         self.buttons.accepted.connect(self._on_confirm)
         self.buttons.rejected.connect(self.reject)
+        # Enter in a field never confirms a prescription: it moves to the next field.
+        for button in self.buttons.buttons():
+            button.setAutoDefault(False)
+            button.setDefault(False)
 
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(self.segment_form)
-        layout.addWidget(self.table)
-        layout.addWidget(self.total)
-        layout.addWidget(self.bag_note)
+        layout.addWidget(self.plan_view)
         layout.addWidget(self.error)
         layout.addLayout(self.limits_box)
         layout.addWidget(self.buttons)
@@ -176,6 +164,46 @@ class SetupDialog(QDialog):
             combo.currentIndexChanged.connect(self._on_input_changed)
         self.protocol.currentIndexChanged.connect(self._on_protocol_changed)
         self._on_protocol_changed()
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        """Enter moves on like Tab (as on a pump's keypad); Escape still cancels."""
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            focused = self.focusWidget()
+            if focused is self.confirm_button and focused.isEnabled():
+                self._on_confirm()
+            else:
+                self.focusNextChild()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def tab_chain(self) -> list[QWidget]:
+        """The order Tab visits, top to bottom: the patient, the bag, the protocol, the
+        scores, the doses, the limit confirmations, then Confirm and Cancel last."""
+        fields = [w for pair in self.segment_fields for w in pair]
+        checks = [check for check, _ in self._soft_checks]
+        cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        return [
+            self.patient_id,
+            self.weight,
+            self.height,
+            self.sex,
+            self.basis,
+            self.bag_contents,
+            self.bag_volume,
+            self.concentration,
+            self.protocol,
+            *self.score_fields.values(),
+            *fields,
+            *checks,
+            self.confirm_button,
+            cancel,
+        ]
+
+    def _set_tab_order(self) -> None:
+        chain = self.tab_chain()
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
 
     def _on_patient_id_entered(self) -> None:
         """Show the patient's last session beside the new prescription."""
@@ -284,9 +312,8 @@ class SetupDialog(QDialog):
             self.scores = self._read_scores()
         except InputError as exc:
             self.error.setText(str(exc))
-            self.table.setRowCount(0)
-            self.total.setText("")
-            self.bag_note.setText("")
+            self.plan_view.show_plan(None)
+            self._set_tab_order()
             self._update_confirm()
             return
         self.error.setText("")
@@ -304,6 +331,7 @@ class SetupDialog(QDialog):
                 check.toggled.connect(self._update_confirm)
                 self.limits_box.addWidget(check)
                 self._soft_checks.append((check, finding))
+        self._set_tab_order()
         self._update_confirm()
 
     def hard_findings(self) -> list[LimitFinding]:
@@ -311,35 +339,12 @@ class SetupDialog(QDialog):
             return []
         return [f for f in check_limits(self.plan, self._library) if f.level is LimitLevel.HARD]
 
+    @property
+    def pump_lines(self) -> list[QLabel]:
+        return self.plan_view.pump_lines
+
     def _show_plan(self, plan: DosePlan) -> None:
-        self.table.setRowCount(len(plan.segments))
-        for row, seg in enumerate(plan.segments):
-            cells = (
-                seg.name,
-                f"{seg.duration_s / 60:g} min",
-                f"{seg.dose_mg:.1f} mg",
-                f"{seg.rate_mg_per_h:.1f}",
-                f"{seg.rate_ml_per_h:.1f}",
-                f"{seg.vtbi_ml:.1f}",
-            )
-            for col, text in enumerate(cells):
-                self.table.setItem(row, col, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
-        self.total.setText(
-            f"Total {plan.total_mg:.1f} mg = {plan.total_ml:.1f} mL over "
-            f"{plan.infusion_s / 60:g} min (dosing weight {plan.dosing_weight_kg:.1f} kg), "
-            f"then {plan.protocol.observation_min:g} min observation"
-        )
-        left_ml = plan.bag_volume_ml - plan.total_ml
-        holds = (
-            f"holds the plan, {left_ml:.1f} mL left at the end"
-            if left_ml >= 0
-            else f"runs out after {(bag_empty_in_s(plan, 0.0) or 0.0) / 60:.0f} min of infusion"
-        )
-        self.bag_note.setText(
-            f"Bag {plan.bag_contents_mg:.3g} mg in {plan.bag_volume_ml:g} mL = "
-            f"{plan.concentration_mg_per_ml:.3g} mg/mL: {holds}"
-        )
+        self.plan_view.show_plan(plan)
 
     def limit_widgets(self, key: str) -> list[QWidget]:
         """The entries a finding with `key` is about (see `check_limits` for the keys)."""

@@ -14,11 +14,12 @@ VITAL_COLOURS = {
     Vital.HR: "#30ff60",
     Vital.SPO2: "#40d8ff",
     Vital.SBP: "#ff6060",
-    Vital.DBP: "#ff9a9a",
-    Vital.MAP: "#ff6060",
+    Vital.DBP: "#ffb040",  # amber: a diastolic mark is never mistaken for a systolic one
+    Vital.MAP: "#ffffff",
     Vital.RR: "#ffe040",
 }
 BASELINE_COLOUR = "#b0b0b0"
+NIBP_BAR_COLOUR = "#a03838"  # the bar from diastolic to systolic
 # Opaque (pre-blended on black): alpha fills over the whole plot cost a blend per pixel.
 PHASE_BAND_COLOURS = {
     "infusion": "#07301a",
@@ -27,7 +28,8 @@ PHASE_BAND_COLOURS = {
 }
 
 
-DESIGN_HEIGHT_PX = 900  # the stylesheet's sizes are for a screen at least this tall
+DESIGN_HEIGHT_PX = 900  # the stylesheet's sizes are for a window this tall
+MIN_SCALE, MAX_SCALE = 0.8, 1.25  # 720 px to 1125 px and more
 
 
 def scaled_stylesheet(text: str, scale: float) -> str:
@@ -35,12 +37,18 @@ def scaled_stylesheet(text: str, scale: float) -> str:
     return re.sub(r"(\d+)px", lambda m: f"{max(1, round(int(m.group(1)) * scale))}px", text)
 
 
+def height_scale(height_px: int) -> float:
+    """Text and padding for a window `height_px` tall: smaller on a 768-px laptop, larger
+    on a 1080-px screen (the numerics fill their tiles whatever this is)."""
+    return min(MAX_SCALE, max(MIN_SCALE, height_px / DESIGN_HEIGHT_PX))
+
+
 def screen_scale(app: QApplication) -> float:
-    """Shrink sizes on short screens (a 768-px laptop), never grow them."""
+    """The scale for the primary screen's available height (1.0 without a real screen)."""
     screen = app.primaryScreen()
     if screen is None or app.platformName() == "offscreen":
-        return 1.0  # no real screen: keep the design sizes (screenshots, tests)
-    return min(1.0, max(0.6, screen.availableGeometry().height() / DESIGN_HEIGHT_PX))
+        return 1.0  # no real screen: keep the design sizes (tests)
+    return height_scale(screen.availableGeometry().height())
 
 
 def apply_theme(app: QApplication, name: str = "dark", scale: float | None = None) -> None:

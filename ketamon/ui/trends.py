@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from ketamon.core.session import SESSION_RESUMED, SessionEvent, Snapshot
+from ketamon.core.session import NOTE_RETRACTED, SESSION_RESUMED, SessionEvent, Snapshot
 from ketamon.core.vitals import Sample, Vital
 from ketamon.ui.alarm_banner import PRIORITY_COLOURS
 from ketamon.ui.concentration_trend import ConcentrationTrend
 from ketamon.ui.model import DashboardModel
-from ketamon.ui.theme import BASELINE_COLOUR, PHASE_BAND_COLOURS, VITAL_COLOURS
+from ketamon.ui.theme import (
+    BASELINE_COLOUR,
+    NIBP_BAR_COLOUR,
+    PHASE_BAND_COLOURS,
+    VITAL_COLOURS,
+)
 from ketamon.ui.trend_buffer import TrendBuffer, bin_width_s
 
 REDRAW_HZ = 25
@@ -36,6 +42,12 @@ GUIDES = {
     "cp": (100, 200, 300),
 }
 GUIDE_COLOUR = "#2a3038"
+SPO2_FLOOR_MARGIN = 3  # the SpO2 axis goes this far below the lowest value shown
+# Marker per NIBP value: systolic points down onto the bar, diastolic up, MAP a dash.
+NIBP_SYMBOLS = {Vital.SBP: "t", Vital.DBP: "t1", Vital.MAP: "_"}
+LIMIT_LABEL_SLOTS = (0.99, 0.74, 0.49)  # along the line, from the right
+ANNOTATION_SLOTS = (0.95, 0.78, 0.61, 0.44)  # label heights, so close notes do not overlap
+ANNOTATION_NEAR_MIN = 4.0  # notes closer than this take the next slot
 WINDOW_STEP_MIN = 15.0  # past the planned end the x window grows by this much at a time
 
 
@@ -53,6 +65,15 @@ class RelativeMinutesAxis(pg.AxisItem):
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
         return [f"{v - self.origin_min:g}" for v in values]
+
+
+def limit_label(criterion, priority) -> str:
+    """'SBP ≥180 ***', 'SBP +40 **' (a rise over baseline): what the dotted line is."""
+    op = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "rise": "+", "rise_pct": "+"}.get(
+        criterion.op, criterion.op
+    )
+    pct = "%" if criterion.op == "rise_pct" else ""
+    return f"{criterion.vital.label} {op}{criterion.limit:g}{pct} {priority.marker}"
 
 
 class TrendPlots(QWidget):
@@ -91,21 +112,23 @@ class TrendPlots(QWidget):
         self.buffers = {
             Vital.SBP: TrendBuffer(),
             Vital.DBP: TrendBuffer(),
+            Vital.MAP: TrendBuffer(),
             Vital.HR: TrendBuffer(gap_min=gap_min),
             Vital.SPO2: TrendBuffer(gap_min=gap_min),
             Vital.RR: TrendBuffer(gap_min=gap_min),
         }
-        plot_of = {Vital.SBP: "bp", Vital.DBP: "bp", Vital.HR: "hr", Vital.SPO2: "spo2"}
-        plot_of[Vital.RR] = "rr"
+        plot_of = {Vital.SBP: "bp", Vital.DBP: "bp", Vital.MAP: "bp", Vital.HR: "hr"}
+        plot_of.update({Vital.SPO2: "spo2", Vital.RR: "rr"})
         self.curves: dict[Vital, pg.PlotDataItem] = {}
         self.tail_curves: dict[Vital, pg.PlotCurveItem] = {}
         for vital, key in plot_of.items():
-            pen = pg.mkPen(VITAL_COLOURS[vital], width=1)
-            nibp = vital in (Vital.SBP, Vital.DBP)
+            nibp = vital in NIBP_SYMBOLS
+            # NIBP as a monitor draws it: a bar from diastolic to systolic, MAP marked.
+            pen = None if nibp else pg.mkPen(VITAL_COLOURS[vital], width=1)
             curve = self.plots[key].plot(
                 pen=pen,
-                symbol="o" if nibp else None,
-                symbolSize=7,
+                symbol=NIBP_SYMBOLS.get(vital),
+                symbolSize=14 if vital is Vital.MAP else 10,
                 symbolBrush=VITAL_COLOURS[vital],
                 symbolPen=None,
                 connect="finite",
@@ -122,6 +145,12 @@ class TrendPlots(QWidget):
                 self.plots[key].addItem(tail)
                 self.tail_curves[vital] = tail
         self._drawn_versions = {vital: -1 for vital in self.buffers}
+        self.nibp_bars = self.plots["bp"].plot(
+            pen=pg.mkPen(NIBP_BAR_COLOUR, width=3), connect="pairs", name="NIBP"
+        )
+        self.nibp_bars.setZValue(-1)
+        self._spo2_floor = Y_RANGES["spo2"][0]
+        self._spo2_min = math.inf  # lowest SpO2 received (the axis follows it)
         self._drawn_done = {vital: -1 for vital in self.buffers}
         self.concentration = ConcentrationTrend(self.plots["cp"], model)
 
@@ -141,6 +170,7 @@ class TrendPlots(QWidget):
             self.now_lines.append(line)
         self.limit_lines: list[tuple[pg.InfiniteLine, object]] = []
         self.annotation_lines: list[pg.InfiniteLine] = []
+        self._annotation_marks: list[tuple[float, int]] = []  # (t_min, label slot)
         self.downtime_items: list = []  # bands and labels where the app was not running
         self.downtime_text = ""
         self._add_limit_lines(plot_of)
@@ -197,15 +227,33 @@ class TrendPlots(QWidget):
         engine = self._model.session.alarms
         if engine is None:
             return
+        seen: set[tuple] = set()
+        per_plot: dict[str, int] = {}
         for rule in engine.profile.rules:
             for criterion in rule.criteria:
                 key = plot_of.get(criterion.vital)
                 if key is None:
                     continue
-                pen = pg.mkPen(
-                    PRIORITY_COLOURS[rule.priority][0], width=1, style=Qt.PenStyle.DotLine
+                same = (key, criterion.vital, criterion.op, criterion.limit)
+                if same in seen:  # one line per limit, however many rules share it
+                    continue
+                seen.add(same)
+                # Labels of neighbouring limits sit at different places along the line.
+                slot = per_plot.get(key, 0)
+                per_plot[key] = slot + 1
+                colour = PRIORITY_COLOURS[rule.priority][0]
+                pen = pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine)
+                line = pg.InfiniteLine(
+                    angle=0,
+                    pen=pen,
+                    movable=False,
+                    label=limit_label(criterion, rule.priority),
+                    labelOpts={
+                        "position": LIMIT_LABEL_SLOTS[slot % len(LIMIT_LABEL_SLOTS)],
+                        "color": colour,
+                        "anchors": [(1, 1), (1, 1)],
+                    },
                 )
-                line = pg.InfiniteLine(angle=0, pen=pen, movable=False)
                 line.setZValue(-5)
                 self.plots[key].addItem(line)
                 threshold = criterion.threshold(None)
@@ -238,6 +286,8 @@ class TrendPlots(QWidget):
             if buffer is not None and x_min >= last.get(s.vital, -1.0):
                 last[s.vital] = x_min
                 buffer.append(x_min, s.value)
+            if s.vital is Vital.SPO2 and math.isfinite(s.value):
+                self._spo2_min = min(self._spo2_min, s.value)
 
     def _on_history_reset(self, history: dict) -> None:
         """Reload everything up to the replay position at once (vectorized)."""
@@ -246,7 +296,9 @@ class TrendPlots(QWidget):
             buffer.load(t_s / 60.0, values)
             if len(t_s):
                 self._last_x_min[vital] = float(t_s[-1]) / 60.0
-        self.manual_points.clear()
+        spo2 = history["arrays"][Vital.SPO2][1]
+        spo2 = spo2[np.isfinite(spo2)]
+        self._spo2_min = float(spo2.min()) if len(spo2) else math.inf
         self.manual_marks.setData([], [])
         self.concentration.reset()
         for items, _start, _end in self._bands:
@@ -254,6 +306,7 @@ class TrendPlots(QWidget):
         self._bands.clear()
         self._remove(self.annotation_lines)
         self.annotation_lines.clear()
+        self._annotation_marks.clear()
         self._remove(self.downtime_items)
         self.downtime_items.clear()
         for axis in self.axes:
@@ -292,6 +345,8 @@ class TrendPlots(QWidget):
             # Notes, MOAA/S scores and pump confirmations are charted where they happened.
             text = "Pump confirmed" if kind == "pump.confirmed" else event.message
             self._mark_annotation(t_min, text)
+        elif kind == NOTE_RETRACTED:
+            self._unmark_annotation(event.data.get("note_t_s"))
         elif kind == "nibp.manual":
             self._mark_manual(event.data)
         elif kind == SESSION_RESUMED:
@@ -324,8 +379,14 @@ class TrendPlots(QWidget):
         self.manual_marks.setData(list(xs), list(ys))
 
     def _mark_annotation(self, t_min: float, text: str) -> None:
-        """A dashed line through every plot, labelled on the BP plot."""
+        """A dashed line through every plot, labelled on the BP plot; a note close to the
+        one before is labelled lower down, so the labels never overlap."""
         pen = pg.mkPen("#c8c8ff", width=1, style=Qt.PenStyle.DashLine)
+        previous = self._annotation_marks[-1] if self._annotation_marks else None
+        slot = 0
+        if previous is not None and t_min - previous[0] < ANNOTATION_NEAR_MIN:
+            slot = (previous[1] + 1) % len(ANNOTATION_SLOTS)
+        self._annotation_marks.append((t_min, slot))
         for key, plot in self.plots.items():
             line = pg.InfiniteLine(
                 t_min,
@@ -333,10 +394,26 @@ class TrendPlots(QWidget):
                 pen=pen,
                 movable=False,
                 label=text if key == "bp" else None,
-                labelOpts={"position": 0.95, "color": "#c8c8ff", "rotateAxis": (1, 0)},
+                labelOpts={
+                    "position": ANNOTATION_SLOTS[slot],
+                    "color": "#c8c8ff",
+                    "rotateAxis": (1, 0),
+                },
             )
             plot.addItem(line)
             self.annotation_lines.append(line)
+
+    def _unmark_annotation(self, note_t_s: float | None) -> None:
+        """An undone note: its line stays faint and its label says so."""
+        if note_t_s is None:
+            return
+        faint = pg.mkPen("#505060", width=1, style=Qt.PenStyle.DotLine)
+        for line in self.annotation_lines:
+            if abs(line.value() - note_t_s / 60.0) < 1e-6:
+                line.setPen(faint)
+                if line in self.plots["bp"].items:
+                    line.label.setFormat(line.label.format + " (undone)")
+                    line.label.setColor("#707080")
 
     def _open_band(self, kind: str, t_min: float) -> None:
         brush = pg.mkBrush(PHASE_BAND_COLOURS[kind])
@@ -398,10 +475,12 @@ class TrendPlots(QWidget):
 
     def redraw(self) -> None:
         """Push changed buffers to their curves and move the open band and 'now' line."""
+        changed = set()
         for vital, buffer in self.buffers.items():
             if buffer.version == self._drawn_versions[vital]:
                 continue
             self._drawn_versions[vital] = buffer.version
+            changed.add(vital)
             tail = self.tail_curves.get(vital)
             if tail is None:
                 x, y = buffer.view()
@@ -413,6 +492,10 @@ class TrendPlots(QWidget):
                 self._drawn_done[vital] = buffer.done_version
             x, y = buffer.open_view()
             tail.setData(x, y, connect="finite")
+        if changed & {Vital.SBP, Vital.DBP}:
+            self._draw_nibp_bars()
+        if Vital.SPO2 in changed:
+            self._follow_spo2()
         self.concentration.redraw()
         if self._bands and self._bands[-1][2] is None:
             items, start, _ = self._bands[-1]
@@ -420,6 +503,38 @@ class TrendPlots(QWidget):
                 item.setRegion((start, self._now_min))
         for line in self.now_lines:
             line.setValue(self._now_min)
+
+    def _draw_nibp_bars(self) -> None:
+        """A vertical bar per reading from diastolic to systolic (same-time pairs)."""
+        sx, sy = self.buffers[Vital.SBP].view()
+        dx, dy = self.buffers[Vital.DBP].view()
+        if not len(sx) or not len(dx):
+            self.nibp_bars.setData([], [])
+            return
+        dbp_at = {round(float(t), 4): float(v) for t, v in zip(dx, dy, strict=False)}
+        xs, ys = [], []
+        for t, sbp in zip(sx, sy, strict=False):
+            dbp = dbp_at.get(round(float(t), 4))
+            if dbp is not None and np.isfinite(sbp) and np.isfinite(dbp):
+                xs += [float(t), float(t)]
+                ys += [float(sbp), dbp]
+        self.nibp_bars.setData(np.array(xs), np.array(ys), connect="pairs")
+
+    def _follow_spo2(self) -> None:
+        """The SpO2 axis reaches below the lowest value seen (72 % stays on the plot); the
+        lowest value is kept as samples arrive, so this costs the same at any hour."""
+        low = Y_RANGES["spo2"][0]
+        if math.isfinite(self._spo2_min):
+            low = min(low, int(math.floor(self._spo2_min)) - SPO2_FLOOR_MARGIN)
+        low = max(0, low)
+        if low != self._spo2_floor:
+            self._spo2_floor = low
+            self.plots["spo2"].setYRange(low, Y_RANGES["spo2"][1], padding=0)
+
+    @property
+    def spo2_range(self) -> tuple[float, float]:
+        low, high = self.plots["spo2"].viewRange()[1]
+        return low, high
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         self.redraw_timer.stop()

@@ -295,6 +295,20 @@ def test_reported_technical_conditions(engine, condition, priority):
     assert actions(engine.report_technical(9.0, condition, False)) == [(9.0, "end")]
 
 
+def test_the_cause_is_listed_before_its_consequence(engine):
+    """A pulled cable: 'no data' (its consequence) comes after 'source lost' (the cause)."""
+    for t in range(5):
+        engine.on_samples(
+            [Sample(float(t), Vital.HR, 70.0), Sample(float(t), Vital.SPO2, 98.0)], None
+        )
+    engine.tick(30.0, None)  # silence long enough for 'no data'
+    engine.report_technical(31.0, "source_lost", True, "cable unplugged")
+    ids = [a.id for a in engine.active()]
+    assert ids.index("source_lost") < ids.index("no_data")
+    engine.report_technical(40.0, "source_lost", False)
+    assert "source_lost" not in [a.id for a in engine.active()]
+
+
 def test_unknown_technical_condition_is_a_programming_error(engine):
     with pytest.raises(ValueError):
         engine.report_technical(1.0, "smoke", True)

@@ -43,6 +43,9 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     live.start(30.0, review_acknowledged=True, override_reason="prescriber reviewed")
     live.instructor(40.0, "override", "HR +20", {"vital": "hr", "offset": 20})
     live.annotate(50.0, "Dissociation", {"type": "side_effect"})
+    live.retract_note(52.0, 50.0)  # a tap on the wrong button, undone
+    with pytest.raises(CommandError):
+        live.retract_note(53.0, 50.0)  # already undone: refused, and recorded
     live.record_score(55.0, "phq9", 14)
     with pytest.raises(CommandError, match="0 to 27"):
         live.record_score(56.0, "phq9", 31)  # refused, and recorded
@@ -80,6 +83,9 @@ def test_every_command_kind_round_trips_refusals_included(resources):
     commands = [e.kind for e in live.events if e.kind.startswith("command.")]
     assert commands[:3] == ["command.start", "command.setup", "command.enter_baseline"]
     assert "command.instructor" in commands and "command.discharge" in commands
+    assert "command.retract_note" in commands
+    kinds = [e.kind for e in rebuilt.events]
+    assert "annotation" in kinds and "annotation.retracted" in kinds  # the note stays
     assert {"command.confirm_pump", "command.moaas"} <= set(commands)
     assert [e.message for e in rebuilt.events if e.kind == "discharge.early"] == [
         "patient insisted, escort present"

@@ -94,6 +94,7 @@ def test_acknowledge_button_and_f2_key(qtbot, window, banner):
 
 
 def test_audio_pause_counts_down_and_f3(qtbot, window, banner):
+    banner.set_sound(True, "")  # a machine with sound (the test machine may have none)
     start_infusion(window)
     cuff(window, 165, 85)
     qtbot.keyClick(window, Qt.Key.Key_F3)
@@ -102,6 +103,16 @@ def test_audio_pause_counts_down_and_f3(qtbot, window, banner):
     assert "AUDIO PAUSED 01:15" in banner.audio.text()
     window.model.clock.fast_forward(window.model.session.t_s + 80)
     assert "AUDIO PAUSED" not in banner.audio.text()
+
+
+def test_without_sound_audio_pause_is_not_offered_and_f3_does_nothing(qtbot, window, banner):
+    banner.set_sound(False, "Sound unavailable (no device)")
+    start_infusion(window)
+    cuff(window, 165, 85)
+    assert banner.pause_button.isHidden()
+    qtbot.keyClick(window, Qt.Key.Key_F3)
+    assert "AUDIO PAUSED" not in banner.audio.text()
+    assert "NO SOUND" in banner.audio.text()
 
 
 def test_pause_is_refused_while_not_armed(window, banner):
@@ -148,7 +159,10 @@ def test_no_data_raises_the_technical_alarm_on_screen(window, banner):
     session = start_infusion(window)
     session.source.probe_off = True  # no HR/SpO2; "sensor off" is low, "no data" medium
     window.model.clock.fast_forward(session.t_s + 12)
-    assert banner.text.text() == "** INOP NO HR/SPO2 DATA"
+    # The cause first, then its consequence; the banner has the higher one's colour.
+    assert banner.text.text() == "* INOP SENSOR OFF"
+    assert banner.chips[0].text().startswith("** INOP NO HR/SPO2 DATA")
+    assert banner.top_priority() is Priority.MEDIUM
     hr = window.dashboard.numerics.tiles[Vital.HR]
     assert hr.alarm is Priority.MEDIUM
 
@@ -260,3 +274,52 @@ def test_an_artefact_reading_is_listed_as_rejected_and_never_shown(window):
     assert rows[0][2:] == ["151/127/135", "rejected"]  # SBP/DBP/MAP as measured
     assert tile.value.text() == before and "151" not in tile.value.text()
     assert window.model.session.rejected_readings == 1
+
+
+def test_every_high_alarm_is_on_screen_at_once_with_its_live_value(window, banner):
+    session = start_infusion(window)
+    fixed = {Vital.HR: 150.0, Vital.SPO2: 80.0, Vital.RR: 5.0}
+    session.source.overrides.fixed.update(fixed)  # as the instructor sets them
+    window.model.clock.fast_forward(session.t_s + 60)
+    cuff(window, 201, 117)
+    shown = banner.shown_alarms()
+    assert len(window.model.snapshot().alarms) == len(shown) >= 4
+    texts = [banner.text.text()] + [c.text() for c in banner.chips]
+    assert all(t.startswith("***") for t in texts)  # four high alarms, all visible
+    assert "now 201/117" in banner.detail.text() + " ".join(texts)
+    hr_now = window.dashboard.numerics.tiles[Vital.HR].value.text()
+    assert f"now HR {hr_now}" in banner.detail.text()  # what the HR tile says now
+    assert all(banner.chip_background(i) is not None for i in range(3))
+
+
+def test_more_alarms_than_places_take_turns_every_two_seconds(qtbot, window, banner):
+    from ketamon.ui.alarm_banner import CHIPS, CYCLE_MS
+
+    session = start_infusion(window)
+    session.source.overrides.fixed.update({Vital.HR: 150.0, Vital.RR: 5.0})
+    window.model.clock.fast_forward(session.t_s + 60)
+    cuff(window, 201, 117)
+    session.source.overrides.fixed[Vital.SPO2] = 80.0
+    window.model.clock.fast_forward(session.t_s + 60)
+    session.report_technical(session.t_s, "artefact", True, "malformed frames")
+    window.model.refresh()
+    assert len(window.model.snapshot().alarms) > CHIPS + 1
+    first = banner.chips[-1].text()
+    qtbot.wait(CYCLE_MS + 300)
+    assert banner.chips[-1].text() != first
+    assert "take turns" in banner.more.text()
+
+
+def test_alarm_list_value_is_empty_for_a_technical_alarm_and_acknowledged_looks_different(
+    qtbot, window
+):
+    session = start_infusion(window)
+    session.report_technical(session.t_s, "sensor_off", True, "probe off")
+    window.model.refresh()
+    log = window.dashboard.alarm_log
+    row = log.rows()[0]
+    assert "Sensor off" in row[1] and row[2] == ""  # no clock time in the Value column
+    active_bg = log.item(0, 1).background().color().name()
+    qtbot.keyClick(window, Qt.Key.Key_F2)
+    assert log.rows()[0][3] == "acknowledged"
+    assert log.item(0, 1).background().color().name() != active_bg

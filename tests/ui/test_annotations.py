@@ -52,3 +52,27 @@ def test_free_note_needs_text(qtbot, window, protocols):
     type_into(qtbot, dialog.text, "Patient asked for blanket")
     click(qtbot, ok)
     assert notes(window) == [("Patient asked for blanket", {"type": "note"})]
+
+
+def test_a_one_tap_note_can_be_undone_and_its_record_stays(qtbot, window, protocols):
+    set_up(window, protocols)
+    window.model.clock.fast_forward(125.0)
+    bar = window.dashboard.annotations
+    assert not bar.undo_button.isEnabled()
+    click(qtbot, bar.buttons["Headache"])
+    assert "Headache" in bar.undo_button.text()
+    window.model.clock.fast_forward(130.0)
+    click(qtbot, bar.undo_button)
+    events = window.model.session.events
+    kinds = [e.kind for e in events]
+    assert "annotation" in kinds  # the note's record is never deleted
+    assert "command.retract_note" in kinds and "annotation.retracted" in kinds
+    assert kinds.index("command.retract_note") < kinds.index("annotation.retracted")
+    assert not bar.undo_button.isEnabled()
+    assert window.dashboard.alarm_log.rows()[0][1:] == ["Undone: Headache", "", "undone"]
+    bp_line = next(
+        line
+        for line in window.dashboard.trends.annotation_lines
+        if line in window.dashboard.trends.plots["bp"].items
+    )
+    assert bp_line.label.format.endswith("(undone)")

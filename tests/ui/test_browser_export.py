@@ -32,9 +32,9 @@ def test_browser_lists_simulations_apart_and_survives_a_bad_file(qtbot, folder):
     # Renaming a file cannot make a simulation pass for a patient: the flag is inside.
     assert simulations.rowCount() == 2
     row = [simulations.item(0, c).text() for c in range(simulations.columnCount())]
-    assert row[1] == "DEMO" and row[2] == "ketamine-loading" and row[3] == "1:45:00"
-    assert row[6] == "1"  # one physiological alarm
-    assert float(row[4]) >= 150  # peak SBP of the strong responder
+    assert row[1] == "DEMO" and row[2] == "ketamine-loading" and row[4] == "1:45:00"
+    assert row[7] == "1"  # one physiological alarm
+    assert float(row[5]) >= 150  # peak SBP of the strong responder
     texts = [patients.item(r, 1).text() for r in range(patients.rowCount())]
     assert texts == ["unreadable"]  # listed, with its reason, not a crash
     bad_row = texts.index("unreadable")
@@ -42,6 +42,30 @@ def test_browser_lists_simulations_apart_and_survives_a_bad_file(qtbot, folder):
     dialog.tabs.setCurrentIndex(0)
     dialog.open_button.click()
     assert dialog.chosen is None and "cannot be read" in dialog.error.text()
+
+
+def test_browser_names_protocols_sorts_and_filters(qtbot, folder):
+    dialog = SessionBrowser(folder, None, {"ketamine-loading": "Ketamine 0.5 mg/kg over 40 min"})
+    qtbot.addWidget(dialog)
+    headings = [
+        dialog.tables[True].horizontalHeaderItem(c).text()
+        for c in range(dialog.tables[True].columnCount())
+    ]
+    assert headings[:4] == ["Date", "Patient", "Protocol", "Scenario"]
+    rows = dialog.visible_rows(True)
+    assert rows[0][2] == "Ketamine 0.5 mg/kg over 40 min"  # its name, not its id
+    assert dialog.tables[True].isSortingEnabled()
+    dialog.filter.setText("no such patient")
+    assert dialog.visible_rows(True) == []
+    dialog.filter.setText("demo")
+    assert len(dialog.visible_rows(True)) == 2
+    table = dialog.tables[True]
+    for c in range(table.columnCount()):  # nothing cut off: each column fits its text
+        for r in range(table.rowCount()):
+            text = table.item(r, c).text()
+            assert table.fontMetrics().horizontalAdvance(text) <= table.columnWidth(c) + 2 or (
+                c == 2
+            )
 
 
 def test_list_recordings_reports_every_file(folder):
@@ -85,3 +109,20 @@ def test_review_command_exports(folder, tmp_path):
     pdf = tmp_path / "r.pdf"
     assert main(["review", str(path), "--export-csv", str(tmp_path), "--report", str(pdf)]) == 0
     assert pdf.exists() and list(tmp_path.glob("*_vitals.csv"))
+
+
+def test_pdf_report_has_round_ticks_actions_discharge_and_right_marks(folder, resources):
+    from ketamon.ui.report import report_lines, time_ticks
+
+    assert time_ticks(105 * 60) == [60.0 * m for m in range(0, 106, 15)]
+    assert time_ticks(26 * 60)[:3] == [0.0, 300.0, 600.0]
+    (path,) = [p for p in folder.glob("*_SIM.ketamon")]
+    summary = review_recording(path, resources)
+    texts = [t for t, _size, _bold in report_lines(summary, Recording(path)) if t]
+    assert any(t.startswith("Nurse actions") for t in texts)
+    assert any("Infusion started" in t for t in texts)
+    assert any(t.startswith("Discharge") for t in texts)
+    alarm_lines = [t for t in texts if "limit" in t]
+    first = summary["alarms"][0]
+    marker = {"high": "***", "medium": "**", "low": "*"}[first["priority"]]
+    assert f"  {marker} " in alarm_lines[0] and "(" in alarm_lines[0]  # session time on it

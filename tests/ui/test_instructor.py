@@ -112,8 +112,31 @@ def test_debrief_shows_alarms_actions_and_response_times(qtbot, training, tmp_pa
     assert isinstance(debrief, DebriefDialog)
     rows = debrief.table_text()
     ack = next(r for r in rows if r[2].startswith("Acknowledged"))
-    assert ack[3] == f"{win.model.session.t_s - start.t_s:.0f} s"
+    assert ack[3].startswith(f"{win.model.session.t_s - start.t_s:.0f} s (answered: ")
+    alarm_row = next(r for r in rows if r[1] == "alarm")
+    assert alarm_row[3].startswith("Acknowledged after")  # the alarm says what answered it
+    assert ":" in alarm_row[0]  # a time on every line
     assert any(r[1] == "instructor" and r[2] == "Trainee checked the patient" for r in rows)
     assert any(r[1] == "alarm" for r in rows)
     pdf = write_debrief_pdf(tmp_path / "debrief.pdf", debrief.rows)
     assert pdf.read_bytes().startswith(b"%PDF")
+    assert debrief.scenario and debrief.trainee.placeholderText().startswith("Trainee")
+
+
+def test_the_instructor_sees_clock_phase_and_vitals(training):
+    win, panel = training
+    advance(win, 5)
+    assert "LOADING" in panel.status.text() or "INFUSING" in panel.status.text().upper()
+    assert "HR " in panel.vitals.text() and "SpO2 " in panel.vitals.text()
+
+
+def test_an_active_fault_button_looks_pressed_and_logs_plainly(training):
+    win, panel = training
+    button = panel.fault_buttons["probe_off"]
+    button.setChecked(True)
+    assert button.isChecked()
+    texts = [e.data.get("text", "") for e in win.model.session.events]
+    assert "Fault started: Probe off" in texts
+    button.setChecked(False)
+    texts = [e.data.get("text", "") for e in win.model.session.events]
+    assert "Fault ended: Probe off" in texts and not any("off off" in t for t in texts)

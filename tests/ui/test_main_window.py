@@ -74,7 +74,8 @@ def test_a_whole_session_as_the_nurse_drives_it(qtbot, window):
     confirm(qtbot, window, tick_all=True)
     assert panel.phase.text() == "LOADING"
     assert panel.remaining.text() == "40:00"
-    assert panel.rate.text() == "52.5 mg/h  52.5 mL/h"
+    assert panel.rate.text() == "52.5 mL/h"  # the pump's unit, large
+    assert panel.rate_mg.text().endswith("52.5 mg/h")
 
     advance(window, 25 * MIN)
     assert panel.remaining.text() == "20:00"
@@ -86,7 +87,7 @@ def test_a_whole_session_as_the_nurse_drives_it(qtbot, window):
     click(qtbot, panel.pause_button)
     confirm(qtbot, window, reason="Nausea / vomiting")
     assert panel.phase.text() == "LOADING PAUSED"
-    assert panel.rate.text() == "0.0 mg/h  0.0 mL/h"
+    assert panel.rate.text() == "0.0 mL/h"
     assert not panel.pause_button.isEnabled()
     advance(window, 30 * MIN)
     assert panel.dose.text() == "17.5 / 35.0 mg"
@@ -218,3 +219,21 @@ def test_new_patient_after_discharge_starts_a_fresh_session(qtbot, window):
     assert window.model.session is not old
     assert window.dashboard.infusion.phase.text() == "BASELINE"
     assert window.model.session.plan.total_mg == 40.0
+
+
+def test_a_new_patient_during_the_baseline_starts_clean(qtbot, window):
+    """The previous patient's baseline readings, events and recording stay behind."""
+    set_up_patient(qtbot, window, weight="70")
+    advance(window, 5 * MIN)
+    first = window.model
+    assert first.session.baseline is not None
+    click(qtbot, window.dashboard.infusion.setup_button)
+    dialog = window.actions.dialog
+    fill_setup(qtbot, dialog, weight="82")
+    click(qtbot, dialog.confirm_button)
+    assert window.model is not first
+    session = window.model.session
+    assert session.phase() is Phase.BASELINE
+    assert session.baseline is None and not session.nibp_readings
+    assert session.plan.patient.weight_kg == 82
+    assert "waiting for 2 NIBP readings" in window.dashboard.infusion.baseline.text()

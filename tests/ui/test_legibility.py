@@ -1,0 +1,81 @@
+"""Read from across the room: the window rendered at laptop and desktop sizes.
+
+A 15.6-inch 1366x768 screen is about 100 dpi (3.94 px a mm): 20 mm digits are 79 px.
+The digits are measured on the rendered window, by their pixels, not by font sizes.
+"""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QAbstractButton, QLabel
+
+from ketamon.core.simulation import autostart_demo
+from ketamon.core.vitals import NibpReading, Vital
+from ketamon.ui.fit_label import FitLabel
+from ketamon.ui.theme import VITAL_COLOURS, apply_theme, height_scale
+from tests.ui.helpers import digit_height_px, rgb_of
+
+PX_PER_MM_15_6_INCH_1366 = 1366 / (15.6 * 25.4 * 16 / (16**2 + 9**2) ** 0.5)  # ~3.94
+
+
+def show_at(qtbot, qapp, window, width, height):
+    apply_theme(qapp, scale=height_scale(height))
+    window.resize(width, height)
+    session = window.model.session
+    autostart_demo(session, window.actions._protocols[0], 70.0)
+    session.ingest(NibpReading(session.t_s, 188, 118, 141).samples())
+    window.model.clock.fast_forward(session.t_s + 30)
+    window.model.refresh()
+    qtbot.wait(50)
+    return rgb_of(window.grab().toImage())
+
+
+def test_main_vitals_are_at_least_20_mm_on_a_15_inch_1366x768_laptop(qtbot, qapp, window):
+    rgb = show_at(qtbot, qapp, window, 1366, 768)
+    x_from = window.dashboard.numerics.mapTo(window, window.dashboard.numerics.rect().topLeft()).x()
+    for vital in (Vital.HR, Vital.SPO2, Vital.SBP):
+        height_px = digit_height_px(rgb, VITAL_COLOURS[vital], x_from)
+        assert height_px / PX_PER_MM_15_6_INCH_1366 >= 20.0, (vital, height_px)
+
+
+def test_more_room_means_larger_digits_at_1920x1080(qtbot, qapp, window):
+    small = window.dashboard.numerics.tiles[Vital.HR].value
+    show_at(qtbot, qapp, window, 1366, 768)
+    at_1366 = small.pixel_size
+    window.resize(1920, 1080)
+    qtbot.wait(50)
+    assert small.pixel_size > 1.3 * at_1366
+
+
+def test_phase_and_time_left_are_next_in_size_then_rate_dose_and_next_nibp(qtbot, qapp, window):
+    show_at(qtbot, qapp, window, 1366, 768)
+    panel = window.dashboard.infusion
+    hr = window.dashboard.numerics.tiles[Vital.HR].value.pixel_size
+    remaining = panel.remaining.pixel_size
+    assert hr > remaining > panel.rate.pixel_size
+    # Read at 2 m: capitals >= 4.8 mm (8 arc minutes, 1.6x the 20/20 letter) even with an
+    # alarm and the workflow prompt above the panel: font >= 26 px (3.94 px/mm, cap 0.73 em).
+    for label in (panel.rate, panel.dose, panel.nibp_due):
+        assert label.pixel_size >= 26, label.text()
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1366, 768), (1920, 1080)])
+def test_nothing_is_clipped(qtbot, qapp, window, size):
+    """Every visible label and button shows its whole text (fitted labels shrink instead)."""
+    show_at(qtbot, qapp, window, *size)
+    clipped = []
+    for widget in window.findChildren(QLabel) + window.findChildren(QAbstractButton):
+        if not widget.isVisible() or isinstance(widget, FitLabel) or not widget.text():
+            continue
+        if isinstance(widget, QLabel) and widget.wordWrap():
+            continue
+        if widget.objectName() in ("alarmText", "alarmDetail", "alarmChip"):
+            continue  # cut on purpose: the full text is in the tooltip and the list
+        metrics = widget.fontMetrics()
+        lines = widget.text().split("\n")
+        needed_w = max(metrics.horizontalAdvance(t.replace("&", "")) for t in lines)
+        needed_h = len(lines) * metrics.height()
+        room = widget.contentsRect()
+        if needed_w > room.width() + 2 or needed_h > room.height() + 2:
+            clipped.append((widget.text(), needed_w, needed_h, room.width(), room.height()))
+    assert not clipped
