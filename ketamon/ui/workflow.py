@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from ketamon.core.session import Snapshot
+from ketamon.format import mmss
 from ketamon.ui.dialogs import ok_cancel
 
 # CLINICAL.md §10: the MOAA/S scale, 5 (alert) to 0 (no response).
@@ -71,7 +72,7 @@ class WorkflowPrompt(QFrame):
         due = snap.repeat_bp_due_s
         if due is not None:
             left = due - snap.t_s
-            when = f"within {left / 60:.0f} min" if left > 0 else "OVERDUE"
+            when = f"due in {mmss(left)}" if left > 0 else "OVERDUE"
             notices.append(f"Repeat BP now ({when})")
         since = snap.paused_since_s
         if since is not None:

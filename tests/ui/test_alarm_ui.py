@@ -7,6 +7,7 @@ from ketamon.core.alarm_profile import Priority
 from ketamon.core.baseline import Baseline
 from ketamon.core.simulator import strong_bp_responder
 from ketamon.core.vitals import NibpReading, Sample, Vital
+from ketamon.format import mmss
 from ketamon.ui.alarm_banner import FLASH_HALF_PERIOD_MS, PRIORITY_COLOURS
 from tests.ui.helpers import click
 
@@ -323,3 +324,15 @@ def test_alarm_list_value_is_empty_for_a_technical_alarm_and_acknowledged_looks_
     qtbot.keyClick(window, Qt.Key.Key_F2)
     assert log.rows()[0][3] == "acknowledged"
     assert log.item(0, 1).background().color().name() != active_bg
+
+
+def test_a_bp_alarm_prompts_a_repeat_reading_with_a_countdown(window):
+    start_infusion(window)
+    cuff(window, 186, 112)
+    prompt = window.dashboard.workflow.notice
+    assert prompt.isVisibleTo(window)
+    snap = window.model.snapshot()
+    left_s = snap.repeat_bp_due_s - snap.t_s
+    assert left_s > 0
+    # A countdown in mm:ss (it once said "within 0 min" for the last half minute).
+    assert prompt.text() == f"Repeat BP now (due in {mmss(left_s)})"
