@@ -78,7 +78,8 @@ def strong_recording(tmp_path_factory, resources):
     import io
     from dataclasses import replace
 
-    from ketamon.cli import build_parser, run_config
+    from ketamon.cli import run_config
+    from ketamon.cli_args import build_parser
     from ketamon.core.simulator import strong_bp_responder
     from ketamon.headless import run_headless
 

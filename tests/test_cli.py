@@ -4,7 +4,8 @@ import sys
 
 import pytest
 
-from ketamon.cli import build_parser, main
+from ketamon.cli import main
+from ketamon.cli_args import build_parser
 
 
 def test_help_explains_every_option(capsys):

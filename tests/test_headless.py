@@ -9,7 +9,8 @@ from dataclasses import replace
 
 import pytest
 
-from ketamon.cli import build_parser, run_config
+from ketamon.cli import run_config
+from ketamon.cli_args import build_parser
 from ketamon.core.simulator import strong_bp_responder
 from ketamon.headless import run_headless
 from ketamon.nuisance import nuisance_rate

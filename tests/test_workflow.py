@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ketamon.cli import build_parser, main, run_config
+from ketamon.cli import main, run_config
+from ketamon.cli_args import build_parser
 from ketamon.core.config import ConfigError
 from ketamon.core.scenario import load_scenario
 from ketamon.headless import run_headless

@@ -17,7 +17,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication
 
-from ketamon.cli import build_parser, run_config
+from ketamon.cli import run_config
+from ketamon.cli_args import build_parser
 from ketamon.io.recording import Recording
 from ketamon.io.replay import ReplayData
 from ketamon.io.run_config import autostart

@@ -6,56 +6,33 @@ raises two alarms. Continuous vitals must violate a rule for its condition delay
 NIBP rules judge each new reading once. Technical conditions (no data, source
 lost, sensor off, NIBP overdue, artefacts) follow the profile's `technical` table.
 
-Every change is an AlarmEvent with its session time, value and limit. Time is
-always an argument: the engine never reads a clock.
+The engine is the state machine over those conditions: arming, latching,
+acknowledge, audio pause and break-through, escalation. Rule states live in
+alarm_rules.py (RuleJudge), technical condition names and priorities in
+alarm_technical.py. Every change is an AlarmEvent with its session time, value
+and limit. Time is always an argument: the engine never reads a clock.
 """
 
 from __future__ import annotations
 
-import math
-
-from ketamon.core.alarm_profile import AlarmKind, AlarmProfile, AlarmRule, Criterion, Priority
-from ketamon.core.alarm_types import Alarm, AlarmEvent, Finding, RuleState
+from ketamon.core.alarm_profile import AlarmKind, AlarmProfile, AlarmRule, Priority
+from ketamon.core.alarm_rules import NIBP, RuleJudge
+from ketamon.core.alarm_technical import (
+    CAUSES,
+    ESCALATING_TECHNICAL,
+    NETWORK_CONDITIONS,
+    NO_DATA_VITALS,
+    SESSION_CONDITIONS,
+    TECHNICAL_LABELS,
+    ArtefactCounter,
+    reported_priority,
+    session_condition_priority,
+    technical_base,
+    technical_finding,
+)
+from ketamon.core.alarm_types import Alarm, AlarmEvent, Finding
 from ketamon.core.baseline import Baseline
 from ketamon.core.vitals import Sample, Vital
-
-NO_DATA_VITALS = (Vital.HR, Vital.SPO2)
-ARTEFACT_WINDOW_S = 60.0  # malformed frames are counted over the last minute
-NIBP = frozenset({Vital.SBP, Vital.DBP, Vital.MAP})
-
-TECHNICAL_LABELS = {
-    "no_data": "No HR/SpO2 data",
-    "source_lost": "Data source lost",
-    "sensor_off": "Sensor off",
-    "nibp_overdue": "NIBP overdue",
-    "artefact": "Malformed data",
-    "recording_failed": "RECORDING FAILED",  # INOP: the session is not being saved
-    "pump_change": "PUMP CHANGE NOT CONFIRMED",  # CLINICAL.md §8: the dose shown is unchecked
-    "paused": "INFUSION PAUSED",  # CLINICAL.md §8: a paused channel reminds the nurse
-    "broker_away": "Broker away",
-    "hl7_unacknowledged": "HL7 NOT ACKNOWLEDGED",
-}
-# A consequence is listed right after its cause while the cause is active: a pulled
-# cable shows "Data source lost" first, then the "No HR/SpO2 data" it causes.
-CAUSES = {
-    "no_data": ("source_lost", "sensor_off"),
-    "nibp_overdue": ("source_lost",),
-}
-# Conditions the session itself judges (set_condition), not a source.
-SESSION_CONDITIONS = ("pump_change", "paused")
-# Technical alarms that escalate like a medium physiological one: the nurse must act.
-ESCALATING_TECHNICAL = frozenset({"pump_change"})
-DEVICE_SEPARATOR = "@"  # "source_lost@ge-s5:/dev/ttyUSB1": one device's condition
-# One of several devices: "No data from GE S/5 on ttyUSB1" (others: "Sensor off: <device>").
-DEVICE_LABELS = {"no_data": "No data from "}
-# Reported by the network links (MQTT publisher, MLLP sender): not about the patient, and
-# shown whether or not physiological alarms are armed, since data is leaving the laptop.
-NETWORK_CONDITIONS = ("broker_away", "hl7_unacknowledged")
-
-
-def technical_base(condition: str) -> str:
-    """The condition without its device ("source_lost@ge-s5:/dev/ttyUSB1" -> "source_lost")."""
-    return condition.split(DEVICE_SEPARATOR, 1)[0]
 
 
 class AlarmEngine:
@@ -70,28 +47,14 @@ class AlarmEngine:
         self.alarms: dict[str, Alarm] = {}
         self.audio_paused_until_s: float | None = None
         self._pause_ceiling: int = 0
-        self._rules = {r.id: RuleState() for r in profile.rules}
-        # Which rules a sample of each vital can change; a cuff reading (judged when
-        # its last part arrives, whichever that is) concerns every NIBP rule.
-        nibp_rules = tuple(r for r in profile.rules if r.vitals & NIBP)
-        self._rules_for = {
-            vital: nibp_rules
-            if vital.is_nibp
-            else tuple(r for r in profile.rules if vital in r.vitals)
-            for vital in Vital
-        }
-        # Each rule's criteria with their thresholds, computed once per baseline (the
-        # baseline is immutable and replaced when it changes).
-        self._checks_baseline: Baseline | None = None
-        self._checks: dict[str, list[tuple[Criterion, Vital, float | None, float]]] = {}
-        self._bands: dict[Vital, tuple[float, float] | None] = {}  # see _band_for
-        self._latest: dict[Vital, Sample] = {}
+        self._rule_judge = RuleJudge(profile)
+        self._rules_for = self._rule_judge.rules_for  # vital -> the rules it concerns
         self._last_seen_s: dict[Vital, float] = {}
         self._armed_s = 0.0
         self._technical: dict[str, Finding] = {}
         self._observed: dict[str, Finding] = {}  # charted by the nurse (sedation score)
         self._last_nibp_reading_s: float | None = None  # latest cuff reading judged armed
-        self._rejections: list[tuple[float, int]] = []  # (t_s, malformed frames) in the window
+        self._artefacts = ArtefactCounter()
         self._counting_artefacts = False
         self._ever_armed = False  # silence is judged from connection until the first arming
         self._t = 0.0
@@ -114,7 +77,7 @@ class AlarmEngine:
         self.alarms.clear()
         self._technical.clear()
         self._observed.clear()
-        self._rules = {r.id: RuleState() for r in self.profile.rules}
+        self._rule_judge.reset()
         self.audio_paused_until_s = None
         return [*events, AlarmEvent(t_s, "disarmed", "alarms")]
 
@@ -124,7 +87,7 @@ class AlarmEngine:
         """Judge a batch of samples (in time order)."""
         events: list[AlarmEvent] = []
         for i, sample in enumerate(samples):
-            self._latest[sample.vital] = sample
+            self._rule_judge.latest[sample.vital] = sample
             # max: a reading entered late (measured minutes ago) is no sign of silence
             self._last_seen_s[sample.vital] = max(
                 sample.t_s, self._last_seen_s.get(sample.vital, sample.t_s)
@@ -142,7 +105,7 @@ class AlarmEngine:
             touched = False
             if not self._quiet(sample, rules, baseline):
                 for rule in rules:
-                    touched |= self._judge(rule, sample, baseline)
+                    touched |= self._rule_judge.judge(rule, sample, baseline)
             if touched or self.alarms:
                 events += self._resolve(sample.t_s)
         return events
@@ -187,7 +150,7 @@ class AlarmEngine:
             and not self._technical
             and not self._counting_artefacts
             and self.audio_paused_until_s is None
-            and not any(state.met for state in self._rules.values())
+            and not self._rule_judge.any_met()
         )
 
     def count_artefacts(self, t_s: float, frames: int) -> list[AlarmEvent]:
@@ -197,16 +160,13 @@ class AlarmEngine:
         again at every tick, so the condition ends when the rate falls.
         """
         self._counting_artefacts = True
-        if frames > 0:
-            self._rejections.append((t_s, frames))
+        self._artefacts.add(t_s, frames)
         return self._judge_artefacts(t_s)
 
     def _judge_artefacts(self, t_s: float) -> list[AlarmEvent]:
-        while self._rejections and t_s - self._rejections[0][0] > ARTEFACT_WINDOW_S:
-            self._rejections.pop(0)
+        per_min = self._artefacts.per_min(t_s)
         if not self.armed or not self._counting_artefacts:
             return []
-        per_min = sum(n for _, n in self._rejections) * 60.0 / ARTEFACT_WINDOW_S
         tech = self.profile.technical
         detail = f"{per_min:.0f} malformed frames a minute"
         self._set_technical(
@@ -254,22 +214,12 @@ class AlarmEngine:
         `hl7_unacknowledged`. With several devices each device's condition is its own
         alarm: `source_lost@<device>` (technical_base), and the session reports a device
         that delivered nothing for `no_data_s` as `no_data@<device>`."""
-        tech = self.profile.technical
-        priorities = {
-            "no_data": tech.no_data_priority,
-            "source_lost": tech.source_lost_priority,
-            "sensor_off": tech.sensor_off_priority,
-            "artefact": tech.artefact_priority,
-            "recording_failed": tech.recording_failed_priority,
-            "broker_away": tech.broker_away_priority,
-            "hl7_unacknowledged": tech.hl7_unacknowledged_priority,
-        }
         base = technical_base(condition)
-        if base not in priorities or condition == "no_data":  # plain no_data: judged here
+        priority = reported_priority(self.profile.technical, base)
+        if priority is None or condition == "no_data":  # plain no_data: judged here
             raise ValueError(f"unknown technical condition {condition!r}")
         if not self.armed and not self.watch_equipment and base not in NETWORK_CONDITIONS:
             return []
-        priority = priorities[base]
         self._set_technical(condition, priority, present, detail)
         return self._resolve(t_s)
 
@@ -281,11 +231,7 @@ class AlarmEngine:
             raise ValueError(f"unknown session condition {condition!r}")
         if not self.armed:
             return []
-        tech = self.profile.technical
-        priority = {
-            "pump_change": tech.pump_change_priority,
-            "paused": tech.paused_priority,
-        }[condition]
+        priority = session_condition_priority(self.profile.technical, condition)
         if not present and condition not in self._technical:
             return []
         self._set_technical(condition, priority, present, detail)
@@ -381,124 +327,15 @@ class AlarmEngine:
 
     # ---- internals ------------------------------------------------------------------
 
-    def _judge(self, rule: AlarmRule, sample: Sample, baseline: Baseline | None) -> bool:
-        """Update the rule's state from the latest values; True if it is or was met."""
-        state = self._rules[rule.id]
-        was_met = state.met
-        hits = []
-        latest_of = self._latest
-        for criterion, vital, base, threshold in self._checks_for(rule, baseline):
-            latest = latest_of.get(vital)
-            if latest is None:
-                continue
-            if vital.is_nibp and latest.t_s != sample.t_s:
-                continue  # NIBP: judge only the reading that just arrived
-            hysteresis = self.profile.hysteresis_for(vital) if state.met else 0.0
-            if criterion.meets(latest.value, threshold, hysteresis):
-                hits.append((criterion, latest.value, base, threshold))
-        if not hits:
-            state.pending_since_s = None
-            if state.met and rule.clear_delay_s > 0 and not rule.vitals & NIBP:
-                if state.clear_since_s is None:
-                    state.clear_since_s = sample.t_s
-                if sample.t_s - state.clear_since_s < rule.clear_delay_s - 1e-9:
-                    return True  # not yet: one good sample does not end an alarm
-            state.clear_since_s = None
-            state.met = False
-            return was_met
-        state.clear_since_s = None
-        criterion, value, base, threshold = hits[0]
-        if state.pending_since_s is None:
-            state.pending_since_s = sample.t_s
-        state.value = value
-        state.limit = threshold
-        state.message = "; ".join(c.describe(v, b) for c, v, b, _ in hits)
-        if sample.t_s - state.pending_since_s >= rule.delay_s - 1e-9:
-            state.met = True
-        return state.met or was_met
-
     def _quiet(
         self, sample: Sample, rules: tuple[AlarmRule, ...], baseline: Baseline | None
     ) -> bool:
-        """True if judging `rules` on `sample` would change nothing: the common case.
-
-        So when every rule is idle and the value lies strictly inside the band where
-        none of their criteria can hold (only for rules that look at this one vital).
-        """
-        band = self._band_for(sample.vital, rules, baseline)
-        if band is None or not band[0] < sample.value < band[1]:
-            return False
-        states = self._rules
-        return all(states[rule.id].is_idle() for rule in rules)
-
-    def _band_for(
-        self, vital: Vital, rules: tuple[AlarmRule, ...], baseline: Baseline | None
-    ) -> tuple[float, float] | None:
-        """(low, high): a value strictly between meets none of `rules`' criteria (no
-        hysteresis: the rules are idle). None if a rule looks at another vital too."""
-        if baseline is not self._checks_baseline:
-            self._checks_for(rules[0], baseline)  # resets the per-baseline caches
-        if vital in self._bands:
-            return self._bands[vital]
-        low, high = -math.inf, math.inf
-        band: tuple[float, float] | None = None
-        if not vital.is_nibp:
-            for rule in rules:
-                for criterion, crit_vital, _, threshold in self._checks_for(rule, baseline):
-                    if crit_vital is not vital:
-                        break
-                    if criterion.raises:
-                        high = min(high, threshold)
-                    else:
-                        low = max(low, threshold)
-                else:
-                    continue
-                break
-            else:
-                band = (low, high)
-        self._bands[vital] = band
-        return band
-
-    def _checks_for(
-        self, rule: AlarmRule, baseline: Baseline | None
-    ) -> list[tuple[Criterion, Vital, float | None, float]]:
-        """`rule`'s criteria that can be judged, with their baseline value and threshold.
-
-        A criterion whose threshold needs a missing baseline is left out (it never holds).
-        """
-        if baseline is not self._checks_baseline:
-            self._checks_baseline = baseline
-            self._checks = {}
-            self._bands = {}
-        checks = self._checks.get(rule.id)
-        if checks is None:
-            checks = []
-            for criterion in rule.criteria:
-                base = _baseline_for(criterion, baseline)
-                threshold = criterion.threshold(base)
-                if threshold is not None:
-                    checks.append((criterion, criterion.vital, base, threshold))
-            self._checks[rule.id] = checks
-        return checks
+        """True if judging `rules` on `sample` would change nothing (RuleJudge.is_quiet)."""
+        return self._rule_judge.is_quiet(sample, rules, baseline)
 
     def _findings(self) -> dict[str, Finding]:
-        found: dict[str, Finding] = {}
-        for rule in self.profile.rules:  # file order breaks ties between equal priorities
-            state = self._rules[rule.id]
-            if not state.met:
-                continue
-            current = found.get(rule.group)
-            if current is None or rule.priority > current.priority:
-                found[rule.group] = Finding(
-                    rule.priority,
-                    rule.label,
-                    state.message,
-                    frozenset(rule.vitals),
-                    state.value,
-                    state.limit,
-                    rule.latching,
-                    rule.id,
-                )
+        """Every condition present now: met rule groups, charted observations, technical."""
+        found = self._rule_judge.findings()
         found.update(self._observed)
         found.update(self._technical)
         return found
@@ -604,23 +441,12 @@ class AlarmEngine:
         return [AlarmEvent(t_s, "audio_resumed", "audio", detail="higher-priority alarm")]
 
     def _set_technical(self, condition: str, priority: Priority, present: bool, detail: str):
+        """Record whether a technical condition is present (alarmed at the next _resolve)."""
         if not present:
             self._technical.pop(condition, None)
             return
-        base, _, device = condition.partition(DEVICE_SEPARATOR)
-        if device and base in DEVICE_LABELS:
-            label = DEVICE_LABELS[base] + device
-        else:
-            label = TECHNICAL_LABELS[base] + (f": {device}" if device else "")
-        self._technical[condition] = Finding(
-            priority,
-            label,
-            detail or label,
-            frozenset(NO_DATA_VITALS) if condition == "no_data" else frozenset(),
-            None,
-            None,
-            self.profile.technical.latching,
-        )
+        latching = self.profile.technical.latching
+        self._technical[condition] = technical_finding(condition, priority, detail, latching)
 
     def _event(self, t_s: float, action: str, alarm: Alarm, detail: str = "") -> AlarmEvent:
         return AlarmEvent(
@@ -644,18 +470,3 @@ def _reading_continues(samples: list[Sample], i: int) -> bool:
         and samples[i + 1].vital.is_nibp
         and samples[i + 1].t_s == samples[i].t_s
     )
-
-
-def _baseline_for(criterion: Criterion, baseline: Baseline | None) -> float | None:
-    if baseline is None or not criterion.is_rise:
-        return None
-    vital = criterion.vital
-    if vital is Vital.SBP:
-        return baseline.sbp_mmhg
-    if vital is Vital.DBP:
-        return baseline.dbp_mmhg
-    if vital is Vital.HR:
-        return baseline.hr_bpm
-    if vital is Vital.SPO2:
-        return baseline.spo2_pct
-    return None

@@ -3,39 +3,42 @@
 Data flows one way: a source produces timestamped samples, the session judges
 them and publishes samples and events; the UI, the recorder and the headless
 runner subscribe. The session never reads a clock: the caller says what time it is.
+
+Session holds the nurse's commands (each recorded before its effects) and the
+clock; its collaborators: nibp_log.py (cuff readings), session_views.py (snapshot,
+discharge criteria), session_workflow.py (pump hand-offs, reminders),
+device_silence.py (per-device 'no data'), session_records.py (setup records).
 """
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections.abc import Callable
 from dataclasses import replace
 
 from ketamon.core.alarm_profile import AlarmProfile, Priority
-from ketamon.core.alarms import DEVICE_SEPARATOR, AlarmEngine, AlarmEvent
+from ketamon.core.alarm_technical import DEVICE_SEPARATOR
+from ketamon.core.alarms import AlarmEngine, AlarmEvent
 from ketamon.core.artefact import ArtefactRules, split_artefacts
 from ketamon.core.baseline import Baseline, measured_baseline
 from ketamon.core.concentration import PredictedConcentration, concentration_curve, pk_model
+from ketamon.core.device_silence import DeviceSilence
 from ketamon.core.dosing import DosePlan, check_limits
 from ketamon.core.events import encode_alarm, encode_command
-from ketamon.core.infusion import CommandError, EventKind, Infusion, InfusionEvent, Phase
+from ketamon.core.infusion import CommandError, Infusion, InfusionEvent, Phase
 from ketamon.core.limits import DrugLibrary, LimitFinding, LimitLevel
 from ketamon.core.manual_bp import MANUAL_SOURCE, ManualBp
-from ketamon.core.nibp import is_stale, next_due_s
+from ketamon.core.nibp import next_due_s
+from ketamon.core.nibp_log import NibpLog
 from ketamon.core.protocol import NibpProgram
 from ketamon.core.publisher import Publisher
 from ketamon.core.scores import CourseSettings, ScoreError, check_score
+from ketamon.core.session_records import prescription_data, setup_confirmed_data
 from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
-from ketamon.core.vitals import NibpReading, Sample, Vital, estimated_map
-from ketamon.core.workflow import (
-    Criterion,
-    DischargeInputs,
-    PumpHandoff,
-    discharge_check,
-    pretreatment_findings,
-    unmet,
-)
+from ketamon.core.session_views import build_snapshot, discharge_criteria
+from ketamon.core.session_workflow import handoffs_for, reminder_conditions
+from ketamon.core.vitals import NibpReading, Sample, Vital
+from ketamon.core.workflow import Criterion, PumpHandoff, pretreatment_findings, unmet
 
 SESSION_ENDED = "session.ended"  # after a discharge and all it caused
 SESSION_RESUMED = "session.resumed"  # the app was not running for a while (a crash)
@@ -47,24 +50,6 @@ SEDATION_EVENT_MOAAS = 3
 SEDATION_ALARM_MOAAS = 2
 # CLINICAL.md §4: physiological alarms are armed from infusion start until discharge.
 ARMED_PHASES = (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION, Phase.DISCHARGE_READY)
-
-
-def prescription_data(plan: DosePlan) -> dict:
-    """Everything needed to rebuild `plan` from the protocol files (recordings, resume)."""
-    patient = plan.patient
-    return {
-        "protocol_id": plan.protocol.id,
-        "segments": [
-            {"dose": s.dose, "duration_min": s.duration_min} for s in plan.protocol.segments
-        ],
-        "weight_kg": patient.weight_kg,
-        "height_cm": patient.height_cm,
-        "sex": patient.sex.value if patient.sex else None,
-        "basis": patient.basis.value,
-        "patient_id": patient.patient_id,
-        "concentration_mg_per_ml": plan.concentration_mg_per_ml,
-        "bag_volume_ml": plan.bag_volume_ml,
-    }
 
 
 def _mean(values: list[float]) -> float | None:
@@ -107,8 +92,7 @@ class Session:
         # Several devices: when each last delivered a frame (or connected), session s, and
         # its conditions (no_data@<device>, source_lost@<device>). Silent for the profile's
         # no_data_s while connected: its own 'no data' alarm (device_heard).
-        self._device_heard_s: dict[str, float] = {}
-        self._device_conditions: dict[str, tuple[str, str]] = {}
+        self.device_silence = DeviceSilence()
         self.plan: DosePlan | None = None
         self.infusion: Infusion | None = None
         self.source: PolledSource | None = None
@@ -119,20 +103,18 @@ class Session:
         self.on_samples: Publisher[list[Sample]] = Publisher()
         self.on_event: Publisher[SessionEvent] = Publisher()
         self._t = 0.0
-        self._nibp_readings: list[NibpReading] = []
+        self.nibp = NibpLog()  # the cuff readings so far
         self._baseline_hr: list[float] = []
         self._baseline_spo2: list[float] = []
-        self._pending_nibp: dict[float, dict[Vital, float]] = {}
         self._requested_nibp_s: float | None = None
         self._nibp_due_key: tuple | None = None  # nibp_due_s's last question and answer
         self._nibp_due: float | None = None
         self.artefact_rules = artefact_rules or ArtefactRules()
-        self._last_rejected_nibp_s: float | None = None
         self.rejected_readings = 0  # artefacts (core/artefact.py): never vitals, peaks, baselines
         # False: a display rebuilt from the commands alone, with no samples to judge the
         # discharge criteria on (io/replay.py), takes the recorded discharges as they were.
         self.judge_discharge = True
-        self._baseline_entered_s: float | None = None  # a typed baseline, when
+        self.baseline_entered_s: float | None = None  # a typed baseline, when
         self.handoffs: list[PumpHandoff] = []  # CLINICAL.md §8, in session order
         self.moaas: list[tuple[float, int]] = []  # (t_s, MOAA/S score), CLINICAL.md §10
         # Where each shown vital came from ("GE S/5 on ttyUSB1", "manual", "simulator").
@@ -176,34 +158,8 @@ class Session:
         self.infusion = Infusion(plan, t_s)
         model = pk_model(self.course.pk_model)
         self.concentration = PredictedConcentration(model, plan.patient.weight_kg, t_s)
-        segments = [
-            {
-                "name": s.name,
-                "dose_mg": round(s.dose_mg, 3),
-                "rate_mg_per_h": round(s.rate_mg_per_h, 3),
-                "rate_ml_per_h": round(s.rate_ml_per_h, 3),
-                "vtbi_ml": round(s.vtbi_ml, 3),
-                "duration_s": s.duration_s,
-            }
-            for s in plan.segments
-        ]
         self._event(
-            SessionEvent(
-                t_s,
-                "setup.confirmed",
-                plan.protocol.name,
-                {
-                    "prescription": prescription_data(plan),
-                    "patient_id": plan.patient.patient_id,
-                    "weight_kg": plan.patient.weight_kg,
-                    "dosing_weight_kg": round(plan.dosing_weight_kg, 2),
-                    "basis": plan.patient.basis.value,
-                    "concentration_mg_per_ml": plan.concentration_mg_per_ml,
-                    "protocol_id": plan.protocol.id,
-                    "segments": segments,
-                    "total_mg": round(plan.total_mg, 3),
-                },
-            )
+            SessionEvent(t_s, "setup.confirmed", plan.protocol.name, setup_confirmed_data(plan))
         )
         for finding in self.acknowledged:
             self._event(
@@ -217,7 +173,7 @@ class Session:
         args = {"sbp": baseline.sbp_mmhg, "dbp": baseline.dbp_mmhg, "hr": baseline.hr_bpm}
         self._command(t_s, "enter_baseline", args | {"source": baseline.source})
         self.baseline = self._with_clinic_rules(baseline)
-        self._baseline_entered_s = t_s
+        self.baseline_entered_s = t_s
         self._event(
             SessionEvent(
                 t_s,
@@ -367,29 +323,7 @@ class Session:
 
     def discharge_criteria(self, checklist: str = "") -> list[Criterion]:
         """The protocol's discharge criteria judged now, each with its numbers (§9)."""
-        if self.plan is None or self.infusion is None:
-            return [Criterion("observation", False, "No infusion set up")]
-        end_s = self.infusion.observation_end_s()
-        hr = self.latest.get(Vital.HR)
-        spo2 = self.latest.get(Vital.SPO2)
-        engine = self.alarms
-        alarms = tuple(
-            a.label for a in (engine.active() if engine else []) if a.present or not a.acknowledged
-        )
-        return discharge_check(
-            self.plan.protocol.discharge,
-            DischargeInputs(
-                t_s=self._t,
-                observation_left_s=None if end_s is None else max(0.0, end_s - self._t),
-                baseline=self.baseline,
-                last_bp=self._nibp_readings[-1] if self._nibp_readings else None,
-                hr_bpm=hr.value if hr else None,
-                spo2_pct=spo2.value if spo2 else None,
-                alarms=alarms,
-                moaas=self.moaas[-1][1] if self.moaas else None,
-                checklist=tuple(item for item in checklist.split(";") if item.strip()),
-            ),
-        )
+        return discharge_criteria(self, checklist)
 
     def confirm_pump(self, t_s: float) -> None:
         """The nurse confirms the pump now runs as the pending hand-off says (§8)."""
@@ -504,8 +438,7 @@ class Session:
             source.poll(to_s)  # what the patient did meanwhile was never seen
         if self.alarms is not None:
             self.alarms.restart_silence_clock(to_s)
-        for device, heard_s in self._device_heard_s.items():
-            self._device_heard_s[device] = max(heard_s, to_s)
+        self.device_silence.restart(to_s)
 
     def arm_alarms(self, t_s: float) -> None:
         """Arm alarms with no infusion: reviewing monitoring data someone brings."""
@@ -582,14 +515,7 @@ class Session:
     def device_heard(self, t_s: float, device: str) -> None:
         """One of several devices delivered a frame (or connected) at `t_s`: its silence
         counts from here. A store per frame; each step compares it with `no_data_s`."""
-        heard_s = self._device_heard_s.get(device)
-        if heard_s is None:
-            self._device_conditions[device] = (
-                f"no_data{DEVICE_SEPARATOR}{device}",
-                f"source_lost{DEVICE_SEPARATOR}{device}",
-            )
-        if heard_s is None or t_s > heard_s:
-            self._device_heard_s[device] = t_s
+        self.device_silence.heard(t_s, device)
 
     def report_artefacts(self, t_s: float, frames: int) -> None:
         """A source rejected `frames` malformed frames; the alarm engine judges the rate."""
@@ -629,7 +555,7 @@ class Session:
             if arrive is not None and step_t >= t_s:
                 arrive()
                 arrive = None
-            if self._device_heard_s and self.judge_silence:
+            if self.device_silence.watching and self.judge_silence:
                 self._judge_device_silence(step_t)
             if self.alarms is not None and self.infusion is not None:
                 self._judge_workflow(step_t)
@@ -651,7 +577,7 @@ class Session:
         engine = self.alarms
         if engine is not None and not engine.is_quiet(self.judge_silence):
             return False
-        if self._device_heard_s and self.judge_silence:
+        if self.device_silence.watching and self.judge_silence:
             return False  # a device's silence (no_data@<device>) is judged every step
         if engine is not None and self.infusion is not None:
             # The workflow reminders (_judge_workflow) tick too: an unconfirmed pump
@@ -690,7 +616,7 @@ class Session:
         for r in rejections:
             self.rejected_readings += 1
             if "sbp" in r.values:  # the cuff did measure: the next one is due an interval on
-                self._last_rejected_nibp_s = max(self._last_rejected_nibp_s or r.t_s, r.t_s)
+                self.nibp.note_rejected(r.t_s)
             self._event(SessionEvent(r.t_s, "artefact.rejected", r.reason, {"values": r.values}))
         if not samples:
             return
@@ -704,7 +630,7 @@ class Session:
                 latest[sample.vital] = sample
                 sources[sample.vital] = label
             if sample.vital.is_nibp:
-                self._pending_nibp.setdefault(sample.t_s, {})[sample.vital] = sample.value
+                self.nibp.add_part(sample)
             elif in_baseline:
                 if sample.vital is Vital.HR:
                     self._baseline_hr.append(sample.value)
@@ -729,70 +655,25 @@ class Session:
         # only with time, a new or rejected reading, or an infusion transition (an event).
         key = (
             t_s,
-            len(self._nibp_readings),
-            self._last_rejected_nibp_s,
+            len(self.nibp.readings),
+            self.nibp.last_rejected_s,
             self.infusion,
             len(self.infusion.events),
         )
         if key == self._nibp_due_key:
             return self._nibp_due
-        last = self._nibp_readings[-1].t_s if self._nibp_readings else None
-        if self._last_rejected_nibp_s is not None:
-            last = max(last or self._last_rejected_nibp_s, self._last_rejected_nibp_s)
         due = next_due_s(
-            self.plan.protocol.nibp, self.phase(t_s), self.infusion.phase_start_s(t_s), last
+            self.plan.protocol.nibp,
+            self.phase(t_s),
+            self.infusion.phase_start_s(t_s),
+            self.nibp.last_measured_s(),
         )
         self._nibp_due_key, self._nibp_due = key, due
         return due
 
     def snapshot(self) -> Snapshot:
-        status = self.infusion.status(self._t) if self.infusion else None
-        stale = False
-        if self.plan is not None and self._nibp_readings:
-            stale = is_stale(
-                self.plan.protocol.nibp, self.phase(), self._nibp_readings[-1].t_s, self._t
-            )
-        engine = self.alarms
-        due_s = self.nibp_due_s()
-        prompt = None
-        if due_s is not None and not self.nibp_supplied and due_s <= self._t:
-            prompt = "BP due now: take and enter"
-        cp = self.concentration
-        return Snapshot(
-            t_s=self._t,
-            phase=self.phase(),
-            status=status,
-            latest=dict(self.latest),
-            baseline=self.baseline,
-            nibp_due_s=due_s,
-            nibp_stale=stale,
-            alarms=tuple(replace(a) for a in engine.active()) if engine else (),
-            alarms_armed=bool(engine and engine.armed),
-            alarm_profile=engine.profile.name if engine else None,
-            audio_priority=engine.audio_priority(self._t) if engine else None,
-            audio_pause_left_s=engine.audio_pause_left_s(self._t) if engine else None,
-            no_data_s=engine.profile.technical.no_data_s if engine else None,
-            audio_pause_s=engine.profile.audio_pause_s if engine else None,
-            pump_handoff=self.pending_handoff(),
-            repeat_bp_due_s=engine.repeat_bp_due_s() if engine else None,
-            paused_since_s=self.infusion.paused_since_s(self._t) if self.infusion else None,
-            moaas=self.moaas[-1][1] if self.moaas else None,
-            readings_after_baseline=self._readings_after_baseline(),
-            sources=dict(self.sources),
-            nibp_prompt=prompt,
-            predicted_cp_ng_per_ml=cp.cp_ng_per_ml if cp else None,
-            pk_model=cp.model.name if cp else None,
-        )
-
-    def _readings_after_baseline(self) -> tuple[NibpReading, ...]:
-        """Cuff readings taken before start but after a typed baseline (shown beside it)."""
-        entered = self._baseline_entered_s
-        if entered is None or self.infusion is None:
-            return ()
-        start = self.infusion.started_s()
-        return tuple(
-            r for r in self._nibp_readings if r.t_s >= entered and (start is None or r.t_s < start)
-        )
+        """What the dashboard shows now (core/session_views.py)."""
+        return build_snapshot(self)
 
     def predicted_cp_curve(
         self, until_s: float, step_s: float = 10.0
@@ -813,36 +694,20 @@ class Session:
 
     @property
     def nibp_readings(self) -> list[NibpReading]:
-        return list(self._nibp_readings)
+        return list(self.nibp.readings)
 
     # ---- internals ------------------------------------------------------------------
 
     def _judge_workflow(self, t_s: float) -> None:
         """Time-driven nurse reminders: an unconfirmed pump change, a long pause (§8)."""
-        tech = self.alarms.profile.technical
-        pending = self.pending_handoff()
-        late = pending is not None and t_s - pending.t_s >= tech.pump_confirm_s - 1e-9
-        detail = pending.instruction if pending is not None else ""
-        self._alarm_events(self.alarms.set_condition(t_s, "pump_change", late, detail))
-        since = self.infusion.paused_since_s(t_s)
-        long_pause = since is not None and t_s - since >= tech.paused_reminder_s - 1e-9
-        detail = f"Paused for {(t_s - since) / 60:.0f} min" if long_pause else ""
-        self._alarm_events(self.alarms.set_condition(t_s, "paused", long_pause, detail))
-
-    def _handoffs_for(self, events: list[InfusionEvent]) -> None:
-        """Each segment change and the infusion's natural end is a pump change (§8)."""
-        for e in events:
-            if e.kind is EventKind.SEGMENT_STARTED and e.data.get("index", 0) > 0:
-                seg = self.plan.segments[e.data["index"]]
-                handoff = PumpHandoff(
-                    len(self.handoffs) + 1, e.t_s, seg.name, seg.rate_mg_per_h, seg.rate_ml_per_h
-                )
-            elif e.kind is EventKind.INFUSION_COMPLETE:
-                handoff = PumpHandoff(len(self.handoffs) + 1, e.t_s, "", 0.0, 0.0)
-            else:
-                continue
-            self.handoffs.append(handoff)
-            self._event(SessionEvent(e.t_s, "pump.handoff", handoff.instruction, handoff.data()))
+        conditions = reminder_conditions(
+            t_s,
+            self.pending_handoff(),
+            self.infusion.paused_since_s(t_s),
+            self.alarms.profile.technical,
+        )
+        for condition, present, detail in conditions:
+            self._alarm_events(self.alarms.set_condition(t_s, condition, present, detail))
 
     def _request_repeat_bp(self, e: AlarmEvent) -> None:
         """A BP alarm asks for a repeat reading: the cuff, when the source can be asked (§4)."""
@@ -877,13 +742,9 @@ class Session:
         if self.alarms is None:
             return
         limit_s = self.alarms.profile.technical.no_data_s
-        state = self._technical_state
-        for device, heard_s in self._device_heard_s.items():
-            no_data, lost = self._device_conditions[device]
-            quiet = t_s - heard_s >= limit_s and not state.get(lost, False)
-            if quiet != state.get(no_data, False):
-                detail = f"no frame for {t_s - heard_s:.0f} s" if quiet else "data resumed"
-                self.report_technical(t_s, no_data, quiet, detail)
+        changes = self.device_silence.changes(t_s, limit_s, self._technical_state)
+        for condition, quiet, detail in changes:
+            self.report_technical(t_s, condition, quiet, detail)
 
     def _request_nibp_if_due(self, step_t: float) -> None:
         request = getattr(self.source, "request_nibp", None)
@@ -898,21 +759,14 @@ class Session:
         request(max(due, self._t))
 
     def _complete_nibp_readings(self) -> None:
-        for t_s in sorted(self._pending_nibp):
-            parts = self._pending_nibp.pop(t_s)
-            if Vital.SBP not in parts or Vital.DBP not in parts:
-                continue  # half a reading is no reading
-            sbp, dbp = parts[Vital.SBP], parts[Vital.DBP]
-            reading = NibpReading(t_s, sbp, dbp, parts.get(Vital.MAP, estimated_map(sbp, dbp)))
-            # In time order: a manual reading may have been taken before the last one.
-            bisect.insort(self._nibp_readings, reading, key=lambda r: r.t_s)
-            if self.phase(t_s) is Phase.BASELINE:
+        for reading in self.nibp.complete():
+            if self.phase(reading.t_s) is Phase.BASELINE:
                 self._update_measured_baseline()
 
     def _update_measured_baseline(self) -> None:
         if self.baseline is not None and self.baseline.source == "entered":
             return
-        pre_start = [r for r in self._nibp_readings if self.phase(r.t_s) is Phase.BASELINE]
+        pre_start = [r for r in self.nibp.readings if self.phase(r.t_s) is Phase.BASELINE]
         program = self.plan.protocol.nibp if self.plan else NibpProgram()
         baseline = measured_baseline(
             pre_start,
@@ -957,7 +811,12 @@ class Session:
     def _forward(self, events: list[InfusionEvent]) -> None:
         for e in events:
             self._event(SessionEvent(e.t_s, f"infusion.{e.kind.value}", e.detail, dict(e.data)))
-        self._handoffs_for(events)
+        if self.plan is not None:  # each segment change and the end is a pump change (§8)
+            for handoff in handoffs_for(events, self.plan, len(self.handoffs)):
+                self.handoffs.append(handoff)
+                self._event(
+                    SessionEvent(handoff.t_s, "pump.handoff", handoff.instruction, handoff.data())
+                )
         if events and self.alarms is not None and self.infusion is not None:
             t_s = events[-1].t_s
             armed = self.infusion.phase(t_s) in ARMED_PHASES

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from ketamon.core.alarms import DEVICE_SEPARATOR
+from ketamon.core.alarm_technical import DEVICE_SEPARATOR
 from ketamon.core.session import Session
 from ketamon.core.source_choice import SourceChoice
 from ketamon.core.vitals import Sample

@@ -34,10 +34,12 @@ class PortLock:
         self.port = port
         self.path = lock_file_for(port, directory)
         self._handle: IO | None = None
+        # pyserial's loop:// is a private loopback for whoever opens it: nothing to share.
+        self._private = port.startswith("loop://")
 
     def acquire(self) -> None:
         """Raise PortInUse naming the holder (pid) if another process has the port."""
-        if self._handle is not None:
+        if self._handle is not None or self._private:
             return
         # "a+" never truncates: the holder's pid stays readable while we try.
         handle = open(self.path, "a+")  # noqa: SIM115 (held while the port is open)

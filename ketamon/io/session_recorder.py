@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ketamon.core.session import SESSION_ENDED, Session, SessionEvent
 from ketamon.core.vitals import Sample
-from ketamon.io.recording import Recorder, new_recording_path
+from ketamon.io.recorder import Recorder, new_recording_path
 
 log = logging.getLogger(__name__)
 

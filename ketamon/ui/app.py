@@ -13,7 +13,8 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ketamon.io.data_dir import data_dir_problem
 from ketamon.io.rebuild import RebuildError
-from ketamon.io.recording import Recorder, Recording, RecordingError, is_open_elsewhere
+from ketamon.io.recorder import Recorder
+from ketamon.io.recording import Recording, RecordingError, is_open_elsewhere
 from ketamon.io.replay import ReplayData
 from ketamon.io.resume import ResumeHistory, rebuild_for_resume, unfinished_recordings
 from ketamon.io.run_config import RunConfig, autostart

@@ -4,7 +4,8 @@ from dataclasses import replace
 
 import pytest
 
-from ketamon.cli import build_parser, main, run_config
+from ketamon.cli import main, run_config
+from ketamon.cli_args import build_parser
 from ketamon.core.config import ConfigError
 from ketamon.core.scenario import find_scenario, load_scenario, load_scenarios
 from ketamon.core.simulation import autostart_demo, scenario_session

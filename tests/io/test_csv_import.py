@@ -86,7 +86,8 @@ def test_exports_are_private_and_notes_are_not_formulas(tmp_path, strong_recordi
     import shutil
 
     from ketamon.io.export import export_csv
-    from ketamon.io.recording import Recorder, Recording
+    from ketamon.io.recorder import Recorder
+    from ketamon.io.recording import Recording
 
     path = tmp_path / "r.ketamon"
     shutil.copyfile(strong_recording, path)

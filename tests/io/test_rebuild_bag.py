@@ -3,7 +3,7 @@
 import pytest
 
 from ketamon.core.dosing import Patient, make_plan
-from ketamon.core.session import prescription_data
+from ketamon.core.session_records import prescription_data
 from ketamon.io.rebuild import RebuildError, plan_from_prescription
 
 

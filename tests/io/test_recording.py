@@ -106,7 +106,7 @@ def test_reading_never_writes(tmp_path):
 
 
 def test_a_session_being_recorded_is_not_offered_for_resume(tmp_path):
-    from ketamon.io.recording import Recorder
+    from ketamon.io.recorder import Recorder
 
     path = tmp_path / "x.ketamon"
     recorder = Recorder(path, {"simulated": True})

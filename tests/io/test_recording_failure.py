@@ -21,7 +21,8 @@ import numpy as np
 import pytest
 
 from ketamon.core.vitals import Vital
-from ketamon.io.recording import Recorder, Recording
+from ketamon.io.recorder import Recorder
+from ketamon.io.recording import Recording
 from ketamon.io.run_config import RunConfig
 
 pytestmark = pytest.mark.skipif(not hasattr(resource, "prlimit"), reason="Linux prlimit needed")

@@ -8,7 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from ketamon.cli import build_parser, main, net_plan, run_config
+from ketamon.cli import main, net_plan, run_config
+from ketamon.cli_args import build_parser
 from ketamon.core.alarm_profile import load_alarm_profile
 from ketamon.headless import run_headless
 from ketamon.resources_loading import ClinicalResources
