@@ -56,8 +56,10 @@ class ConcentrationTrend:
             if self._last_s is None or snap.t_s - self._last_s >= POINT_S:
                 self.buffer.append(snap.t_s / 60.0, cp)
                 self._last_s = snap.t_s
-        if self.label.toPlainText() != self.text:
-            self.label.setText(self.text)
+        # Three short lines rather than one long one: the row is narrow at 1366 px.
+        shown = self.text.replace(" (model,", "\n(model,", 1)
+        if self.label.toPlainText() != shown:
+            self.label.setText(shown)
         y_top = self._plot.viewRange()[1][1]
         self.label.setPos(self._plot.viewRange()[0][0], y_top)
 
