@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFormLayout,
     QFrame,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -46,14 +47,21 @@ class WorkflowPrompt(QFrame):
         self.setObjectName("workflowPrompt")
         self.pump_label = QLabel(objectName="pumpPrompt")
         self.pump_label.setWordWrap(True)
-        self.confirm_button = QPushButton("Pump set: confirm", objectName="confirmPumpButton")
+        self.confirm_button = QPushButton("Pump set", objectName="confirmPumpButton")
         self.confirm_button.clicked.connect(self.confirm_pump_requested.emit)
+        self.confirm_button.setStyleSheet("padding: 0px 10px;")  # as tall as its prompt
         self.notice = QLabel(objectName="workflowNotice")
         self.notice.setWordWrap(True)
+        # The button sits beside its prompt, not under it: on a 768-px screen the rows
+        # below (rate, dose, next BP) need that height to stay legible.
+        pump_row = QHBoxLayout()
+        pump_row.setContentsMargins(0, 0, 0, 0)
+        pump_row.addWidget(self.pump_label, 1)
+        pump_row.addWidget(self.confirm_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.pump_label)
-        layout.addWidget(self.confirm_button)
+        layout.setContentsMargins(6, 0, 6, 0)
+        layout.setSpacing(0)
+        layout.addLayout(pump_row)
         layout.addWidget(self.notice)
         model.snapshot_changed.connect(self._on_snapshot_changed)
         self._on_snapshot_changed(model.snapshot())
@@ -63,8 +71,7 @@ class WorkflowPrompt(QFrame):
         if handoff is not None:
             waiting_s = max(0.0, snap.t_s - handoff.t_s)
             self.pump_label.setText(
-                f"PUMP CHANGE: {handoff.instruction}. Confirm once the pump is set "
-                f"(waiting {waiting_s:.0f} s)."
+                f"PUMP CHANGE: {handoff.instruction} (waiting {waiting_s:.0f} s)"
             )
         self.pump_label.setVisible(handoff is not None)
         self.confirm_button.setVisible(handoff is not None)

@@ -79,3 +79,25 @@ def test_nothing_is_clipped(qtbot, qapp, window, size):
         if needed_w > room.width() + 2 or needed_h > room.height() + 2:
             clipped.append((widget.text(), needed_w, needed_h, room.width(), room.height()))
     assert not clipped
+
+
+@pytest.mark.parametrize("size", [(1366, 768)])  # 1280x720: see README, not yet
+def test_a_pending_pump_change_still_fits_the_screen(qtbot, qapp, window, size):
+    """Observation with the pump prompt and its alarm: the window keeps the screen's size
+    and the rate, dose and next-BP lines do not run into each other."""
+    width, height = size
+    apply_theme(qapp, scale=height_scale(height))
+    window.resize(width, height)
+    session = window.model.session
+    autostart_demo(session, window.actions._protocols[0], 70.0)
+    end_s = session.infusion.started_s() + 40 * 60
+    window.model.clock.fast_forward(end_s + 120)  # loading over, the pump not confirmed
+    window.model.refresh()
+    qtbot.wait(50)
+    assert window.dashboard.workflow.confirm_button.isVisible()
+    assert window.minimumSizeHint().height() <= height
+    assert window.height() == height
+    panel = window.dashboard.infusion
+    boxes = [label.geometry() for label in (panel.rate, panel.dose, panel.nibp_due)]
+    for upper, lower in zip(boxes, boxes[1:], strict=False):
+        assert upper.bottom() < lower.top() + 2
