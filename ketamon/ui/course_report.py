@@ -4,27 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF
-from PySide6.QtGui import QPageSize, QPainter, QPdfWriter
-
 from ketamon.core.course import Course
 from ketamon.core.scores import SCALES
-from ketamon.io.private_files import make_private
 from ketamon.ui.course_text import column_titles, row_cells
-from ketamon.ui.report import DPI, PdfPages
+from ketamon.ui.report import pdf_pages
 
 
 def write_course_report(path: Path, course: Course) -> Path:
     """Write `course` to `path` (0600: patient data); returns the path."""
-    make_private(path)
-    writer = QPdfWriter(str(path))
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setResolution(DPI)
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0))
-    writer.setTitle("ketamon treatment course")
-    painter = QPainter(writer)
-    try:
-        pages = PdfPages(writer, painter)
+    with pdf_pages(path, "ketamon treatment course") as pages:
         label = SCALES[course.scale].label
         pages.text(f"Treatment course of patient {course.patient_id}", 18, bold=True)
         response = course.response_at
@@ -47,7 +35,4 @@ def write_course_report(path: Path, course: Course) -> Path:
             effects = ", ".join(row.facts.side_effects) or "none charted"
             pages.text(f"    Side effects: {effects}", 10)
             pages.gap(10)
-        pages.footer()
-    finally:
-        painter.end()
     return path

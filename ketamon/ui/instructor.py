@@ -282,18 +282,9 @@ def write_debrief_pdf(
     date: str | None = None,
 ) -> Path:
     """The debrief timeline as a PDF (same page layout as the session report)."""
-    from PySide6.QtCore import QMarginsF
-    from PySide6.QtGui import QPageSize, QPainter, QPdfWriter
+    from ketamon.ui.report import pdf_pages
 
-    from ketamon.ui.report import DPI, PdfPages
-
-    writer = QPdfWriter(str(path))
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setResolution(DPI)
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0))
-    painter = QPainter(writer)
-    try:
-        pages = PdfPages(writer, painter)
+    with pdf_pages(path, "ketamon training debrief") as pages:
         pages.text("ketamon training debrief", 18, bold=True)
         pages.text("SIMULATED SESSION: training data, not a patient", 12, True, "#a000a0")
         pages.text(f"Scenario: {scenario or 'unknown'}", 12)
@@ -305,7 +296,4 @@ def write_debrief_pdf(
             response = response_text(row)
             response = f"   -> {response}" if response else ""
             pages.text(f"{when(row.t_s)}  [{row.kind}]  {row.text}{response}", 10)
-        pages.footer()
-    finally:
-        painter.end()
     return path

@@ -7,6 +7,8 @@ recorded vitals for the trend chart.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -63,24 +65,32 @@ class PdfPages:
         self.painter.drawText(QPointF(MARGIN, PAGE_H - MARGIN / 2), NOT_A_DEVICE)
 
 
-def write_report(path: Path, summary: dict, recording: Recording) -> Path:
-    """Write the PDF for `summary` (from review_recording) to `path` (0600: patient data)."""
+@contextmanager
+def pdf_pages(path: Path, title: str) -> Iterator[PdfPages]:
+    """An A4 PDF at `path`, readable by the user only (patient data), with the
+    not-a-device footer on its last page; every ketamon PDF is written through this."""
     make_private(path)
     writer = QPdfWriter(str(path))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setResolution(DPI)
     writer.setPageMargins(QMarginsF(0, 0, 0, 0))
-    writer.setTitle("ketamon session report")
+    writer.setTitle(title)
     painter = QPainter(writer)
     try:
         pages = PdfPages(writer, painter)
+        yield pages
+        pages.footer()
+    finally:
+        painter.end()
+
+
+def write_report(path: Path, summary: dict, recording: Recording) -> Path:
+    """Write the PDF for `summary` (from review_recording) to `path` (0600: patient data)."""
+    with pdf_pages(path, "ketamon session report") as pages:
         _header(pages, summary, recording)
         _chart(pages, summary, recording)
         _tables(pages, summary, recording)
         _signatures(pages)
-        pages.footer()
-    finally:
-        painter.end()
     return path
 
 

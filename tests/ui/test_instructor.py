@@ -120,6 +120,7 @@ def test_debrief_shows_alarms_actions_and_response_times(qtbot, training, tmp_pa
     assert any(r[1] == "alarm" for r in rows)
     pdf = write_debrief_pdf(tmp_path / "debrief.pdf", debrief.rows)
     assert pdf.read_bytes().startswith(b"%PDF")
+    assert pdf.stat().st_mode & 0o777 == 0o600  # every PDF is written readable by the user only
     assert debrief.scenario and debrief.trainee.placeholderText().startswith("Trainee")
 
 
