@@ -208,6 +208,8 @@ class AlarmBanner(QFrame):
         self.ack_button.setEnabled(bool(snap.alarms))
         self.pause_button.setEnabled(snap.alarms_armed and self.sound_available)
         self.audio.setText(self._audio_text(snap))
+        # With no alarm there is no detail: the state message gets the whole line.
+        self.detail.setVisible(bool(snap.alarms))
         if not snap.alarms:
             self.detail.setText("")
             self.text.setText(self._quiet_text(snap))

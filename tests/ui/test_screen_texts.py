@@ -91,3 +91,13 @@ def test_geometry_sets_the_window_size_of_the_screenshot(tmp_path):
     assert result.returncode == 0, result.stderr
     image = QImage(str(png))
     assert image.width() == 1280
+
+
+def test_the_not_armed_message_is_whole_at_start(qtbot, window):
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    text = window.dashboard.alarm_banner.text
+    assert text.text() == "ALARMS NOT ARMED until the infusion starts"
+    needed = text.fontMetrics().horizontalAdvance(text.text())
+    assert needed <= text.contentsRect().width()  # never cut to "...the infusion st"
