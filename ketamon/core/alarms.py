@@ -58,6 +58,11 @@ class AlarmEngine:
         self._counting_artefacts = False
         self._ever_armed = False  # silence is judged from connection until the first arming
         self._t = 0.0
+        # True when something _resolve reads (rule findings, technical and charted
+        # conditions, the alarms themselves) changed since it last ran. _resolve is
+        # idempotent: with nothing changed it would emit nothing and change nothing, so it
+        # is skipped (a standing alarm would otherwise be re-derived for every sample).
+        self._changed = False
 
     # ---- arming -------------------------------------------------------------------
 
@@ -65,6 +70,7 @@ class AlarmEngine:
         if armed == self.armed:
             return []
         self.armed = armed
+        self._changed = True
         self._t = max(self._t, t_s)
         if armed:
             self._armed_s = t_s
@@ -106,6 +112,9 @@ class AlarmEngine:
             if not self._quiet(sample, rules, baseline):
                 for rule in rules:
                     touched |= self._rule_judge.judge(rule, sample, baseline)
+            if touched:
+                # A met (or just ended) rule: its finding's value and message move.
+                self._changed = True
             if touched or self.alarms:
                 events += self._resolve(sample.t_s)
         return events
@@ -248,6 +257,7 @@ class AlarmEngine:
         limit: float | None = None,
     ) -> list[AlarmEvent]:
         """A charted observation (e.g. MOAA/S <= 2) is an alarm at `priority`; None ends it."""
+        self._changed = True
         if priority is None:
             if self._observed.pop(alarm_id, None) is None:
                 return []
@@ -281,6 +291,8 @@ class AlarmEngine:
             elif not alarm.acknowledged:
                 alarm.acknowledged = True
                 events.append(self._event(t_s, "acknowledged", alarm))
+        if events:
+            self._changed = True  # a held (latched) priority may now drop
         return events
 
     def pause_audio(self, t_s: float) -> list[AlarmEvent]:
@@ -341,6 +353,13 @@ class AlarmEngine:
         return found
 
     def _resolve(self, t_s: float) -> list[AlarmEvent]:
+        """Bring the alarms in line with the findings now (no-op if nothing changed)."""
+        if not self._changed:
+            return []
+        return self._resolve_findings(t_s)
+
+    def _resolve_findings(self, t_s: float) -> list[AlarmEvent]:
+        self._changed = False
         events: list[AlarmEvent] = []
         findings = self._findings()
         for alarm_id, finding in findings.items():
@@ -415,6 +434,7 @@ class AlarmEngine:
                 alarm.priority = Priority.HIGH
                 alarm.escalated = True
                 alarm.priority_since_s = t_s
+                self._changed = True
                 events.append(
                     self._event(t_s, "escalated", alarm, f"unresolved for {after_s:.0f} s")
                 )
@@ -443,10 +463,14 @@ class AlarmEngine:
     def _set_technical(self, condition: str, priority: Priority, present: bool, detail: str):
         """Record whether a technical condition is present (alarmed at the next _resolve)."""
         if not present:
-            self._technical.pop(condition, None)
+            if self._technical.pop(condition, None) is not None:
+                self._changed = True
             return
         latching = self.profile.technical.latching
-        self._technical[condition] = technical_finding(condition, priority, detail, latching)
+        finding = technical_finding(condition, priority, detail, latching)
+        if self._technical.get(condition) != finding:
+            self._technical[condition] = finding
+            self._changed = True
 
     def _event(self, t_s: float, action: str, alarm: Alarm, detail: str = "") -> AlarmEvent:
         return AlarmEvent(
