@@ -92,22 +92,25 @@ class AlarmEngine:
     def on_samples(self, samples: list[Sample], baseline: Baseline | None) -> list[AlarmEvent]:
         """Judge a batch of samples (in time order)."""
         events: list[AlarmEvent] = []
+        latest, last_seen_s = self._rule_judge.latest, self._last_seen_s
         for i, sample in enumerate(samples):
-            self._rule_judge.latest[sample.vital] = sample
-            # max: a reading entered late (measured minutes ago) is no sign of silence
-            self._last_seen_s[sample.vital] = max(
-                sample.t_s, self._last_seen_s.get(sample.vital, sample.t_s)
-            )
+            vital, t_s = sample.vital, sample.t_s
+            latest[vital] = sample
+            # only later: a reading entered late (measured minutes ago) is no sign of silence
+            seen_s = last_seen_s.get(vital)
+            if seen_s is None or t_s > seen_s:
+                last_seen_s[vital] = t_s
             if not self.armed:
                 continue
-            if sample.vital.is_nibp and _reading_continues(samples, i):
-                continue  # judge a cuff reading once, when all its parts are in
-            if sample.vital.is_nibp:
-                self._last_nibp_reading_s = sample.t_s
-            rules = self._rules_for[sample.vital]
+            if vital.is_nibp:
+                if _reading_continues(samples, i):
+                    continue  # judge a cuff reading once, when all its parts are in
+                self._last_nibp_reading_s = t_s
+            rules = self._rules_for[vital]
             if not rules:
                 continue
-            self._t = max(self._t, sample.t_s)
+            if t_s > self._t:
+                self._t = t_s
             touched = False
             if not self._quiet(sample, rules, baseline):
                 for rule in rules:
@@ -466,6 +469,9 @@ class AlarmEngine:
             if self._technical.pop(condition, None) is not None:
                 self._changed = True
             return
+        held = self._technical.get(condition)
+        if held is not None and detail and held.priority is priority and held.message == detail:
+            return  # as it stands (a reminder judged every step)
         latching = self.profile.technical.latching
         finding = technical_finding(condition, priority, detail, latching)
         if self._technical.get(condition) != finding:

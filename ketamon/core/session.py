@@ -542,7 +542,9 @@ class Session:
                 continue
             step_t = min(t_s, self._t + MAX_STEP_S)
             if self.infusion is not None:
-                self._forward(self.infusion.advance_to(step_t))
+                transitions = self.infusion.advance_to(step_t)
+                if transitions:
+                    self._forward(transitions)
                 if self.concentration is not None:
                     self.concentration.advance_to(self.infusion, step_t)
             self._request_nibp_if_due(step_t)
