@@ -207,13 +207,13 @@ class AlarmEngine:
     def _judge_silence(self, t_s: float, nibp_due_s: float | None) -> None:
         tech = self.profile.technical
         silent = []
+        armed_s = self._armed_s
         for vital in NO_DATA_VITALS:
-            seen = max(self._last_seen_s.get(vital, self._armed_s), self._armed_s)
+            seen = max(self._last_seen_s.get(vital, armed_s), armed_s)
             if t_s - seen >= tech.no_data_s:
                 silent.append(f"{vital.label} {t_s - seen:.0f} s")
-        self._set_technical(
-            "no_data", tech.no_data_priority, bool(silent), "No data: " + ", ".join(silent)
-        )
+        detail = "No data: " + ", ".join(silent) if silent else ""
+        self._set_technical("no_data", tech.no_data_priority, bool(silent), detail)
         overdue = nibp_due_s is not None and t_s - nibp_due_s >= tech.nibp_overdue_s
         detail = "" if not overdue else f"NIBP overdue by {(t_s - nibp_due_s) / 60:.0f} min"
         self._set_technical("nibp_overdue", tech.nibp_overdue_priority, overdue, detail)

@@ -206,6 +206,11 @@ class Infusion:
                 times.append(end_t + self._observation_s)
         return min(times, default=math.inf)
 
+    @property
+    def version(self) -> int:
+        """Changes whenever a command changes the runs, the stop or the discharge."""
+        return self._version
+
     def phase(self, t_s: float) -> Phase:
         memo = self._phase_memo
         if memo is not None and memo[0] == t_s and memo[1] == self._version:

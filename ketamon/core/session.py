@@ -653,20 +653,23 @@ class Session:
         if self.infusion is None or self.plan is None:
             return None
         t_s = self._t if t_s is None else t_s
-        # Asked twice a step (the cuff request, the overdue check): the answer changes
-        # only with time, a new or rejected reading, or an infusion transition (an event).
+        # Asked twice a step (the cuff request, the overdue check): the answer is a
+        # function of the phase at t_s (and when it began: fixed by the infusion's
+        # commands), the readings, a rejected one and the program.
+        phase = self.phase(t_s)
         key = (
-            t_s,
+            phase,
             len(self.nibp.readings),
             self.nibp.last_rejected_s,
             self.infusion,
-            len(self.infusion.events),
+            self.infusion.version,
+            self.plan,
         )
         if key == self._nibp_due_key:
             return self._nibp_due
         due = next_due_s(
             self.plan.protocol.nibp,
-            self.phase(t_s),
+            phase,
             self.infusion.phase_start_s(t_s),
             self.nibp.last_measured_s(),
         )

@@ -218,9 +218,9 @@ class Recorder:
             self._lock = None
 
     def _on_samples(self, samples: list[Sample]) -> None:
-        for s in samples:
-            self._samples.append((self._seq, s.t_s, s.vital.value, s.value))
-            self._seq += 1
+        seq = self._seq
+        self._samples += [(seq + i, s.t_s, s.vital.value, s.value) for i, s in enumerate(samples)]
+        self._seq = seq + len(samples)
         excess = len(self._samples) + len(self._events) - self._max_rows
         if excess > 0 and self._samples:
             drop = min(excess, len(self._samples))
