@@ -236,7 +236,11 @@ class Infusion:
 
     def running_s(self, t_s: float) -> float:
         """Pump running time up to `t_s`, in seconds."""
-        return sum(max(0.0, min(b, t_s) - a) for a, b in self._runs if a < t_s)
+        total = 0  # as sum() adds: the same float, without a generator per call
+        for a, b in self._runs:
+            if a < t_s:
+                total += max(0.0, min(b, t_s) - a)
+        return total
 
     def delivered_mg(self, t_s: float) -> float:
         """Integral of the rate over running time (CLINICAL.md §1); pauses deliver nothing."""
@@ -244,7 +248,7 @@ class Infusion:
 
     def _delivered_run_s(self, t_s: float) -> float:
         """Running seconds that delivered drug: capped at the plan, ending at an early stop."""
-        return min(self.running_s(t_s), self.plan.infusion_s)
+        return min(self.running_s(t_s), self._infusion_s)
 
     def rate_mg_per_h(self, t_s: float) -> float:
         if self.phase(t_s) is not Phase.INFUSING:

@@ -562,8 +562,9 @@ class Session:
             if self.alarms is not None and self.infusion is not None:
                 self._judge_workflow(step_t)
             if self.alarms is not None:
-                judge = self.judge_silence
-                self._alarm_events(self.alarms.tick(step_t, self.nibp_due_s(), judge))
+                events = self.alarms.tick(step_t, self.nibp_due_s(), self.judge_silence)
+                if events:
+                    self._alarm_events(events)
         if arrive is not None:
             arrive()
 
@@ -638,7 +639,8 @@ class Session:
                     self._baseline_hr.append(sample.value)
                 elif sample.vital is Vital.SPO2:
                     self._baseline_spo2.append(sample.value)
-        self._complete_nibp_readings()
+        if self.nibp.waiting:
+            self._complete_nibp_readings()
         if self.alarms is not None:
             self._alarm_events(self.alarms.on_samples(samples, self.baseline))
         self.on_samples.emit(samples)

@@ -219,7 +219,7 @@ class Recorder:
 
     def _on_samples(self, samples: list[Sample]) -> None:
         seq = self._seq
-        self._samples += [(seq + i, s.t_s, s.vital.value, s.value) for i, s in enumerate(samples)]
+        self._samples += [(seq + i, s.t_s, s.vital.key, s.value) for i, s in enumerate(samples)]
         self._seq = seq + len(samples)
         excess = len(self._samples) + len(self._events) - self._max_rows
         if excess > 0 and self._samples:
