@@ -149,20 +149,21 @@ class AlarmEngine:
 
     def is_quiet(self, judge_silence: bool) -> bool:
         """True if ticking, with no new input, can emit nothing and change nothing but the
-        clock: disarmed, or armed with no alarm, finding, met rule, audio pause, artefact
-        count or silence to judge. The session then skips the seconds until its next
-        input or transition. A new time-driven condition must make this False while it
-        can still fire.
+        clock: disarmed, or armed with nothing to resolve, no met rule, audio pause,
+        artefact count, silence to judge or alarm that may still escalate. Standing
+        alarms and conditions (an unconfirmed pump change hours long) stay as they are.
+        The session then skips the seconds until its next input or transition. A new
+        time-driven condition must make this False while it can still fire.
         """
         if not self.armed:
             return True
         return (
             not judge_silence
-            and not self.alarms
-            and not self._technical
+            and not self._changed
             and not self._counting_artefacts
             and self.audio_paused_until_s is None
             and not self._rule_judge.any_met()
+            and not any(self._may_escalate_later(a) for a in self.alarms.values())
         )
 
     def count_artefacts(self, t_s: float, frames: int) -> list[AlarmEvent]:
@@ -443,6 +444,13 @@ class AlarmEngine:
                 )
                 events += self._breakthrough(t_s, alarm.priority)
         return events
+
+    def _may_escalate_later(self, alarm: Alarm) -> bool:
+        """`alarm` may escalate at some later tick (_escalate's conditions but the time)."""
+        if self.profile.escalate_medium_after_s <= 0:
+            return False
+        may = alarm.kind is not AlarmKind.TECHNICAL or alarm.id in ESCALATING_TECHNICAL
+        return may and alarm.priority is Priority.MEDIUM and alarm.present and not alarm.acknowledged
 
     def _may_escalate(self, alarm: Alarm, t_s: float) -> bool:
         """Physiological alarms and unconfirmed pump changes escalate; a BP alarm only once a

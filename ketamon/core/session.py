@@ -36,7 +36,11 @@ from ketamon.core.scores import CourseSettings, ScoreError, check_score
 from ketamon.core.session_records import prescription_data, setup_confirmed_data
 from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
 from ketamon.core.session_views import build_snapshot, discharge_criteria
-from ketamon.core.session_workflow import handoffs_for, reminder_conditions
+from ketamon.core.session_workflow import (
+    handoffs_for,
+    reminder_conditions,
+    reminders_quiet_until_s,
+)
 from ketamon.core.vitals import NibpReading, Sample, Vital
 from ketamon.core.workflow import Criterion, PumpHandoff, pretreatment_findings, unmet
 
@@ -582,13 +586,17 @@ class Session:
             return False
         if self.device_silence.watching and self.judge_silence:
             return False  # a device's silence (no_data@<device>) is judged every step
+        until_s = self.infusion.quiet_until_s() if self.infusion is not None else math.inf
         if engine is not None and self.infusion is not None:
             # The workflow reminders (_judge_workflow) tick too: an unconfirmed pump
-            # change or a pause can fire. Neither starts without a command or transition.
-            paused = self.infusion.paused_since_s(self._t) is not None
-            if self.pending_handoff() is not None or paused:
-                return False
-        until_s = self.infusion.quiet_until_s() if self.infusion is not None else math.inf
+            # change turns late, a pause counts its minutes. Neither starts without a
+            # command or transition.
+            paused_since_s = self.infusion.paused_since_s(self._t)
+            tech = engine.profile.technical
+            reminders_s = reminders_quiet_until_s(
+                self._t, self.pending_handoff(), paused_since_s, tech
+            )
+            until_s = min(until_s, reminders_s)
         t = self._t
         while True:
             after = min(t_s, t + MAX_STEP_S)
@@ -605,6 +613,8 @@ class Session:
                 # over the quiet stretch gives the per-second value up to rounding.
                 self.concentration.advance_to(self.infusion, t)
         self._t = t
+        if engine is not None and self.infusion is not None:
+            self._judge_workflow(t)  # as it stands: changes nothing
         if engine is not None:
             self._alarm_events(engine.tick(t, self.nibp_due_s(), self.judge_silence))
         return True
