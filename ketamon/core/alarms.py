@@ -449,8 +449,9 @@ class AlarmEngine:
         """`alarm` may escalate at some later tick (_escalate's conditions but the time)."""
         if self.profile.escalate_medium_after_s <= 0:
             return False
-        may = alarm.kind is not AlarmKind.TECHNICAL or alarm.id in ESCALATING_TECHNICAL
-        return may and alarm.priority is Priority.MEDIUM and alarm.present and not alarm.acknowledged
+        if alarm.kind is AlarmKind.TECHNICAL and alarm.id not in ESCALATING_TECHNICAL:
+            return False
+        return alarm.priority is Priority.MEDIUM and alarm.present and not alarm.acknowledged
 
     def _may_escalate(self, alarm: Alarm, t_s: float) -> bool:
         """Physiological alarms and unconfirmed pump changes escalate; a BP alarm only once a
