@@ -206,18 +206,26 @@ class SimulatedMonitor:
         rng = self._rng_cont
         p = self.profile
         ce = self._pk.ce_ug_per_ml
+        if self.overrides.fixed or self.overrides.offset:
+            hr_now = self._value(Vital.HR, p.hr_bpm, ce)
+            spo2_now = self._value(Vital.SPO2, p.spo2_pct, ce)
+            rr_now = self._value(Vital.RR, p.rr_per_min, ce)
+        else:  # _value with nothing fixed or added (its + 0 kept: the same floats)
+            hr_now = p.hr_bpm * (1.0 + self._effect(Vital.HR, ce)) + 0
+            spo2_now = p.spo2_pct * (1.0 + self._effect(Vital.SPO2, ce)) + 0
+            rr_now = p.rr_per_min * (1.0 + self._effect(Vital.RR, ce)) + 0
         # The second's four normal draws in one call: the same stream, in the same order,
         # as four rng.normal(0, sd) calls, each of which is 0.0 + sd * z.
         z_drift, z_hr, z_spo2, z_rr = rng.standard_normal(4).tolist()
         # CLINICAL.md §7: HR SD 1-3 bpm plus slow drift (Ornstein-Uhlenbeck, tau 5 min).
         self._hr_drift += -self._hr_drift / 300.0 + (0.0 + HR_DRIFT_SD * z_drift)
-        hr = self._value(Vital.HR, p.hr_bpm, ce) + self._hr_drift + (0.0 + 1.0 * z_hr)
+        hr = hr_now + self._hr_drift + (0.0 + 1.0 * z_hr)
         # SpO2 integer, +-1 (CLINICAL.md §7): a slow bounded walk.
         self._spo2_walk = min(1.0, max(-1.0, self._spo2_walk + (0.0 + SPO2_WALK_SD * z_spo2)))
-        spo2 = min(100.0, round(self._value(Vital.SPO2, p.spo2_pct, ce) + self._spo2_walk))
+        spo2 = min(100.0, round(spo2_now + self._spo2_walk))
         # RR +-1-2 /min (CLINICAL.md §7), drifting over a minute as a monitor's RR does.
         self._rr_drift += -self._rr_drift / 60.0 + (0.0 + RR_DRIFT_SD * z_rr)
-        rr = round(self._value(Vital.RR, p.rr_per_min, ce) + self._rr_drift)
+        rr = round(rr_now + self._rr_drift)
         if self.artefact and rng.random() < 0.3:
             # Motion artefact: a second of nonsense, as a moving finger gives.
             hr += rng.uniform(-40, 60)
