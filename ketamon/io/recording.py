@@ -24,7 +24,7 @@ import numpy as np
 from ketamon.core.session import SessionEvent
 from ketamon.core.vitals import Sample, Vital
 from ketamon.io.filelock import try_lock, unlock
-from ketamon.io.sample_table import SampleTable, is_time, read_sample_rows
+from ketamon.io.sample_table import SampleTable, collector_paused, is_time, read_sample_rows
 
 SCHEMA_VERSION = 2  # 2: nurse commands recorded as `command.<name>` events
 READABLE_SCHEMAS = (1, 2)  # 1 is rebuilt by io/rebuild.py's legacy path
@@ -134,8 +134,9 @@ class Recording:
                     f"{path.name}: recording format {version!r} is not one of {READABLE_SCHEMAS} "
                     "(made by another ketamon version?)"
                 )
-            self._samples = self._read_samples()
-            self._events = self._read_events()
+            with collector_paused():
+                self._samples = self._read_samples()
+                self._events = self._read_events()
             if self.skipped:
                 log.warning("%s", self.skipped_text())
         except (sqlite3.Error, MemoryError, OSError) as exc:
@@ -276,14 +277,16 @@ class Recording:
 
     def samples(self) -> list[Sample]:
         """Every sample in recorded order (which is time order per source)."""
-        return self._samples.samples(np.argsort(self._samples.seq, kind="stable"))
+        with collector_paused():
+            return self._samples.samples(np.argsort(self._samples.seq, kind="stable"))
 
     def stream(self) -> list[Sample | SessionEvent]:
         """Samples and events merged in the exact order they happened."""
-        items: list[Sample | SessionEvent] = self._samples.samples()
-        items += [e for _seq, e in self._events]
-        seqs = np.concatenate([self._samples.seq, [q for q, _e in self._events]])
-        return [items[i] for i in np.argsort(seqs, kind="stable").tolist()]
+        with collector_paused():
+            items: list[Sample | SessionEvent] = self._samples.samples()
+            items += [e for _seq, e in self._events]
+            seqs = np.concatenate([self._samples.seq, [q for q, _e in self._events]])
+            return [items[i] for i in np.argsort(seqs, kind="stable").tolist()]
 
     def summary(self) -> dict:
         """What the session browser lists (no rebuild)."""
