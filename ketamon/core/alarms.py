@@ -213,11 +213,14 @@ class AlarmEngine:
             seen = max(self._last_seen_s.get(vital, armed_s), armed_s)
             if t_s - seen >= tech.no_data_s:
                 silent.append(f"{vital.label} {t_s - seen:.0f} s")
-        detail = "No data: " + ", ".join(silent) if silent else ""
-        self._set_technical("no_data", tech.no_data_priority, bool(silent), detail)
+        technical = self._technical
+        if silent or "no_data" in technical:  # else: absent, and stays so
+            detail = "No data: " + ", ".join(silent) if silent else ""
+            self._set_technical("no_data", tech.no_data_priority, bool(silent), detail)
         overdue = nibp_due_s is not None and t_s - nibp_due_s >= tech.nibp_overdue_s
-        detail = "" if not overdue else f"NIBP overdue by {(t_s - nibp_due_s) / 60:.0f} min"
-        self._set_technical("nibp_overdue", tech.nibp_overdue_priority, overdue, detail)
+        if overdue or "nibp_overdue" in technical:
+            detail = "" if not overdue else f"NIBP overdue by {(t_s - nibp_due_s) / 60:.0f} min"
+            self._set_technical("nibp_overdue", tech.nibp_overdue_priority, overdue, detail)
 
     def report_technical(
         self, t_s: float, condition: str, present: bool, detail: str = ""

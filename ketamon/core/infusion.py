@@ -182,8 +182,7 @@ class Infusion:
 
     def _state_key(self) -> tuple:
         """Changes whenever a command (or a transition) could change what comes next."""
-        runs = self._runs
-        return (len(runs), runs[-1][1] if runs else None, self._stop_t, len(self.events))
+        return (self._version, len(self.events))
 
     def _next_transition_s(self) -> float:
         """The earliest time of a transition not yet emitted (inf: none until a command)."""

@@ -90,7 +90,9 @@ class PkState:
         if dt_min <= 0:
             return
         expm, input_response = self._propagators(dt_min)
-        self.amounts_mg = expm @ self.amounts_mg + input_response * rate_mg_per_min
+        # ndarray.dot: the same BLAS matrix-vector product as `@` (row-major, no
+        # transpose: one kernel, the same sums), with less overhead; stepped every second.
+        self.amounts_mg = expm.dot(self.amounts_mg) + input_response * rate_mg_per_min
 
     def cp_ahead(self, rate_mg_per_min: float, dt_min: np.ndarray) -> np.ndarray:
         """Cp (ng/mL) `dt_min` minutes ahead (an array) at a constant rate, the state left
