@@ -15,7 +15,7 @@ def _read(frame):
     return {v.name.replace("HR", "BPM"): x for v, x in frame.values.items()}, frame.technical
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.lists(line, min_size=2, max_size=12))
 def test_one_parser_reads_every_line_as_a_fresh_one(lines):
     seasoned = MasimoAsciiParser()
