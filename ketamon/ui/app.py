@@ -15,12 +15,10 @@ from ketamon.io.data_dir import data_dir_problem
 from ketamon.io.rebuild import RebuildError
 from ketamon.io.recorder import Recorder
 from ketamon.io.recording import Recording, RecordingError, is_open_elsewhere
-from ketamon.io.replay import ReplayData
 from ketamon.io.resume import ResumeHistory, rebuild_for_resume, unfinished_recordings
 from ketamon.io.run_config import RunConfig, autostart
 from ketamon.resources_loading import ClinicalResources
 from ketamon.ui.main_window import MainWindow
-from ketamon.ui.replay_model import ReplayModel
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.sources import Sources
 from ketamon.ui.theme import apply_theme, height_scale
@@ -171,6 +169,9 @@ def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions
     sources = Sources(resources, config)
     data_dir = config.data_dir
     if options.replay:
+        from ketamon.io.replay import ReplayData
+        from ketamon.ui.replay_model import ReplayModel
+
         try:
             first = ReplayModel(
                 ReplayData(Recording(options.replay), resources), speed=config.speed or 1.0
