@@ -64,10 +64,10 @@ def main() -> int:
     args = parser.parse_args()
     env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"))
     cpu_ratios, wall_ratios = [], []
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as bytecode:
         env["KETAMON_DATA_DIR"] = tmp
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-        env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "bytecode")
+        env["PYTHONPYCACHEPREFIX"] = bytecode
         app = [sys.executable, "-m", "ketamon", "--data-dir", tmp, "--quit-after", "0.001"]
         bare = [sys.executable, "-c", BARE]
         timed(app, env)  # warm the file cache and write the bytecode for both
