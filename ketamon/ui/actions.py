@@ -21,7 +21,8 @@ from ketamon.ui.session_model import SessionModel
 from ketamon.ui.workflow import DischargeDialog, MoaasDialog
 
 if TYPE_CHECKING:
-    from ketamon.ui.setup_dialog import PreviousLookup, SetupDialog
+    from ketamon.ui.previous_lookup import PreviousLookup
+    from ketamon.ui.setup_dialog import SetupDialog
 
 log = logging.getLogger(__name__)
 
