@@ -23,7 +23,7 @@ from ketamon.core.manual_bp import MANUAL_SOURCE, ManualBp
 from ketamon.core.protocol import NibpProgram
 from ketamon.core.scores import ScoreError, check_score
 from ketamon.core.session_records import prescription_data, setup_confirmed_data
-from ketamon.core.session_types import SessionEvent
+from ketamon.core.session_types import InstructorControl, SessionEvent
 from ketamon.core.session_views import discharge_criteria
 from ketamon.core.workflow import Criterion, PumpHandoff, pretreatment_findings, unmet
 
@@ -350,10 +350,14 @@ class NurseCommands:
         return None
 
     def instructor(self, t_s: float, kind: str, text: str, data: dict | None = None) -> None:
-        """An instructor's override or fault (its effects arrive as samples and reports)."""
+        """An instructor's override or fault: recorded, then handed to a source that takes
+        instructions (the training simulator), whose samples and reports carry its effects.
+        A rebuild without a source only records it; a resume's simulator obeys it again."""
         t_s = max(t_s, self._t)
         self.advance_to(t_s)
         self._command(t_s, "instructor", {"kind": kind, "text": text, "data": dict(data or {})})
+        if isinstance(self.source, InstructorControl):
+            self.source.instruct(kind, dict(data or {}))
 
     def acknowledge_alarms(self, t_s: float) -> None:
         self.advance_to(t_s)

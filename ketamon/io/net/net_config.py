@@ -23,7 +23,6 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ketamon.core.config import ConfigError, Fields, check_number, load_toml
-from ketamon.io.net.mqtt_messages import check_name
 from ketamon.io.net.outbox import DEFAULT_MAX_ROWS
 
 
@@ -72,6 +71,8 @@ class NetPlan:
 
 def parse_mqtt_url(url: str, site: str, bed: str) -> MqttTarget:
     """`mqtt://host[:1883]` or `mqtts://host[:8883]`; ValueError with the reason."""
+    from ketamon.io.net.mqtt_messages import check_name
+
     parts = urlsplit(url)
     if parts.scheme not in ("mqtt", "mqtts"):
         raise ValueError(f"MQTT URL {url!r}: use mqtt://host:port or mqtts://host:port")
@@ -143,6 +144,9 @@ def make_net_plan(
         return NetPlan()
     if not bed:
         raise UsageError("--mqtt and --hl7-mllp need --bed NAME (how the clinic knows this chair)")
+    # The message formats only when the bed sends: a bed that does not starts without them.
+    from ketamon.io.net.mqtt_messages import check_name
+
     try:
         bed, site = check_name("bed", bed), check_name("site", site)
         mqtt = parse_mqtt_url(mqtt_url, site, bed) if mqtt_url else None
