@@ -29,13 +29,12 @@ from ketamon.io.sample_table import SampleTable, collector_paused, is_time, read
 SCHEMA_VERSION = 2  # 2: nurse commands recorded as `command.<name>` events
 READABLE_SCHEMAS = (1, 2)  # 1 is rebuilt by io/rebuild.py's legacy path
 SUFFIX = ".ketamon"
-# Read whole, in rowid order (Recording): no index on time (older files have one,
-# samples_t, unused; each index costs every insert).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS samples (
     seq INTEGER NOT NULL, t_s REAL NOT NULL, vital TEXT NOT NULL, value REAL NOT NULL
 );
+CREATE INDEX IF NOT EXISTS samples_t ON samples (t_s);
 CREATE TABLE IF NOT EXISTS events (
     seq INTEGER NOT NULL, t_s REAL NOT NULL, kind TEXT NOT NULL,
     message TEXT NOT NULL, data TEXT NOT NULL
