@@ -67,6 +67,10 @@ def split_artefacts(
             break
     else:  # most batches: no cuff reading, no HR to refuse
         return list(samples), []
+    return _split(rules, samples)
+
+
+def _split(rules: ArtefactRules, samples: list[Sample]) -> tuple[list[Sample], list[Rejection]]:
     readings: dict[float, dict[Vital, float]] = {}
     for s in samples:
         if s.vital.is_nibp:
