@@ -16,7 +16,7 @@ import time
 from ketamon.io.net.outbox import Outbox
 from ketamon.io.recording import Recording
 from ketamon.resources import alarm_profiles_dir
-from tests.io.net.conftest import free_port, start_bedside
+from tests.io.net.conftest import free_port, quick_retries, start_bedside
 from tests.io.net.mllp_server import MllpServer
 from tests.io.net.test_mllp_e2e import assert_in_order_without_gaps
 from tests.io.net.test_mqtt_e2e import central_for, printed_alarms, pump, received_alarms
@@ -34,13 +34,6 @@ def quick_profile(directory):
         text = text.replace(old, f"{old.split(' = ')[0]} = {TECHNICAL_ALARM_AFTER_S}")
     path = directory / "quick.toml"
     path.write_text(text)
-    return path
-
-
-def quick_retries(directory):
-    """The clinic's net config with retries 0.1 s apart, doubling to 0.4 s."""
-    path = directory / "net.toml"
-    path.write_text("[retry]\nfirst_s = 0.1\nmax_s = 0.4\n")
     return path
 
 
@@ -62,7 +55,7 @@ def test_broker_away_and_engine_down_lose_nothing(broker, tmp_path):
         "--alarm-profile",
         str(profile),
         "--mqtt-config",
-        str(quick_retries(tmp_path)),
+        str(quick_retries(tmp_path, 0.1, 0.4)),
         "--hl7-mllp",
         f"127.0.0.1:{engine_port}",
     )
