@@ -26,6 +26,21 @@ def private_data_dir(tmp_path_factory):
         os.environ["KETAMON_DATA_DIR"] = previous
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item):
+    """After a Qt test's fixtures are torn down, delete the widgets that were closed.
+
+    pytest-qt closes a test's widgets with `deleteLater`, which Qt defers until an
+    event loop runs: the widgets of earlier tests piled up (thousands), and every
+    `apply_theme` (a style sheet on the application) restyled them all, up to 0.8 s a
+    test. Tests without a QApplication (core, io) import no Qt here.
+    """
+    if "qapp" in item.fixturenames:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
 @pytest.fixture(autouse=True)
 def no_leftover_threads():
     before = set(threading.enumerate())
