@@ -42,6 +42,9 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     # Also run as a whole `python -m ketamon` process (one case per command family).
     whole_process: bool = False
+    # Opens a window (GUI): run as a whole process only; in the test process it would
+    # change the QApplication the other tests use, or wait on a dialog.
+    window: bool = False
 
 
 def _resources_with(root: Path, name: str, relative: str, old: str, new: str) -> str:
@@ -466,7 +469,7 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
             "replay damaged (GUI)",
             ["--replay", str(root / "over0.ketamon"), "--quit-after", "1"],
             "not a readable ketamon",
-            whole_process=True,
+            window=True,
         ),
         Case(
             "replay alarm event without priority (GUI)",
@@ -483,13 +486,13 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
                 "1",
             ],
             "damaged",
-            whole_process=True,
+            window=True,
         ),
         Case(
             "replay missing (GUI)",
             ["--replay", str(root / "gone.ketamon"), "--quit-after", "1"],
             "no such file",
-            whole_process=True,
+            window=True,
         ),
         Case(
             "csv not text",
@@ -659,9 +662,7 @@ def test_hostile_table_in_process(tmp_path, strong_recording, monkeypatch, capsy
     caplog.set_level(logging.INFO)
     data_dir = tmp_path / "data"
     results = [
-        _run_in_process(c, data_dir, monkeypatch, capsys, caplog)
-        for c in cases
-        if "--replay" not in c.argv  # opens a window: whole process only
+        _run_in_process(c, data_dir, monkeypatch, capsys, caplog) for c in cases if not c.window
     ]
     assert len(results) >= 40
     failures = _failures(results)
@@ -673,7 +674,7 @@ def test_hostile_table_in_process(tmp_path, strong_recording, monkeypatch, capsy
 def test_hostile_table_whole_process(tmp_path, strong_recording):
     """One case per command family as a whole process, and every case that opens a window
     (a window in the test process would change its QApplication for the tests after it)."""
-    cases = [c for c in _build_cases(tmp_path, strong_recording) if c.whole_process]
+    cases = [c for c in _build_cases(tmp_path, strong_recording) if c.whole_process or c.window]
     families = {
         c.argv[0]
         if c.argv[0] in ("review", "course")
