@@ -27,8 +27,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ketamon.core.config import ConfigError, Fields, check_number, load_toml
-from ketamon.io.net.link import Backoff
-from ketamon.io.net.mqtt_messages import check_name
+from ketamon.io.net.link import Backoff  # threading and time only: light
 from ketamon.io.net.outbox import DEFAULT_MAX_ROWS
 
 
@@ -79,6 +78,8 @@ class NetPlan:
 
 def parse_mqtt_url(url: str, site: str, bed: str) -> MqttTarget:
     """`mqtt://host[:1883]` or `mqtts://host[:8883]`; ValueError with the reason."""
+    from ketamon.io.net.mqtt_messages import check_name
+
     parts = urlsplit(url)
     if parts.scheme not in ("mqtt", "mqtts"):
         raise ValueError(f"MQTT URL {url!r}: use mqtt://host:port or mqtts://host:port")
@@ -155,6 +156,9 @@ def make_net_plan(
         return NetPlan()
     if not bed:
         raise UsageError("--mqtt and --hl7-mllp need --bed NAME (how the clinic knows this chair)")
+    # The message formats only when the bed sends: a bed that does not starts without them.
+    from ketamon.io.net.mqtt_messages import check_name
+
     try:
         bed, site = check_name("bed", bed), check_name("site", site)
         mqtt = parse_mqtt_url(mqtt_url, site, bed) if mqtt_url else None
