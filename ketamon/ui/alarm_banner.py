@@ -157,6 +157,9 @@ class AlarmBanner(QFrame):
         layout.setSpacing(2)
         layout.addLayout(first)
         layout.addLayout(chips)
+        # Both lines, always: on a short screen the columns below give way, never the
+        # alarms (and the dashboard does not move when a second alarm comes).
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._cycle_timer = QTimer(self)
         self._cycle_timer.setInterval(CYCLE_MS)
         self._cycle_timer.timeout.connect(self._on_cycle)
