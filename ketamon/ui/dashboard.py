@@ -54,7 +54,7 @@ class Dashboard(QWidget):
         # across the room.
         columns.addWidget(self.numerics, 0, 2, 2, 1)
         columns.setRowStretch(1, 1)
-        for column, stretch in enumerate((28, 29, 43)):
+        for column, stretch in enumerate((30, 27, 43)):
             columns.setColumnStretch(column, stretch)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
