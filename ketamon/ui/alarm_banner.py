@@ -122,8 +122,9 @@ class AlarmBanner(QFrame):
         self.text = QLabel("", objectName="alarmText")
         self.text.setTextFormat(Qt.TextFormat.PlainText)
         # A long message must never widen the window: it is cut, and the full text is
-        # in the tooltip and the alarm list.
-        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # in the tooltip and the alarm list. The title asks for its whole width first
+        # (the detail beside it gives way), so on a 1280-px screen it is read whole.
+        self.text.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.text.setMinimumWidth(200)
         self.more = QLabel("", objectName="alarmMore")
         self.detail = QLabel("", objectName="alarmDetail")
@@ -147,8 +148,8 @@ class AlarmBanner(QFrame):
             chips.addWidget(chip, 1)
         chips.addWidget(self.more)
         first = QHBoxLayout()
-        first.addWidget(self.text, 3)
-        first.addWidget(self.detail, 2)
+        first.addWidget(self.text)
+        first.addWidget(self.detail, 1)
         first.addWidget(self.audio)
         first.addWidget(self.ack_button)
         first.addWidget(self.pause_button)

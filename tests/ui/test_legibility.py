@@ -151,6 +151,8 @@ def test_a_pending_pump_change_still_fits_the_screen(qtbot, qapp, window, size):
     assert window.minimumSizeHint().height() <= size[1]
     assert (window.width(), window.height()) == size
     assert not clipped_texts(window)
+    title = window.dashboard.alarm_banner.text  # the detail beside it gives way first
+    assert title.fontMetrics().horizontalAdvance(title.text()) <= title.contentsRect().width()
     panel = window.dashboard.infusion
     boxes = [label.geometry() for label in (panel.rate, panel.dose, panel.nibp_due)]
     for upper, lower in zip(boxes, boxes[1:], strict=False):
