@@ -148,6 +148,7 @@ class AlarmBanner(QFrame):
             chips.addWidget(chip, 1)
         chips.addWidget(self.more)
         first = QHBoxLayout()
+        self._first_line = first
         first.addWidget(self.text)
         first.addWidget(self.detail, 1)
         first.addWidget(self.audio)
@@ -214,6 +215,7 @@ class AlarmBanner(QFrame):
         self.audio.setText(self._audio_text(snap))
         # With no alarm there is no detail: the state message gets the whole line.
         self.detail.setVisible(bool(snap.alarms))
+        self._first_line.setStretchFactor(self.text, 0 if snap.alarms else 1)
         if not snap.alarms:
             self.detail.setText("")
             self.text.setText(self._quiet_text(snap))

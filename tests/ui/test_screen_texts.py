@@ -101,3 +101,5 @@ def test_the_not_armed_message_is_whole_at_start(qtbot, window):
     assert text.text() == "ALARMS NOT ARMED until the infusion starts"
     needed = text.fontMetrics().horizontalAdvance(text.text())
     assert needed <= text.contentsRect().width()  # never cut to "...the infusion st"
+    ack = window.dashboard.alarm_banner.ack_button
+    assert ack.width() <= ack.sizeHint().width() + 2  # the message takes the room, not a button
