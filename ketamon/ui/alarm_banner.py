@@ -148,6 +148,7 @@ class AlarmBanner(QFrame):
             chips.addWidget(chip, 1)
         chips.addWidget(self.more)
         first = QHBoxLayout()
+        first.setSpacing(16)  # the title and its detail apart at a glance
         self._first_line = first
         first.addWidget(self.text)
         first.addWidget(self.detail, 1)
