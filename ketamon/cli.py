@@ -54,6 +54,9 @@ def emulate(argv: list[str]) -> int:
     args = build_emulate_parser().parse_args(argv)
     if args.speed is None:
         build_emulate_parser().error("--speed max makes no sense on a serial line")
+    problem = check_port_argument(args.port, args.allow_port_url)
+    if problem is not None:
+        build_emulate_parser().error(problem)
     from ketamon.io.emulator import EmulatorRun, run_emulator
     from ketamon.io.parsers import make_parser
 

@@ -269,6 +269,11 @@ def build_emulate_parser() -> argparse.ArgumentParser:
         "(training rigs over a cable pair, tests).",
     )
     parser.add_argument("--port", required=True, metavar="DEVICE", help="port to write to")
+    parser.add_argument(
+        "--allow-port-url",
+        action="store_true",
+        help="accept a pyserial URL (loop://, socket://...) as --port: test rigs only",
+    )
     parser.add_argument("--protocol", choices=sorted(PARSERS), required=True)
     parser.add_argument("--seed", type=_seed, default=1, help="simulated patient (default 1)")
     parser.add_argument("--speed", type=_speed, default=1.0, help="session-time speed")

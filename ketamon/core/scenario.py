@@ -163,6 +163,22 @@ class ScriptedMonitor:
     def request_nibp(self, t_s: float) -> None:
         self.monitor.request_nibp(t_s)
 
+    def instruct(self, kind: str, data: dict) -> None:
+        """An instructor command's effect: an offset (data "vital", "offset" in the vital's
+        unit; 0 clears it) or a fault switched on or off (data "fault", "on")."""
+        if kind == "override":
+            vital = Vital(data["vital"])
+            offset = float(data["offset"])
+            if offset:
+                self.instructor.offsets[vital] = offset
+            else:
+                self.instructor.offsets.pop(vital, None)
+        elif kind == "fault":
+            if data["on"]:
+                self.instructor.equipment.add(str(data["fault"]))
+            else:
+                self.instructor.equipment.discard(str(data["fault"]))
+
     def technical_state(self) -> dict[str, bool]:
         return self.monitor.technical_state()
 

@@ -34,7 +34,7 @@ from ketamon.core.protocol import NibpProgram
 from ketamon.core.publisher import Publisher
 from ketamon.core.scores import CourseSettings, ScoreError, check_score
 from ketamon.core.session_records import prescription_data, setup_confirmed_data
-from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
+from ketamon.core.session_types import InstructorControl, PolledSource, SessionEvent, Snapshot
 from ketamon.core.session_views import build_snapshot, discharge_criteria
 from ketamon.core.session_workflow import handoffs_for, reminder_conditions
 from ketamon.core.vitals import NibpReading, Sample, Vital
@@ -475,10 +475,14 @@ class Session:
         return None
 
     def instructor(self, t_s: float, kind: str, text: str, data: dict | None = None) -> None:
-        """An instructor's override or fault (its effects arrive as samples and reports)."""
+        """An instructor's override or fault: recorded, then handed to a source that takes
+        instructions (the training simulator), whose samples and reports carry its effects.
+        A rebuild without a source only records it; a resume's simulator obeys it again."""
         t_s = max(t_s, self._t)
         self.advance_to(t_s)
         self._command(t_s, "instructor", {"kind": kind, "text": text, "data": dict(data or {})})
+        if isinstance(self.source, InstructorControl):
+            self.source.instruct(kind, dict(data or {}))
 
     def acknowledge_alarms(self, t_s: float) -> None:
         self.advance_to(t_s)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Protocol as TypingProtocol
+from typing import runtime_checkable
 
 from ketamon.core.alarm_profile import Priority
 from ketamon.core.alarms import Alarm
@@ -17,6 +18,14 @@ class PolledSource(TypingProtocol):
     """A source the session pulls from (the simulator, a replay)."""
 
     def poll(self, t_s: float) -> list[Sample]: ...
+
+
+@runtime_checkable
+class InstructorControl(TypingProtocol):
+    """A source an instructor acts on (the training simulator): an `instructor` command's
+    `kind` ("override", "fault") and `data` take effect through `instruct`."""
+
+    def instruct(self, kind: str, data: dict) -> None: ...
 
 
 @dataclass(frozen=True)

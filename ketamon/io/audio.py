@@ -5,7 +5,9 @@ The IEC 60601-1-8 patterns are the WAVs in resources/sounds (made by
 `ketamon.core.alarm_tones`). One output stream stays open and plays silence between
 patterns; `play` queues a pattern, a higher priority cuts in at once. When there is
 no audio device or the library fails, `available` is False and `notice` says why:
-the visual alarms never depend on sound (CLINICAL.md §5).
+the visual alarms never depend on sound (CLINICAL.md §5). A device lost mid-session
+(a USB headset unplugged, the sound server gone) stops pulling frames: `check` sees
+that and turns `available` False with the reason, so the banner says NO SOUND.
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ class ToneOutput(Protocol):
     def close(self) -> None:
         """Release the audio device."""
 
+    def check(self, now_s: float) -> bool:
+        """Whether the output still works at monotonic time `now_s` (False: `notice` says why)."""
+
+
+# The device pulls a buffer every 50 ms; this long without a pull, it has stopped.
+STALL_LIMIT_S = 2.0
+
 
 class SilentTones:
     """No sound, with the reason: the banner shows NO SOUND and its tooltip says why."""
@@ -53,6 +62,9 @@ class SilentTones:
 
     def close(self) -> None:
         return None
+
+    def check(self, now_s: float) -> bool:
+        return False
 
 
 def read_pattern(path: Path) -> np.ndarray:
@@ -82,6 +94,8 @@ class MiniaudioTones:
         self.notice = ""
         self.name = "miniaudio"
         self.frames_played = {priority: 0 for priority in PATTERNS}
+        self.frames_pulled = 0  # every frame the device asked for, silence included
+        self._watched: tuple[int, float] | None = None  # frames_pulled, and since when (s)
         self._lock = threading.Lock()
         self._current: tuple[Priority, np.ndarray, int] | None = None
         self._device = None
@@ -135,6 +149,24 @@ class MiniaudioTones:
             self._device = None
             self.available = False
 
+    def check(self, now_s: float) -> bool:
+        """False once the device has pulled nothing for STALL_LIMIT_S (it stopped playing)."""
+        if not self.available:
+            return False
+        with self._lock:
+            pulled = self.frames_pulled
+        if self._watched is None or self._watched[0] != pulled:
+            self._watched = (pulled, now_s)
+        elif now_s - self._watched[1] > STALL_LIMIT_S:
+            silent_s = now_s - self._watched[1]
+            self.available = False
+            self.notice = (
+                f"Sound lost: the audio device ({self.name}) stopped playing {silent_s:.0f} s "
+                "ago (unplugged, or taken by another program): visual alarms only"
+            )
+            log.error("%s", self.notice)
+        return self.available
+
     def _stream(self) -> Generator[bytes, int, None]:
         """The device's data callback: `frames` asked for, that many 16-bit samples given."""
         frames = yield b""
@@ -144,6 +176,7 @@ class MiniaudioTones:
     def _next_chunk(self, frames: int) -> bytes:
         chunk = np.zeros(frames, dtype="<i2")  # silence between patterns
         with self._lock:
+            self.frames_pulled += frames
             if self._current is not None:
                 priority, samples, position = self._current
                 part = samples[position : position + frames]

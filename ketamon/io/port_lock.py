@@ -9,12 +9,15 @@ the port's real path, lets the second ketamon say *who* holds the port.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from pathlib import Path
 from typing import IO
 
 from ketamon.io.filelock import try_lock, unlock
+
+log = logging.getLogger(__name__)
 
 
 class PortInUse(Exception):
@@ -41,21 +44,44 @@ class PortLock:
         """Raise PortInUse naming the holder (pid) if another process has the port."""
         if self._handle is not None or self._private:
             return
-        # "a+" never truncates: the holder's pid stays readable while we try.
-        handle = open(self.path, "a+")  # noqa: SIM115 (held while the port is open)
-        if not try_lock(handle):
-            handle.seek(0)
-            holder = handle.read().strip() or "another program"
+        # A releasing holder deletes the file; if that happened between our open and our
+        # lock, we locked an orphan: open the path again (a few tries are plenty).
+        for _attempt in range(5):
+            # "a+" never truncates: the holder's pid stays readable while we try.
+            handle = open(self.path, "a+")  # noqa: SIM115 (held while the port is open)
+            if not try_lock(handle):
+                handle.seek(0)
+                holder = handle.read().strip() or "another program"
+                handle.close()
+                raise PortInUse(f"port {self.port} in use by ketamon (pid {holder})")
+            if self._is_current(handle):
+                break
+            unlock(handle)
             handle.close()
-            raise PortInUse(f"port {self.port} in use by ketamon (pid {holder})")
+        else:
+            raise PortInUse(f"port {self.port}: its lock file keeps changing")
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
         handle.flush()
         self._handle = handle
 
+    def _is_current(self, handle: IO) -> bool:
+        """True if `handle` is still the file at `self.path` (not one deleted meanwhile)."""
+        try:
+            return os.path.samestat(os.fstat(handle.fileno()), os.stat(self.path))
+        except FileNotFoundError:
+            return False
+
     def release(self) -> None:
+        """Delete the lock file (so none linger in the temp folder), then let go of it."""
         if self._handle is not None:
+            # Deleted while still locked: a waiting process then re-opens a fresh file.
+            try:
+                if self._is_current(self._handle):
+                    self.path.unlink()
+            except OSError as exc:  # Windows keeps open files; the next holder reuses it
+                log.debug("lock file %s kept: %s", self.path, exc)
             unlock(self._handle)
             self._handle.close()
             self._handle = None

@@ -16,8 +16,9 @@ from ketamon.core.workflow import pretreatment_findings
 from ketamon.ui.annotations import ScoreDialog
 from ketamon.ui.bp_dialog import BpDialog
 from ketamon.ui.dialogs import BaselineDialog, ConfirmDialog
+from ketamon.ui.previous_lookup import PreviousLookup
 from ketamon.ui.session_model import SessionModel
-from ketamon.ui.setup_dialog import PreviousLookup, SetupDialog
+from ketamon.ui.setup_dialog import SetupDialog
 from ketamon.ui.workflow import DischargeDialog, MoaasDialog
 
 log = logging.getLogger(__name__)

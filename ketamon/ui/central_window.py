@@ -137,6 +137,10 @@ class CentralWindow(QMainWindow):
         status = self.feed.status()
         self.broker.setText("" if status.ok else f"BROKER AWAY: {status.detail}")
         self.broker.setStyleSheet("" if status.ok else "background: #00c8e0; color: #000000;")
+        tones = self.sound.tones
+        if tones.available and not tones.check(now):  # the audio device went away
+            self.sound_notice.setText("NO SOUND")
+            self.sound_notice.setToolTip(tones.notice)
         self.sound.update(self.model.audio_priority(now))
         left = self.model.audio_pause_left_s(now)
         self.pause.setText("AUDIO PAUSE" if left is None else f"AUDIO PAUSED {mmss(left)}")

@@ -24,6 +24,7 @@ class Dashboard(QWidget):
         self.sound = AlarmSound(model, self)
         self.alarm_banner = AlarmBanner(model, self.flasher)
         self.alarm_banner.set_sound(self.sound.available, self.sound.notice)
+        self.sound.sound_lost.connect(self._on_sound_lost)
         self.infusion = InfusionPanel(model)
         self.workflow = WorkflowPrompt(model)
         self.alarm_log = AlarmLog(model)
@@ -62,6 +63,9 @@ class Dashboard(QWidget):
         layout.addWidget(self.alarm_banner)
         layout.addLayout(columns, 1)
         layout.addWidget(self.infusion.controls)
+
+    def _on_sound_lost(self, notice: str) -> None:
+        self.alarm_banner.set_sound(False, notice)
 
     def stop(self) -> None:
         self.trends.redraw_timer.stop()

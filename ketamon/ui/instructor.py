@@ -136,10 +136,7 @@ class InstructorPanel(QWidget):
         session.instructor(self.model.clock.now_s(), kind, text, data)
 
     def _on_offset_changed(self, vital: Vital, value: int) -> None:
-        if value:
-            self.source.instructor.offsets[vital] = float(value)
-        else:
-            self.source.instructor.offsets.pop(vital, None)
+        # The session records the command, then the simulator obeys it (as on resume).
         self._log(
             "override",
             f"{vital.label} offset {value:+d} {vital.unit}",
@@ -147,8 +144,6 @@ class InstructorPanel(QWidget):
         )
 
     def _on_fault_toggled(self, fault: str, on: bool) -> None:
-        faults = self.source.instructor.equipment
-        faults.add(fault) if on else faults.discard(fault)
         verb = "started" if on else "ended"
         self._log("fault", f"Fault {verb}: {FAULTS[fault]}", {"fault": fault, "on": on})
 

@@ -11,7 +11,6 @@ limit in its tooltip.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
@@ -45,8 +44,7 @@ from ketamon.core.protocol import Protocol
 from ketamon.core.scores import PHQ9, SCALES, ScoreError, check_score
 from ketamon.ui.course_text import previous_session_text
 from ketamon.ui.plan_view import PlanView
-
-PreviousLookup = Callable[[str], SessionFacts | None]  # patient ID -> last session
+from ketamon.ui.previous_lookup import PreviousLookup, PreviousSessionLookup
 
 
 class SetupDialog(QDialog):
@@ -74,7 +72,9 @@ class SetupDialog(QDialog):
         self.plan: DosePlan | None = None
         self.acknowledged: list[LimitFinding] = []
         self._soft_checks: list[tuple[QCheckBox, LimitFinding]] = []
-        self._previous = previous
+        self._previous = PreviousSessionLookup(previous, self) if previous else None
+        if self._previous is not None:
+            self._previous.found.connect(self._on_previous_found)
         self.scores: list[tuple[str, float]] = []
         self.score_fields: dict[str, QLineEdit] = {}
         for scale_id in scales:
@@ -209,9 +209,18 @@ class SetupDialog(QDialog):
         """Show the patient's last session beside the new prescription."""
         pid = self.patient_id.text().strip()
         if self._previous is None or not pid:
+            if self._previous is not None:
+                self._previous.wanted = ""
             self.previous_note.setText("")
             return
-        self.previous_note.setText(previous_session_text(self._previous(pid), time.time()))
+        if pid == self._previous.wanted:
+            return  # asked already (editingFinished fires on Enter and on leaving the field)
+        self.previous_note.setText(f"Looking up the last session of {pid}…")
+        self._previous.ask(pid)
+
+    def _on_previous_found(self, pid: str, facts: SessionFacts | None) -> None:
+        if pid == self._previous.wanted and pid == self.patient_id.text().strip():
+            self.previous_note.setText(previous_session_text(facts, time.time()))
 
     def _read_scores(self) -> list[tuple[str, float]]:
         scores = []

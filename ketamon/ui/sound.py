@@ -10,10 +10,11 @@ rises, then every `repeat_s` of wall time while it lasts (CLINICAL.md §5).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QElapsedTimer, QObject, QUrl
+from PySide6.QtCore import QElapsedTimer, QObject, QTimer, QUrl, Signal
 
 from ketamon.core.alarm_profile import Priority
 from ketamon.core.alarm_tones import PATTERNS, wav_name
@@ -57,6 +58,15 @@ class QtMultimediaTones:
         for effect in self._effects.values():
             effect.stop()
 
+    def check(self, now_s: float) -> bool:
+        """False once the last audio output has gone (`notice` says so)."""
+        from PySide6.QtMultimedia import QMediaDevices
+
+        if self.available and not QMediaDevices.audioOutputs():
+            self.available = False
+            self.notice = "Sound lost: Qt Multimedia has no audio output any more"
+        return self.available
+
 
 def select_tones(
     sounds: Path, parent: QObject | None = None, backends: Sequence[object] | None = None
@@ -81,7 +91,12 @@ class AlarmSound(QObject):
     """Sounds the audio priority of each snapshot; `available` False says why not in `notice`.
 
     `tones` None selects this machine's output (`select_tones`); tests pass their own.
+    The output is checked every `CHECK_MS`; `sound_lost` (the reason) is emitted once if
+    it stops working, so the banner says NO SOUND rather than staying silent.
     """
+
+    CHECK_MS = 1000
+    sound_lost = Signal(str)
 
     def __init__(
         self,
@@ -100,6 +115,19 @@ class AlarmSound(QObject):
         self._since = QElapsedTimer()
         model.snapshot_changed.connect(self._on_snapshot_changed)
         self.destroyed.connect(self.tones.close)
+        self._watch = QTimer(self)
+        self._watch.timeout.connect(self._on_watch)
+        if self.available:
+            self._watch.start(self.CHECK_MS)
+
+    def _on_watch(self) -> None:
+        if self.tones.check(time.monotonic()):
+            return
+        self._watch.stop()
+        self.available = False
+        self.notice = self.tones.notice
+        log.error("%s", self.notice)
+        self.sound_lost.emit(self.notice)
 
     def _on_snapshot_changed(self, snap: Snapshot) -> None:
         priority = snap.audio_priority

@@ -7,7 +7,7 @@ import pytest
 
 from ketamon.core.alarm_profile import Priority
 from ketamon.core.alarm_tones import wav_name
-from ketamon.io.audio import MiniaudioTones, read_pattern
+from ketamon.io.audio import STALL_LIMIT_S, MiniaudioTones, read_pattern
 from ketamon.resources import sounds_dir
 
 
@@ -65,3 +65,20 @@ def test_a_broken_tone_file_says_which(tmp_path):
     tones = MiniaudioTones(tmp_path, backends=[miniaudio.Backend.NULL])
     assert not tones.available
     assert "alarm_" in tones.notice and ".wav" in tones.notice
+
+
+def test_a_device_that_stops_pulling_is_reported_lost(null_tones):
+    """A headset unplugged mid-session: the device stops asking for frames; check says so.
+    Check times are given (seconds); the device pulls in real time meanwhile."""
+    assert null_tones.check(0.0)
+    time.sleep(0.3)  # a working device pulls every 50 ms
+    base_s = STALL_LIMIT_S + 1.0
+    assert null_tones.check(base_s)  # past the limit, but it pulled meanwhile: fine
+    null_tones._device.stop()  # what a lost device amounts to: nothing pulls any more
+    time.sleep(0.1)
+    assert null_tones.check(base_s + 0.1)
+    assert null_tones.check(base_s + STALL_LIMIT_S - 0.4) is True  # not yet
+    assert null_tones.available
+    assert null_tones.check(base_s + STALL_LIMIT_S + 0.6) is False
+    assert not null_tones.available
+    assert null_tones.notice.startswith("Sound lost: the audio device (miniaudio (Null))")

@@ -290,3 +290,18 @@ def test_emulated_probe_off_sends_no_spo2(resources):
     assert frames and all(Vital.SPO2 not in f.values for f in frames)
     assert all(f.technical["sensor_off"][0] for f in frames)
     assert all(s.vital is not Vital.SPO2 for s in emulator.side.sent)
+
+
+def test_every_protocol_calls_a_silent_link_lost_before_the_no_data_alarm():
+    """Cause before consequence: "source lost" must be raised before "no data" starts."""
+    from ketamon.io.parsers import PARSERS
+    from ketamon.resources_loading import load_clinical_resources
+
+    no_data_s = load_clinical_resources().alarm_profile.technical.no_data_s
+    limits = {name: make_parser(name).silence_limit_s for name in PARSERS}
+    assert limits["ge-s5"] is not None and limits["intellivue"] is not None
+    for name, limit_s in limits.items():
+        assert limit_s is None or limit_s < no_data_s, name
+    parser = make_parser("ge-s5")
+    parser.on_connect(0.0)
+    assert parser.link_problem(no_data_s - 1.0) is not None

@@ -225,3 +225,36 @@ def test_several_devices_in_one_run_config(resources):
     assert make_session(both, resources).nibp_supplied
     with pytest.raises(ValueError, match="listed twice"):
         RunConfig().with_devices([masimo, PortSettings("/dev/ttyUSB0", "ge-s5")])
+
+
+def test_a_resumed_scenario_obeys_the_instructor_again(resources, tmp_path):
+    """The instructor's offset is a command: on resume the simulator applies it again, so the
+    regenerated patient is the one the trainee saw (HR +40 from minute 8)."""
+    from ketamon.core.vitals import Vital
+    from ketamon.io.recording import Recording
+    from ketamon.io.resume import ResumeHistory, rebuild_for_resume
+    from ketamon.io.session_recorder import SessionRecorder
+
+    config = RunConfig(SourceKind.SCENARIO, scenario=load_scenarios(scenarios_dir())["tachycardia"])
+    live = make_session(config, resources)
+    recorder = SessionRecorder(live, tmp_path, recording_meta(config, resources))
+    autostart(live, config, resources)
+    live.advance_to(480.0)
+    live.instructor(480.0, "override", "HR offset +40 bpm", {"vital": "hr", "offset": 40})
+    live.instructor(500.0, "fault", "Fault started: probe off", {"fault": "probe_off", "on": True})
+    live.instructor(530.0, "fault", "Fault ended: probe off", {"fault": "probe_off", "on": False})
+    live.advance_to(600.0)
+    recorder.note_clock(1000.0, 600.0, 1.0)
+    recorder.close("open")  # as a crash leaves it
+    (path,) = tmp_path.glob("*.ketamon")
+
+    history = ResumeHistory()
+    session, _ = rebuild_for_resume(path, resources, wall_now_s=1000.0, history=history)
+    recorded = [(s.t_s, s.value) for s in Recording(path).samples() if s.vital is Vital.HR]
+    times, values = history.arrays()[Vital.HR]
+    again = dict(zip(times.tolist(), values.tolist(), strict=True))
+    assert len(recorded) > 100
+    assert [(t, again.get(t)) for t, _ in recorded] == recorded
+    assert max(v for t, v in recorded if t > 490) > max(v for t, v in recorded if t < 470) + 25
+    starts = [e.data["alarm_id"] for e in session.events if e.kind == "alarm.start"]
+    assert starts == [e.data["alarm_id"] for e in live.events if e.kind == "alarm.start"]

@@ -253,6 +253,35 @@ def test_alarm_sound_plays_the_high_tone_through_miniaudio(qtbot, window):
     tones.close()
 
 
+def test_a_sound_device_lost_mid_session_turns_the_banner_to_no_sound(qtbot, window):
+    from ketamon.ui.sound import AlarmSound
+
+    class LosingTones:
+        name, available, notice = "test", True, ""
+
+        def play(self, priority):
+            pass
+
+        def close(self):
+            pass
+
+        def check(self, now_s):
+            self.available = False
+            self.notice = "Sound lost: the audio device (test) stopped playing 3 s ago"
+            return False
+
+    sound = AlarmSound(window.model, window, tones=LosingTones())
+    with qtbot.waitSignal(sound.sound_lost, timeout=3000) as lost:
+        pass
+    assert lost.args == ["Sound lost: the audio device (test) stopped playing 3 s ago"]
+    assert not sound.available and sound.notice.startswith("Sound lost")
+    banner = window.dashboard.alarm_banner
+    window.dashboard.sound.sound_lost.emit(sound.notice)  # the window's own sound, as lost
+    assert not banner.sound_available
+    assert banner.toolTip() == sound.notice
+    assert not banner.pause_button.isVisible()
+
+
 def test_select_tones_without_a_working_backend_says_no_sound_with_the_reason(window):
     import miniaudio
 

@@ -43,6 +43,9 @@ class RecordingTones:
     def close(self):
         pass
 
+    def check(self, now_s):
+        return self.available
+
 
 class Clock:
     def __init__(self):

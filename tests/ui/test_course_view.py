@@ -84,6 +84,36 @@ def test_a_follow_up_score_added_in_the_view_appears_in_the_course(qtbot, record
     assert Recording(path).events()[-1].kind == "score.recorded"
 
 
+def test_the_last_session_is_looked_up_without_freezing_the_dialog(qtbot, protocols, library):
+    """A slow look-up (a full data folder) runs off the GUI thread; an answer for an ID
+    typed over is dropped."""
+    import threading
+
+    release = threading.Event()
+    asked = []
+
+    def slow(pid):
+        asked.append((pid, threading.current_thread() is threading.main_thread()))
+        release.wait(10)
+        return None
+
+    ordered = sorted(protocols.values(), key=lambda p: not p.default)
+    dialog = SetupDialog(ordered, library, previous=slow)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    type_into(qtbot, dialog.patient_id, "P-SLOW")
+    dialog.patient_id.editingFinished.emit()  # returns at once: the dialog stays usable
+    assert dialog.previous_note.text() == "Looking up the last session of P-SLOW…"
+    type_into(qtbot, dialog.weight, "70")
+    assert dialog.weight.text() == "70"
+    type_into(qtbot, dialog.patient_id, "P-OTHER")
+    dialog.patient_id.editingFinished.emit()
+    release.set()
+    qtbot.waitUntil(lambda: "No earlier session" in dialog.previous_note.text())
+    assert asked[0] == ("P-SLOW", False)  # on the worker, not the GUI thread
+    assert asked[-1][0] == "P-OTHER"
+
+
 def test_setup_shows_the_patients_last_session_beside_the_new_prescription(
     qtbot, recorded, resources, protocols, library
 ):
@@ -97,14 +127,14 @@ def test_setup_shows_the_patients_last_session_beside_the_new_prescription(
     dialog.show()
     type_into(qtbot, dialog.patient_id, "P-UI")
     dialog.patient_id.editingFinished.emit()
+    qtbot.waitUntil(lambda: dialog.previous_note.text().startswith("Last session ("))
     note = dialog.previous_note.text()
-    assert note.startswith("Last session (")
     assert "dose 35.0 mg (0.50 mg/kg)" in note
     assert "SBP +" in note and "HR " in note
     assert "side effects: Nausea/vomiting" in note
     type_into(qtbot, dialog.patient_id, "somebody new")
     dialog.patient_id.editingFinished.emit()
-    assert "No earlier session" in dialog.previous_note.text()
+    qtbot.waitUntil(lambda: "No earlier session" in dialog.previous_note.text())
     fill_setup(qtbot, dialog)
     type_into(qtbot, dialog.score_fields["phq9"], "28")
     assert "PHQ-9 is a whole number from 0 to 27" in dialog.error.text()

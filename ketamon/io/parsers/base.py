@@ -58,6 +58,10 @@ class ProtocolParser:
     max_bytes_per_s = 1000  # more than this is a flood (see DeviceConnection)
     label = "device"  # the monitor as a numerics tile names it ("GE S/5 on ttyUSB1")
     supplies_nibp = False  # the protocol carries cuff readings (else the nurse enters them)
+    # Longest silence (s) before `link_problem` calls an open link dead; None if the protocol
+    # has no such rule. Kept below the alarm profile's no_data_s, so the cause ("source
+    # lost") is raised before its consequence ("no data").
+    silence_limit_s: float | None = None
 
     def __init__(self) -> None:
         self.stats = ParserStats()

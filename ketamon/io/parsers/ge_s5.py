@@ -57,7 +57,9 @@ NIBP_MEASURING = 1 << 5  # NIBP label bit: cuff cycle in progress
 NIBP_STALE_S = 60  # a reading older than this when first seen is history, not news
 
 REQUEST_INTERVAL_S = 5  # tx_interval asked of the monitor
-SILENCE_LIMIT_S = 2 * REQUEST_INTERVAL_S  # no record for this long: the link is dead
+# No record for this long: the link is dead. One and a half intervals: one record missed
+# plus slack, and below the default no-data time (10 s) so "source lost" comes first.
+SILENCE_LIMIT_S = 1.5 * REQUEST_INTERVAL_S
 
 _I16 = struct.Struct("<h")
 _U16 = struct.Struct("<H")
@@ -205,6 +207,7 @@ class GeS5Parser(ProtocolParser):
     name = "ge-s5"
     label = "GE S/5"
     supplies_nibp = True
+    silence_limit_s = SILENCE_LIMIT_S
     description = (
         "GE Datex-Ohmeda S/5, CARESCAPE B450/B650/B850 Computer Interface (HR, NIBP, SpO2, RR)"
     )
@@ -236,7 +239,7 @@ class GeS5Parser(ProtocolParser):
             self._last_record_s = now_s
             self._records_since_check = 0
         since = self._last_record_s if self._last_record_s is not None else self._connected_s
-        if now_s - since > SILENCE_LIMIT_S:
+        if now_s - since > self.silence_limit_s:
             silent_s = now_s - since
             return f"no record from the monitor for {silent_s:.0f} s"
         return None

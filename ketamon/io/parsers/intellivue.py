@@ -95,6 +95,7 @@ class IntelliVueParser(ProtocolParser):
     def __init__(self, timing: IntelliVueTiming | None = None) -> None:
         super().__init__()
         self.timing = timing or IntelliVueTiming()
+        self.silence_limit_s = self.timing.answer_timeout_s
         self._deframer = Deframer()
         self.state = LinkState.CLOSED
         self._problem: str | None = None
