@@ -8,7 +8,6 @@ the port's real path, lets the second ketamon say *who* holds the port.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import tempfile
@@ -25,6 +24,8 @@ class PortInUse(Exception):
 
 
 def lock_file_for(port: str, directory: Path | None = None) -> Path:
+    import hashlib  # here: only a device connection needs it, never the start-up
+
     real = os.path.realpath(port) if "://" not in port else port
     digest = hashlib.sha256(real.encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return (directory or Path(tempfile.gettempdir())) / f"ketamon-port-{digest}.lock"

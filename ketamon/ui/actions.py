@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
@@ -16,10 +17,12 @@ from ketamon.core.workflow import pretreatment_findings
 from ketamon.ui.annotations import ScoreDialog
 from ketamon.ui.bp_dialog import BpDialog
 from ketamon.ui.dialogs import BaselineDialog, ConfirmDialog
-from ketamon.ui.previous_lookup import PreviousLookup
 from ketamon.ui.session_model import SessionModel
-from ketamon.ui.setup_dialog import SetupDialog
 from ketamon.ui.workflow import DischargeDialog, MoaasDialog
+
+if TYPE_CHECKING:
+    from ketamon.ui.previous_lookup import PreviousLookup
+    from ketamon.ui.setup_dialog import SetupDialog
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +60,8 @@ class NurseActions(QObject):
     # ---- requests -------------------------------------------------------------------
 
     def request_setup(self) -> None:
+        from ketamon.ui.setup_dialog import SetupDialog  # built when asked for, not at start
+
         dialog = SetupDialog(
             self._protocols, self._library, self._window, self._previous, self._scales
         )

@@ -15,12 +15,10 @@ from ketamon.io.data_dir import data_dir_problem
 from ketamon.io.rebuild import RebuildError
 from ketamon.io.recorder import Recorder
 from ketamon.io.recording import Recording, RecordingError, is_open_elsewhere
-from ketamon.io.replay import ReplayData
 from ketamon.io.resume import ResumeHistory, rebuild_for_resume, unfinished_recordings
 from ketamon.io.run_config import RunConfig, autostart
 from ketamon.resources_loading import ClinicalResources
 from ketamon.ui.main_window import MainWindow
-from ketamon.ui.replay_model import ReplayModel
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.sources import Sources
 from ketamon.ui.theme import apply_theme, height_scale
@@ -28,10 +26,16 @@ from ketamon.ui.theme import apply_theme, height_scale
 log = logging.getLogger(__name__)
 
 
-def _application() -> QApplication:
+def _application(height_px: int | None = None) -> QApplication:
+    """The application, themed for a window `height_px` tall (None: the screen's height)."""
+    app = _bare_application()
+    apply_theme(app, scale=None if height_px is None else height_scale(height_px))
+    return app
+
+
+def _bare_application() -> QApplication:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("ketamon")
-    apply_theme(app)
     return app
 
 
@@ -158,10 +162,16 @@ def default_geometry(app: QApplication) -> tuple[int, int]:
 
 
 def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions) -> int:
-    app = _application()
+    # The window's size first, then the theme for it, once, before any widget exists: a
+    # style sheet set later makes Qt re-polish every widget (a third of the window's cost).
+    width, height = options.geometry or default_geometry(_bare_application())
+    app = _application(height)
     sources = Sources(resources, config)
     data_dir = config.data_dir
     if options.replay:
+        from ketamon.io.replay import ReplayData
+        from ketamon.ui.replay_model import ReplayModel
+
         try:
             first = ReplayModel(
                 ReplayData(Recording(options.replay), resources), speed=config.speed or 1.0
@@ -194,8 +204,6 @@ def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions
         sources,
         first_model=first,
     )
-    width, height = options.geometry or default_geometry(app)
-    apply_theme(app, scale=height_scale(height))
     window.resize(width, height)
     if data_dir is not None and (problem := data_dir_problem(data_dir)):
         log.error("%s", problem)

@@ -5,44 +5,34 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
 
 import ketamon
-from ketamon.core.course import Course, SessionFacts
 from ketamon.core.infusion import Phase
-from ketamon.core.limits import DrugLibrary
-from ketamon.core.protocol import Protocol
 from ketamon.core.scenario import ScriptedMonitor
-from ketamon.core.session import Snapshot
 from ketamon.format import mmss, time_of_day
-from ketamon.io.course_store import last_session, load_course, recording_patient_id
-from ketamon.io.device import PortSettings
-from ketamon.io.export import export_csv
-from ketamon.io.rebuild import RebuildError
-from ketamon.io.recording import Recording, RecordingError
-from ketamon.io.replay import ReplayData
-from ketamon.io.summary import review_recording
 from ketamon.ui.actions import NurseActions
 from ketamon.ui.annotations import CadssDialog, NoteDialog
-from ketamon.ui.browser import SessionBrowser
-from ketamon.ui.course_view import CourseView
 from ketamon.ui.dashboard import Dashboard
-from ketamon.ui.instructor import InstructorPanel
-from ketamon.ui.port_dialog import PortDialog
-from ketamon.ui.replay_model import ReplayBar, ReplayModel
-from ketamon.ui.report import write_report
-from ketamon.ui.session_model import SessionModel
-from ketamon.ui.sources import Sources
+
+if TYPE_CHECKING:
+    from ketamon.core.course import Course, SessionFacts
+    from ketamon.core.limits import DrugLibrary
+    from ketamon.core.protocol import Protocol
+    from ketamon.core.session import Snapshot
+    from ketamon.io.device import PortSettings
+    from ketamon.ui.instructor import InstructorPanel
+    from ketamon.ui.replay_model import ReplayBar
+    from ketamon.ui.session_model import SessionModel
+    from ketamon.ui.sources import Sources
+
+# What only a menu command or a replay needs (the session browser, course view, PDF
+# report, CSV export, port dialog, replay bar, instructor panel) is imported when it is
+# first used: the first frame comes up without it (bench/startup.py).
 
 
 def phase_text(phase: Phase) -> str:
@@ -188,6 +178,8 @@ class MainWindow(QMainWindow):
                 f"REPLAY of {model.data.path.name} (recorded {created}): not live"
             )
             title = f"ketamon — REPLAY {model.data.path.name}"
+            from ketamon.ui.replay_model import ReplayBar
+
             self.replay_bar = ReplayBar(model)
             self._layout.addWidget(self.replay_bar)
             model.seek(model.clock.start_s)
@@ -254,6 +246,8 @@ class MainWindow(QMainWindow):
             self.instructor.close()
             self.instructor = None
         if isinstance(getattr(model.session, "source", None), ScriptedMonitor):
+            from ketamon.ui.instructor import InstructorPanel
+
             self.instructor = InstructorPanel(model)
             self.instructor.resize(700, 700)
             self.instructor.show()
@@ -280,6 +274,10 @@ class MainWindow(QMainWindow):
     def _on_choose_port(self) -> None:
         if not self._source_change_allowed():
             return
+        from PySide6.QtCore import QSettings
+
+        from ketamon.ui.port_dialog import PortDialog
+
         dialog = PortDialog(QSettings("ketamon", "ketamon"), self)
         dialog.accepted.connect(lambda: self._switch_source(dialog.devices))
         self.actions.open_dialog(dialog)
@@ -291,12 +289,24 @@ class MainWindow(QMainWindow):
     def _on_browse(self) -> None:
         if not self._source_change_allowed():
             return
+        from ketamon.ui.browser import SessionBrowser
+
         names = {p.id: p.name for p in self._protocols}
         dialog = SessionBrowser(self._sources.data_dir, self, names)
         dialog.accepted.connect(lambda: self._on_recording_chosen(dialog.chosen, dialog.action))
         self.actions.open_dialog(dialog)
 
     def _on_recording_chosen(self, path: Path, action: str) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        from ketamon.io.export import export_csv
+        from ketamon.io.rebuild import RebuildError
+        from ketamon.io.recording import Recording, RecordingError
+        from ketamon.io.replay import ReplayData
+        from ketamon.io.summary import review_recording
+        from ketamon.ui.replay_model import ReplayModel
+        from ketamon.ui.report import write_report
+
         resources = self._sources.resources
         try:
             if action == "open":
@@ -320,10 +330,16 @@ class MainWindow(QMainWindow):
             self.actions.show_error(str(exc))
 
     def _previous_session(self, patient_id: str) -> SessionFacts | None:
+        from ketamon.io.course_store import last_session
+
         return last_session(self._sources.data_dir, patient_id, self._sources.resources)
 
     def _open_course(self, path: Path) -> None:
         """The Course view of the patient whose session `path` is."""
+        from ketamon.io.course_store import load_course, recording_patient_id
+        from ketamon.io.recording import Recording
+        from ketamon.ui.course_view import CourseView
+
         patient_id = recording_patient_id(Recording(path))
         if not patient_id:
             self.actions.show_error("This session has no patient ID: it belongs to no course.")

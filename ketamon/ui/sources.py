@@ -7,11 +7,8 @@ this adds what only the GUI has: the wall clock, the device thread and the recor
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ketamon.core.session import Session
-from ketamon.io.device import PortSettings
-from ketamon.io.net.bedside_links import start_links
-from ketamon.io.resume import ResumeHistory
 from ketamon.io.run_config import (
     RunConfig,
     make_session,
@@ -20,10 +17,14 @@ from ketamon.io.run_config import (
     supplies_nibp,
 )
 from ketamon.io.session_recorder import SessionRecorder
-from ketamon.resources_loading import ClinicalResources
 from ketamon.ui.clock import SessionClock
-from ketamon.ui.device_link import DeviceLinks
 from ketamon.ui.session_model import SessionModel
+
+if TYPE_CHECKING:
+    from ketamon.core.session import Session
+    from ketamon.io.device import PortSettings
+    from ketamon.io.resume import ResumeHistory
+    from ketamon.resources_loading import ClinicalResources
 
 
 class Sources:
@@ -68,8 +69,13 @@ class Sources:
         if self.data_dir is not None:  # first: a refused resume must leave no device thread
             meta = recording_meta(self.config, self.resources)
             model.recorder = SessionRecorder(session, self.data_dir, meta, resume_path=resume_path)
-            model.links = start_links(session, self.config.net, self.data_dir)  # MQTT / HL7
+            if self.config.net.any:  # MQTT / HL7: the network stack only when it is used
+                from ketamon.io.net.bedside_links import start_links
+
+                model.links = start_links(session, self.config.net, self.data_dir)
         if self.config.devices and not session.simulated:
+            from ketamon.ui.device_link import DeviceLinks
+
             session.nibp_supplied = supplies_nibp(self.config.devices)  # a resumed one too
             model.device = DeviceLinks(self.config.devices, model)
             model.device.start()

@@ -201,7 +201,10 @@ class TrendPlots(QWidget):
     def _make_plot(self, row: int, key: str, title: str) -> pg.PlotItem:
         axis = RelativeMinutesAxis()
         self.axes.append(axis)
-        plot = self.graphics.addPlot(row=row, col=0, axisItems={"bottom": axis})
+        # No context menu (the trends are not for exploring): made without one, since
+        # building a menu per plot and dropping it was a sixth of the first frame's cost.
+        view = pg.ViewBox(enableMenu=False)
+        plot = self.graphics.addPlot(row=row, col=0, axisItems={"bottom": axis}, viewBox=view)
         plot.setLabel("left", title, color="#d0d0d0", size="13pt")
         plot.setMenuEnabled(False)
         plot.setMouseEnabled(x=False, y=False)

@@ -7,11 +7,20 @@ Fields are keyed by name, not position (models send different sets). A value
 filled with '-' is invalid and gives no sample. The device's date and time are
 ignored: samples are stamped on arrival. EXC bits for no sensor, sensor off and
 no cable raise the sensor-off technical alarm.
+
+Speed (issue 15, bench/parsers.py): a line is split once; each `KEY=value` token is
+checked and decoded once, by a decoder chosen by its key, and remembered: a monitor
+repeats the same few hundred tokens (its serial number, '--' fields, the SpO2 and pulse
+values it shows), so most lines are a dict look-up per token. The checks are the line
+grammar's (tests/io/test_masimo_grammar.py keeps the regular expressions as reference).
 """
 
 from __future__ import annotations
 
-from ketamon.core.vitals import Vital
+from collections.abc import Callable
+from typing import Final
+
+from ketamon.core.vitals import Vital, is_plausible
 from ketamon.io.parsers.base import Frame, LineParser
 
 # Exception bits (Masimo Radical/Rad-8 serial EXC field).
@@ -24,20 +33,41 @@ EXC_SENSOR_PROBLEMS = {
     EXC_NO_CABLE: "no cable",
 }
 
-# Character sets of the line's grammar, checked with str methods: a regex per token
-# made parsing cost twice what it needs to (bench/parsers.py; tests keep the regex
-# grammar as the reference).
+# Character sets of the line's grammar, checked with str methods.
 _KEY_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 _HEX_CHARS = "0123456789ABCDEFabcdef"
 
+# The head `dd/dd/dd dd:dd:dd` checked in one step: its bytes with every digit made a '9'.
+_AS_NINES = bytes.maketrans(b"0123456789", b"9999999999")
+_HEAD_SHAPE = b"99/99/99 99:99:99"
+_HEAD_LENGTH = 17
 
-_AS_NINES = str.maketrans("0123456789", "9999999999")
-_HEAD_SHAPE = "99/99/99 99:99:99"
+# Distinct tokens remembered per parser. A monitor sends a few hundred; garbage could send
+# any number, so past this the memory starts afresh (a line is then checked token by token).
+MAX_KNOWN_TOKENS = 4096
+
+
+class _Mark:
+    """A decoded value that is not a number: named, so a debugger shows what it means."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+NO_SAMPLE: Final = _Mark("NO_SAMPLE")  # a '-' filled value: the device has no reading
+MALFORMED: Final = _Mark("MALFORMED")  # breaks the grammar: the whole line is rejected
+
+# What a decoded SPO2/BPM token holds: (vital, value, plausible), or one of the marks.
+Reading = tuple[Vital, float, bool]
 
 
 def _is_head(line: str) -> bool:
-    """`dd/dd/dd dd:dd:dd`, then a space or the end (the line is ASCII)."""
-    return line[:17].translate(_AS_NINES) == _HEAD_SHAPE and (len(line) == 17 or line[17] == " ")
+    """`dd/dd/dd dd:dd:dd`, then a space or the end (digits are ASCII: lines are)."""
+    head, after = line[:_HEAD_LENGTH], line[_HEAD_LENGTH : _HEAD_LENGTH + 1]
+    return head.encode().translate(_AS_NINES) == _HEAD_SHAPE and after in (" ", "")
 
 
 def _is_number(text: str) -> bool:
@@ -50,6 +80,51 @@ def _is_number(text: str) -> bool:
     return whole.isdigit() and (not dot or fraction.isdigit())
 
 
+def _reading(vital: Vital) -> Callable[[str], Reading | _Mark]:
+    """Decoder of a vital's value text: `097%` -> (vital, 97.0, plausible)."""
+
+    def decode(text: str) -> Reading | _Mark:
+        if "-" in text:
+            return NO_SAMPLE
+        if not _is_number(text):
+            return MALFORMED
+        value = float(text.rstrip("%"))
+        return (vital, value, is_plausible(vital, value))
+
+    return decode
+
+
+def _exceptions(text: str) -> tuple[bool, str] | _Mark:
+    """Decoder of the EXC hex bits: the sensor-off flag (present, detail)."""
+    if not 1 <= len(text) <= 8 or text.strip(_HEX_CHARS):
+        return MALFORMED
+    bits = int(text, 16)
+    problems = [detail for bit, detail in EXC_SENSOR_PROBLEMS.items() if bits & bit]
+    return (bool(problems), ", ".join(problems))
+
+
+# The keys whose values we use, and how each is decoded (any other key is only checked).
+_DECODERS: dict[str, Callable[[str], object]] = {
+    "SPO2": _reading(Vital.SPO2),
+    "BPM": _reading(Vital.HR),
+    "EXC": _exceptions,
+}
+_VITAL_KEYS = ("SPO2", "BPM")  # in the order their values are accepted
+
+
+def decode_token(token: str) -> tuple[str, object] | None:
+    """`KEY=value` -> (key, decoded value), or None when the token breaks the grammar.
+
+    The value may hold '='. Values of SPO2/BPM/EXC are decoded (a reading, NO_SAMPLE,
+    MALFORMED, or the EXC flag); any other key keeps its text.
+    """
+    key, sep, value = token.partition("=")
+    if not sep or not key or not value or key.strip(_KEY_CHARS):
+        return None
+    decoder = _DECODERS.get(key)
+    return (key, value if decoder is None else decoder(value))
+
+
 class MasimoAsciiParser(LineParser):
     name = "masimo-ascii"
     label = "Masimo"
@@ -57,32 +132,51 @@ class MasimoAsciiParser(LineParser):
     default_baud = 9600
     max_bytes_per_s = 400  # one ~160-byte line a second, with margin
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._known_tokens: dict[str, tuple[str, object]] = {}
+
     def parse_line(self, line: str) -> Frame | None:
         if not _is_head(line):
             return None
-        fields: dict[str, str] = {}
-        for token in line[17:].split():
-            key, sep, value = token.partition("=")  # KEY=value; the value may hold '='
-            if not sep or not key or not value or key.strip(_KEY_CHARS):
-                return None
-            fields[key] = value
+        tokens = line[_HEAD_LENGTH:].split()
+        pairs = list(map(self._known_tokens.get, tokens))
+        if None in pairs and not self._learn(tokens, pairs):
+            return None
+        fields = dict(pairs)  # a key sent twice: the last one counts
         if "SPO2" not in fields and "BPM" not in fields:
             return None
-        frame = Frame()
-        for key, vital in (("SPO2", Vital.SPO2), ("BPM", Vital.HR)):
-            text = fields.get(key)
-            if text is None or "-" in text:
+        values: dict[Vital, float] = {}
+        for key in _VITAL_KEYS:
+            reading = fields.get(key, NO_SAMPLE)
+            if reading is NO_SAMPLE:
                 continue  # absent or invalid ('-' filled): no sample
-            if not _is_number(text):
+            if reading is MALFORMED:
                 return None
-            self.accept(frame, vital, float(text.rstrip("%")))
-        exc = fields.get("EXC")
-        if exc is not None:
-            if not 1 <= len(exc) <= 8 or exc.strip(_HEX_CHARS):
+            vital, value, plausible = reading
+            if plausible:
+                values[vital] = value
+            else:
+                self.stats.implausible_values += 1
+        technical = {}
+        sensor = fields.get("EXC")
+        if sensor is not None:
+            if sensor is MALFORMED:
                 return None
-            bits = int(exc, 16)
-            problems = [text for bit, text in EXC_SENSOR_PROBLEMS.items() if bits & bit]
-            frame.technical["sensor_off"] = (bool(problems), ", ".join(problems))
-            if problems:
-                frame.values.clear()  # numbers next to "sensor off" are not measurements
-        return frame
+            technical["sensor_off"] = sensor
+            if sensor[0]:
+                values.clear()  # numbers next to "sensor off" are not measurements
+        return Frame(values, technical)
+
+    def _learn(self, tokens: list[str], pairs: list[tuple[str, object] | None]) -> bool:
+        """Decode the tokens not seen before into `pairs`; False if one breaks the grammar."""
+        known = self._known_tokens
+        for i, token in enumerate(tokens):
+            if pairs[i] is None:
+                pair = decode_token(token)
+                if pair is None:
+                    return False
+                if len(known) >= MAX_KNOWN_TOKENS:
+                    known.clear()
+                known[token] = pairs[i] = pair
+        return True

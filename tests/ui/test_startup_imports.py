@@ -1,0 +1,43 @@
+"""The first frame comes up without what only a menu command, a replay or a network link
+needs: those modules are imported when first used (issue 15, bench/startup.py)."""
+
+import os
+import subprocess
+import sys
+
+# Run the real command to its first frame; print the modules it imported.
+SCRIPT = """
+import atexit, runpy, sys
+atexit.register(lambda: sys.stdout.write(" ".join(sorted(sys.modules)) + "\\n"))
+sys.argv = ["ketamon", "--data-dir", sys.argv[1], "--quit-after", "0.001"]
+runpy.run_module("ketamon", run_name="__main__")
+"""
+
+NOT_AT_START = {
+    "paho",  # MQTT: only with --mqtt
+    "ketamon.io.net.bedside_links",
+    "ketamon.ui.report",  # PDF
+    "ketamon.ui.course_view",
+    "ketamon.ui.browser",
+    "ketamon.ui.port_dialog",
+    "ketamon.ui.setup_dialog",
+    "ketamon.ui.replay_model",
+    "ketamon.ui.instructor",
+    "ketamon.io.export",
+    "ketamon.io.course_store",
+}
+
+
+def test_the_first_frame_imports_no_dialog_report_replay_or_network_code(tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    result = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    imported = set(result.stdout.split())
+    assert "ketamon.ui.main_window" in imported and "ketamon.ui.trends" in imported
+    assert not NOT_AT_START & imported, sorted(NOT_AT_START & imported)
