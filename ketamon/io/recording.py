@@ -86,6 +86,17 @@ def is_open_elsewhere(path: Path) -> bool:
     return False
 
 
+def origin_wall_s(meta: dict) -> float | None:
+    """Unix time of session time 0 from a recording's meta: its clock (session time
+    `t_s` was wall time `wall_s`), else the file's creation; None when neither is a number."""
+    clock = meta.get("clock")
+    if isinstance(clock, dict):
+        wall_s, t_s = _number_or_none(clock.get("wall_s")), _number_or_none(clock.get("t_s"))
+        if wall_s is not None and t_s is not None:
+            return wall_s - t_s
+    return _number_or_none(meta.get("created_wall_s"))
+
+
 @dataclass(frozen=True)
 class VitalSeries:
     """All recorded values of one vital: times (s) and values, as arrays."""

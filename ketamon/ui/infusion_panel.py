@@ -118,8 +118,9 @@ class InfusionPanel(QFrame):
             controls.addWidget(button, 2)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 10)
-        layout.setSpacing(6)
+        # Tight: on a 720-px screen every pixel here is a row of the alarm list below.
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(4)
         layout.addWidget(self.phase, 3)
         layout.addWidget(self.remaining_caption)
         layout.addWidget(self.remaining, 4)
