@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QStandardPaths
-
 
 def default_data_dir() -> Path:
     """$KETAMON_DATA_DIR, else e.g. ~/.local/share/ketamon/sessions on Linux or
@@ -14,6 +12,9 @@ def default_data_dir() -> Path:
     override = os.environ.get("KETAMON_DATA_DIR")
     if override:
         return Path(override)
+    # Qt only here: a run with an override (every test, scripted runs) starts without it.
+    from PySide6.QtCore import QCoreApplication, QStandardPaths
+
     QCoreApplication.setApplicationName("ketamon")
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
     return Path(base) / "sessions"

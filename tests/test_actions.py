@@ -169,18 +169,25 @@ def test_a_discharge_shows_in_the_browser_and_in_replay(qtbot, resources, tmp_pa
     assert table.item(0, 8).text() == "discharged"
 
 
-def test_a_manual_bp_in_observation_raises_one_high_alarm_recorded_and_reviewed(tmp_path):
-    """The real commands: `enter_bp` in --actions, then `ketamon review --json` and --events."""
+def test_a_manual_bp_in_observation_raises_one_high_alarm_recorded_and_reviewed(
+    tmp_path, capsys
+):
+    """`enter_bp` in --actions, then `ketamon review --json` and --events, through the
+    command's entry point in this process (test_command_line_run_and_review_events_agree
+    runs the same commands as whole processes)."""
+    from ketamon.cli import main
+
     script = tmp_path / "bp.toml"
     script.write_text(
         '[[action]]\nt_s = 3600\ncommand = "enter_bp"\nsbp = 185\ndbp = 112\n'
         "measured_at_s = 3540\nhr = 90\n"
     )
-    cmd = [sys.executable, "-m", "ketamon", "--headless", "--speed", "max", "--autostart"]
-    cmd += ["--seed", "3", "--data-dir", str(tmp_path / "rec"), "--actions", str(script)]
-    live = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-    assert live.returncode == 0, live.stderr[-2000:]
-    events = [json.loads(line) for line in live.stdout.splitlines()]
+    argv = ["--headless", "--speed", "max", "--autostart"]
+    argv += ["--seed", "3", "--data-dir", str(tmp_path / "rec"), "--actions", str(script)]
+    capsys.readouterr()
+    assert main(argv) == 0
+    live = capsys.readouterr().out
+    events = [json.loads(line) for line in live.splitlines()]
     high_bp = [
         e for e in events if e["event"] == "start" and e["alarm_id"] == "bp_high"
         and e["priority"] == "high"
@@ -188,15 +195,13 @@ def test_a_manual_bp_in_observation_raises_one_high_alarm_recorded_and_reviewed(
     assert len(high_bp) == 1
     assert high_bp[0]["value"] == 185 and high_bp[0]["t_s"] == 3540
     (path,) = (tmp_path / "rec").glob("*.ketamon")
-    review = [sys.executable, "-m", "ketamon", "review", str(path)]
-    summary = json.loads(
-        subprocess.run([*review, "--json"], capture_output=True, text=True, timeout=120).stdout
-    )
+    assert main(["review", str(path), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
     (manual,) = summary["manual_bp"]
     assert (manual["sbp"], manual["dbp"], manual["measured_at_s"]) == (185, 112, 3540)
     assert [a for a in summary["alarms"] if a["priority"] == "high"][0]["value"] == 185
-    rebuilt = subprocess.run([*review, "--events"], capture_output=True, text=True, timeout=120)
-    assert rebuilt.stdout.splitlines() == alarm_lines(live.stdout.splitlines())
+    assert main(["review", str(path), "--events"]) == 0
+    assert capsys.readouterr().out.splitlines() == alarm_lines(live.splitlines())
     from ketamon.io.recording import Recording
 
     recorded = [(s.t_s, s.vital.value, s.value) for s in Recording(path).samples()]

@@ -1,11 +1,12 @@
 """Recordings: crash safety (kill -9), permissions, reading, and bad files."""
 
 import math
-import os
+import shutil
 import sqlite3
 import stat
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -67,11 +68,11 @@ def test_recording_is_readable_by_the_user_only(tmp_path):
         (lambda p: p.write_bytes(b""), "not a readable ketamon"),
     ],
 )
-def test_corrupt_or_truncated_file_gives_a_clear_message(tmp_path, damage, reason):
-    subprocess.run(
-        record_headless(tmp_path, "--speed", "max"), check=True, capture_output=True, timeout=120
-    )
-    path = only_recording(tmp_path)
+def test_corrupt_or_truncated_file_gives_a_clear_message(
+    tmp_path, strong_recording, damage, reason
+):
+    # A copy of a whole recorded session (made once per run by the real headless run).
+    path = Path(shutil.copyfile(strong_recording, tmp_path / strong_recording.name))
     damage(path)
     with pytest.raises(RecordingError, match=reason) as err:
         Recording(path)
@@ -94,15 +95,14 @@ def test_missing_file(tmp_path):
         Recording(tmp_path / "gone.ketamon")
 
 
-def test_reading_never_writes(tmp_path):
-    subprocess.run(
-        record_headless(tmp_path, "--speed", "max"), check=True, capture_output=True, timeout=120
-    )
-    path = only_recording(tmp_path)
+def test_reading_never_writes(tmp_path, strong_recording):
+    path = Path(shutil.copyfile(strong_recording, tmp_path / strong_recording.name))
     before = (path.stat().st_mtime_ns, path.read_bytes())
-    Recording(path).samples()
+    recording = Recording(path)
+    assert recording.samples()  # a whole session read
+    recording.events()
     assert (path.stat().st_mtime_ns, path.read_bytes()) == before
-    _ = os  # files only
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]  # no journal or lock left
 
 
 def test_a_session_being_recorded_is_not_offered_for_resume(tmp_path):

@@ -13,6 +13,7 @@ import logging
 import time
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ketamon.core.alarm_types import AlarmEvent
 from ketamon.core.events import alarm_event
@@ -23,9 +24,11 @@ from ketamon.io.net.hl7_feed import Hl7Context, Hl7Feed
 from ketamon.io.net.link import LinkStatus
 from ketamon.io.net.mllp_sender import MllpSender
 from ketamon.io.net.mqtt_messages import alarm_payload, state_payload, vitals_payload
-from ketamon.io.net.mqtt_publisher import MqttPublisher
 from ketamon.io.net.net_config import NetPlan
 from ketamon.io.net.outbox import Outbox
+
+if TYPE_CHECKING:
+    from ketamon.io.net.mqtt_publisher import MqttPublisher
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +56,10 @@ class BedsideLinks:
         self.hl7: Hl7Feed | None = None
         bound = plan.config.max_messages
         if plan.mqtt is not None:
+            # The MQTT client library only when a broker is configured: a bedside
+            # without one starts without it.
+            from ketamon.io.net.mqtt_publisher import MqttPublisher
+
             target = plan.mqtt
             outbox = Outbox(data_dir / f"outbox-mqtt-{target.site}-{target.bed}.sqlite", bound)
             self.mqtt = MqttPublisher(target, plan.config, outbox)
