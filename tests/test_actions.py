@@ -169,9 +169,7 @@ def test_a_discharge_shows_in_the_browser_and_in_replay(qtbot, resources, tmp_pa
     assert table.item(0, 8).text() == "discharged"
 
 
-def test_a_manual_bp_in_observation_raises_one_high_alarm_recorded_and_reviewed(
-    tmp_path, capsys
-):
+def test_a_manual_bp_in_observation_raises_one_high_alarm_recorded_and_reviewed(tmp_path, capsys):
     """`enter_bp` in --actions, then `ketamon review --json` and --events, through the
     command's entry point in this process (test_command_line_run_and_review_events_agree
     runs the same commands as whole processes)."""
