@@ -31,6 +31,47 @@ def private_data_dir(tmp_path_factory):
         os.environ["KETAMON_DATA_DIR"] = previous
 
 
+def _long_wall_s(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("long_wall")
+    return 0.0 if marker is None else float(marker.kwargs.get("seconds", 1.0))
+
+
+@pytest.hookimpl(trylast=True)  # after -k/-m deselection: the shares xdist will see
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `long_wall` (mostly waiting: whole processes, emulators, outages)
+    start first on every xdist worker, so they overlap with the many short CPU-bound
+    tests instead of running alone at the end.
+
+    xdist's worksteal first gives each of the n workers one contiguous share of the
+    collection (worker k: what is left // (n - k)), then moves tests from the end of
+    the longest queue. So the long tests are spread over the shares (longest first, to
+    the share with the least long waiting so far) and put at the head of each share;
+    the other tests keep their order. Every worker computes the same order."""
+    long_items = sorted((i for i in items if _long_wall_s(i) > 0), key=_long_wall_s, reverse=True)
+    if not long_items:
+        return
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    sizes, left = [], len(items)
+    for k in range(workers):
+        sizes.append(left // (workers - k))
+        left -= sizes[-1]
+    heads: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    waits = [0.0] * workers
+    for item in long_items:
+        k = min(range(workers), key=lambda j: (len(heads[j]) >= sizes[j], waits[j]))
+        heads[k].append(item)
+        waits[k] += _long_wall_s(item)
+    chosen = set(long_items)
+    rest = iter([i for i in items if i not in chosen])
+    ordered = []
+    for k in range(workers):
+        ordered += heads[k]
+        ordered += [next(rest) for _ in range(sizes[k] - len(heads[k]))]
+    ordered += list(rest)  # nothing: the sizes add up to len(items)
+    assert len(ordered) == len(items)
+    items[:] = ordered
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_runtest_teardown(item):
     """After a Qt test's fixtures are torn down, delete the widgets that were closed.

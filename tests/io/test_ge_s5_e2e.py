@@ -16,6 +16,8 @@ import time
 import tty
 from pathlib import Path
 
+import pytest
+
 from ketamon.io.recording import SUFFIX
 
 COMPARED = ("hr", "spo2", "sbp", "dbp", "map")
@@ -68,6 +70,7 @@ def ketamon(*args: str, **kwargs) -> subprocess.Popen:
     )
 
 
+@pytest.mark.long_wall(seconds=10)
 def test_ge_s5_monitor_to_recording_bp_alarm_and_cable_pull(cable, tmp_path):
     master, slave = os.openpty()
     tty.setraw(slave)

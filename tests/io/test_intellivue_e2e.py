@@ -13,6 +13,8 @@ import time
 import tty
 from collections import Counter
 
+import pytest
+
 from ketamon.core.baseline import Baseline
 from ketamon.core.dosing import Patient, make_plan
 from ketamon.core.session import Session
@@ -164,6 +166,7 @@ def test_an_emulated_bp_rise_raises_the_bp_alarm(resources, cable):
         rig.close()
 
 
+@pytest.mark.long_wall(seconds=10)
 def test_a_dropped_association_is_source_lost_and_data_resumes_20_of_20(cable):
     side = IntelliVueSide()
     side.moment(0.0, [Sample(0.0, Vital.HR, 70), Sample(0.0, Vital.SPO2, 97)], False)
@@ -185,6 +188,7 @@ def test_a_dropped_association_is_source_lost_and_data_resumes_20_of_20(cable):
         rig.close()
 
 
+@pytest.mark.long_wall(seconds=15)
 def test_emulate_to_headless_recording_bp_alarm_and_a_dropped_association(cable, tmp_path):
     """`ketamon emulate --protocol intellivue --drop-link-every` to `ketamon --headless`."""
     master, slave = os.openpty()

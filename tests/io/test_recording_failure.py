@@ -56,6 +56,7 @@ def _assert_every_second_recorded(path: Path) -> np.ndarray:
     return hr
 
 
+@pytest.mark.long_wall(seconds=6)
 def test_headless_disk_full_mid_session_alarms_and_loses_nothing(tmp_path):
     cmd = [sys.executable, "-m", "ketamon", "--headless", "--autostart", "--speed", "20"]
     cmd += ["--quit-after", "6", "--data-dir", str(tmp_path)]

@@ -7,11 +7,14 @@ device's loss is its own alarm.
 
 import json
 
+import pytest
+
 from ketamon.io.recording import SUFFIX, Recording
 from tests.io.test_ge_s5_e2e import Lines, ketamon
 from tests.io.two_devices import two_monitors
 
 
+@pytest.mark.long_wall(seconds=7)
 def test_masimo_and_ge_at_once_headless(tmp_path):
     data_dir = tmp_path / "data"
     with two_monitors(tmp_path, duration_s=4) as (masimo, ge):

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import hl7
+import pytest
 
 from ketamon.io.net.mllp_sender import control_id
 from ketamon.io.recording import Recording
@@ -44,6 +45,7 @@ def assert_in_order_without_gaps(messages: list[str]) -> None:
     assert ids == [f"{run}-{n}" for n in range(1, len(ids) + 1)]
 
 
+@pytest.mark.long_wall(seconds=4)
 def test_every_oru_arrives_in_order_parses_and_carries_its_codes(tmp_path):
     engine = MllpServer()
     try:
@@ -84,6 +86,7 @@ def test_every_oru_arrives_in_order_parses_and_carries_its_codes(tmp_path):
 NAKS = 6
 
 
+@pytest.mark.long_wall(seconds=8)
 def test_a_nak_raises_hl7_not_acknowledged_and_the_message_is_sent_again(tmp_path):
     refusals = {"n": 0}
 

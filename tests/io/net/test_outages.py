@@ -13,6 +13,8 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from ketamon.io.net.outbox import Outbox
 from ketamon.io.recording import Recording
 from ketamon.resources import alarm_profiles_dir
@@ -37,6 +39,7 @@ def quick_profile(directory):
     return path
 
 
+@pytest.mark.long_wall(seconds=11)
 def test_broker_away_and_engine_down_lose_nothing(broker, tmp_path):
     subscriber, model = central_for(broker)
     engine_port = free_port()
