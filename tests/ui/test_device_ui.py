@@ -1,6 +1,7 @@
 """A monitor on a serial port, seen in the window: numerics, INOP on unplug, resume on replug."""
 
 import os
+import select
 import subprocess
 import sys
 
@@ -127,10 +128,11 @@ def test_emulate_command_writes_valid_frames(tmp_path):
         data = b""
         os.set_blocking(master, False)
         while proc.poll() is None:
-            try:
+            # Wait for bytes (not a busy loop: the emulator needs the CPU more).
+            if select.select([master], [], [], 0.05)[0]:
                 data += os.read(master, 4096)
-            except BlockingIOError:
-                pass
+        while select.select([master], [], [], 0)[0]:  # what it wrote just before exiting
+            data += os.read(master, 4096)
         assert proc.returncode == 0, proc.stderr.read()
         parser = make_parser("masimo-ascii")
         frames = parser.feed(data)
