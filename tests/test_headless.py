@@ -55,7 +55,6 @@ def test_strong_bp_responder_raises_the_rise_alarm_near_the_end_of_loading(resou
         assert key in rise[0]
 
 
-@pytest.mark.long_wall(seconds=5)
 def test_uneventful_sessions_rarely_alarm(resources):
     """Loading plus 60 min observation, maximum speed: at most 5% with any alarm.
 

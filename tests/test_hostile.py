@@ -671,7 +671,6 @@ def test_hostile_table_in_process(tmp_path, strong_recording, monkeypatch, capsy
     assert not list(tmp_path.glob("patient ")) and not list(tmp_path.glob("what"))
 
 
-@pytest.mark.long_wall(seconds=6)
 def test_hostile_table_whole_process(tmp_path, strong_recording):
     """One case per command family as a whole process, and every case that opens a window
     (a window in the test process would change its QApplication for the tests after it)."""

@@ -7,8 +7,6 @@ import subprocess
 import sys
 import time
 
-import pytest
-
 from ketamon.io.device import DeviceConnection, PortSettings
 from ketamon.io.port_lock import lock_file_for
 from ketamon.io.recording import Recording
@@ -18,7 +16,6 @@ def _ketamon(*argv: str) -> list[str]:
     return [sys.executable, "-m", "ketamon", *argv]
 
 
-@pytest.mark.long_wall(seconds=8)
 def test_twenty_simultaneous_starts_on_one_folder(tmp_path):
     cmd = _ketamon("--headless", "--autostart", "--speed", "60", "--quit-after", "1")
     cmd += ["--data-dir", str(tmp_path)]

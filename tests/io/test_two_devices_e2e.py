@@ -11,7 +11,7 @@ import pytest
 
 from ketamon.io.recording import SUFFIX, Recording
 from tests.io.test_ge_s5_e2e import Lines, ketamon
-from tests.io.two_devices import two_monitors
+from tests.io.two_devices import two_monitors, wait_until_host_holds
 
 
 @pytest.mark.long_wall(seconds=7)
@@ -28,6 +28,7 @@ def test_masimo_and_ge_at_once_headless(tmp_path):
         )  # fmt: skip
         lines = Lines(host.stdout)
         lines.start()
+        wait_until_host_holds(host, masimo, ge)
     host.wait(timeout=30)
     lines.join(timeout=5)
     assert host.returncode == 0, host.stderr.read()[-2000:]

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import time
 import tty
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ketamon.io.port_lock import lock_file_for
 from tests.io.pty_rig import PtyCable
 from tests.io.test_ge_s5_e2e import Relay, ketamon
 
@@ -72,3 +75,19 @@ def two_monitors(tmp_path: Path, duration_s: float, until_end: bool = True):
             cable.close()
             os.close(master)
             os.close(slave)
+
+
+def wait_until_host_holds(host: subprocess.Popen, *monitors: Monitor, timeout_s: float = 30.0):
+    """Wait until the `ketamon` process `host` has opened every monitor's port (its port
+    lock files name its pid). Call it before leaving `two_monitors`: the cables close
+    there, and a host slow to start on a busy machine would find no port. What the
+    emulators sent meanwhile waits in the cable's pty for the host to read."""
+    locks = [lock_file_for(str(m.cable.link)) for m in monitors]
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if host.poll() is not None:
+            return  # ended (the caller checks its exit status and stderr)
+        if all(lock.exists() and lock.read_text().strip() == str(host.pid) for lock in locks):
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"the host did not open every port within {timeout_s} s")

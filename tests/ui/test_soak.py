@@ -5,13 +5,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 SCRIPT = Path(__file__).with_name("soak_plot_updates.py")
 UPDATES = 20000
 
 
-@pytest.mark.long_wall(seconds=7)
 def test_twenty_thousand_plot_updates_exit_cleanly():
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     result = subprocess.run(
