@@ -76,7 +76,8 @@ class BedsideLinks:
         self.origin_wall_s = origin_wall_s
         if self.plan.hl7 is not None and self.hl7 is None:
             plan, run = self.plan, uuid.uuid4().hex[:8]
-            self.hl7 = Hl7Feed(Hl7Context(plan.site, plan.bed, self._patient_id, origin_wall_s, run))
+            context = Hl7Context(plan.site, plan.bed, self._patient_id, origin_wall_s, run)
+            self.hl7 = Hl7Feed(context)
             held, self._held = self._held, []
             for samples, alarm in held:
                 self._to_hl7(samples, alarm)
