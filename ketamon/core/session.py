@@ -38,7 +38,7 @@ from ketamon.core.session_commands import LimitsNotCleared as LimitsNotCleared  
 from ketamon.core.session_commands import NurseCommands
 from ketamon.core.session_reports import SESSION_RESUMED as SESSION_RESUMED  # re-exported
 from ketamon.core.session_reports import SourceReports
-from ketamon.core.session_types import PolledSource, SessionEvent, Snapshot
+from ketamon.core.session_types import CuffControl, PolledSource, SessionEvent, Snapshot
 from ketamon.core.session_views import build_snapshot
 from ketamon.core.session_workflow import (
     handoffs_for,
@@ -85,7 +85,8 @@ class Session(NurseCommands, SourceReports):
         self.device_silence = DeviceSilence()
         self.plan: DosePlan | None = None
         self.infusion: Infusion | None = None
-        self.source: PolledSource | None = None
+        self._source: PolledSource | None = None
+        self._cuff: CuffControl | None = None
         self.baseline: Baseline | None = None
         self.acknowledged: list[LimitFinding] = []
         self.events: list[SessionEvent] = []
@@ -119,6 +120,18 @@ class Session(NurseCommands, SourceReports):
         self.concentration: PredictedConcentration | None = None
 
     @property
+    def source(self) -> PolledSource | None:
+        """What the session polls each step (a simulator), or None (devices push samples in,
+        rebuilds feed recorded ones)."""
+        return self._source
+
+    @source.setter
+    def source(self, source: PolledSource | None) -> None:
+        self._source = source
+        # Asked once here rather than every step: can the session start this source's cuff?
+        self._cuff = source if isinstance(source, CuffControl) else None
+
+    @property
     def t_s(self) -> float:
         return self._t
 
@@ -144,7 +157,7 @@ class Session(NurseCommands, SourceReports):
         if t_s < self._t - 1e-9:
             raise ValueError(f"time went backwards: {t_s} < {self._t}")
         while self._t < t_s:
-            if self.source is None and self._skip_quiet_steps(t_s):
+            if self._source is None and self._skip_quiet_steps(t_s):
                 continue
             step_t = min(t_s, self._t + MAX_STEP_S)
             if self.infusion is not None:
@@ -155,8 +168,8 @@ class Session(NurseCommands, SourceReports):
                     self.concentration.advance_to(self.infusion, step_t)
             self._request_nibp_if_due(step_t)
             self._t = step_t
-            if self.source is not None:
-                samples = self.source.poll(step_t)
+            if self._source is not None:
+                samples = self._source.poll(step_t)
                 if samples:
                     self.ingest(samples)
                 self._poll_technical(step_t)
@@ -332,7 +345,7 @@ class Session(NurseCommands, SourceReports):
         """A BP alarm asks for a repeat reading: the cuff, when the source can be asked (§4)."""
         if e.action != "start" or not {"sbp", "dbp"} & set(e.vitals):
             return
-        request = getattr(self.source, "request_nibp", None)
+        cuff = self._cuff
         self._event(
             SessionEvent(
                 e.t_s,
@@ -343,12 +356,12 @@ class Session(NurseCommands, SourceReports):
                 {"alarm_id": e.alarm_id},
             )
         )
-        if request is not None:
-            request(e.t_s + REPEAT_BP_CUFF_S)
+        if cuff is not None:
+            cuff.request_nibp(e.t_s + REPEAT_BP_CUFF_S)
 
     def _request_nibp_if_due(self, step_t: float) -> None:
-        request = getattr(self.source, "request_nibp", None)
-        if request is None:
+        cuff = self._cuff
+        if cuff is None:
             return
         due = self.nibp_due_s(step_t)
         if due is None or due > step_t:
@@ -356,7 +369,7 @@ class Session(NurseCommands, SourceReports):
         if self._requested_nibp_s is not None and math.isclose(self._requested_nibp_s, due):
             return
         self._requested_nibp_s = due
-        request(max(due, self._t))
+        cuff.request_nibp(max(due, self._t))
 
     def _forward(self, events: list[InfusionEvent]) -> None:
         for e in events:

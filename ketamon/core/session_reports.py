@@ -85,10 +85,9 @@ class SourceReports:
             self._alarm_events(self.alarms.count_artefacts(t_s, frames))
 
     def _poll_technical(self, t_s: float) -> None:
-        state = getattr(self.source, "technical_state", None)
-        if state is None:
+        if self.source is None:
             return
-        for condition, present in state().items():
+        for condition, present in self.source.technical_state().items():
             if self._technical_state.get(condition, False) != present:
                 self.report_technical(t_s, condition, present, condition.replace("_", " "))
 
