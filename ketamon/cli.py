@@ -219,16 +219,19 @@ def central(argv: list[str]) -> int:
 def run_config(args: argparse.Namespace) -> RunConfig:
     """The typed run configuration of the main command's arguments (the only translation)."""
     from ketamon.core.scenario import find_scenario
-    from ketamon.io.device import port_settings
     from ketamon.io.run_config import RunConfig, SourceKind
     from ketamon.paths import default_data_dir
     from ketamon.resources import scenarios_dir
 
     scenario = find_scenario(args.scenario, scenarios_dir()) if args.scenario else None
-    devices = tuple(
-        port_settings(port, protocol, baud, args.allow_port_url)
-        for protocol, port, baud in (args.device or [])
-    )
+    devices = ()
+    if args.device or args.port:
+        from ketamon.io.device import port_settings  # serial code only when a monitor is used
+
+        devices = tuple(
+            port_settings(port, protocol, baud, args.allow_port_url)
+            for protocol, port, baud in (args.device or [])
+        )
     if args.port:
         devices = (port_settings(args.port, args.protocol, args.baud, args.allow_port_url),)
     if devices:

@@ -11,19 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ketamon.core.artefact import ArtefactRules
 from ketamon.core.baseline import Baseline
 from ketamon.core.config import ConfigError
 from ketamon.core.protocol import Protocol, load_protocol
-from ketamon.core.scenario import Scenario
 from ketamon.core.session import Session
 from ketamon.core.simulation import autostart_demo, demo_plan, scenario_session, simulated_session
 from ketamon.core.simulator import PatientProfile
-from ketamon.io.device import PortSettings, device_name
 from ketamon.io.net.net_config import NetPlan
-from ketamon.io.parsers import make_parser
 from ketamon.resources_loading import ClinicalResources
+
+if TYPE_CHECKING:
+    from ketamon.core.scenario import Scenario
+    from ketamon.io.device import PortSettings
+
+# The serial port code and the protocol parsers are imported where a monitor is used:
+# the simulator's first frame does not need them (bench/startup.py).
 
 
 class SourceKind(StrEnum):
@@ -159,6 +164,8 @@ def make_session(config: RunConfig, resources: ClinicalResources) -> Session:
 
 def supplies_nibp(devices: tuple[PortSettings, ...]) -> bool:
     """Some device measures the cuff by itself (else a due NIBP is the nurse's to enter)."""
+    from ketamon.io.parsers import make_parser
+
     return any(make_parser(d.protocol).supplies_nibp for d in devices)
 
 
@@ -230,6 +237,8 @@ def recording_meta(config: RunConfig, resources: ClinicalResources, **extra) -> 
     elif config.port is None:
         source = {"kind": "simulator", "seed": config.seed}
     else:
+        from ketamon.io.device import device_name
+
         devices = [
             {
                 "name": device_name(p),

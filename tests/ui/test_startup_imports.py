@@ -25,6 +25,9 @@ NOT_AT_START = {
     "ketamon.ui.instructor",
     "ketamon.io.export",
     "ketamon.io.course_store",
+    "ketamon.io.parsers",  # the monitor protocols and the serial port: only with a monitor
+    "ketamon.io.device",
+    "serial",
 }
 
 
