@@ -197,7 +197,10 @@ def course(argv: list[str]) -> int:
 
 
 def net_plan(parser: argparse.ArgumentParser, args: argparse.Namespace):
-    """The network targets of the flags; a bad flag is a usage error, a bad file ConfigError."""
+    """The network targets of the flags (None: no network flag); a bad flag is a usage
+    error, a bad file ConfigError."""
+    if not (args.mqtt or args.hl7_mllp or args.bed or args.mqtt_config):
+        return None
     from ketamon.io.net.net_config import UsageError, make_net_plan
 
     config_path = Path(args.mqtt_config) if args.mqtt_config else None

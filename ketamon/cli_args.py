@@ -358,7 +358,7 @@ def build_review_parser() -> argparse.ArgumentParser:
 
 def _patient_id(text: str) -> str:
     """A patient ID as setup accepts it (core/course.py)."""
-    from ketamon.core.course import PatientIdError, check_patient_id
+    from ketamon.core.patient_id import PatientIdError, check_patient_id
 
     try:
         return check_patient_id(text)

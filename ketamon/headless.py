@@ -209,7 +209,11 @@ def run_headless(
 
     session.on_event.connect(on_event)
     nurse = ScriptedNurse(actions, out)
-    links = start_links(session, config.net, config.data_dir) if config.data_dir else None
+    links = (
+        start_links(session, config.net, config.data_dir)
+        if config.data_dir and config.net is not None
+        else None
+    )
     try:
         autostart(session, config, resources)
         if config.devices:

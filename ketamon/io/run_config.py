@@ -20,15 +20,15 @@ from ketamon.core.protocol import Protocol, load_protocol
 from ketamon.core.session import Session
 from ketamon.core.simulation import autostart_demo, demo_plan, scenario_session, simulated_session
 from ketamon.core.simulator import PatientProfile
-from ketamon.io.net.net_config import NetPlan
 from ketamon.resources_loading import ClinicalResources
 
 if TYPE_CHECKING:
     from ketamon.core.scenario import Scenario
     from ketamon.io.device import PortSettings
+    from ketamon.io.net.net_config import NetPlan
 
-# The serial port code and the protocol parsers are imported where a monitor is used:
-# the simulator's first frame does not need them (bench/startup.py).
+# The serial port code, the protocol parsers and the network settings are imported where
+# a monitor or a link is used: the simulator's first frame needs none (bench/startup.py).
 
 
 class SourceKind(StrEnum):
@@ -70,7 +70,7 @@ class RunConfig:
     # Links the session to the patient's treatment course (setup, --patient-id).
     patient_id: str = "DEMO"
     # Where the bed's data goes beyond the laptop (--mqtt, --hl7-mllp): nowhere by default.
-    net: NetPlan = NetPlan()
+    net: NetPlan | None = None  # MQTT / HL7 targets (None: this bedside sends nothing)
 
     def __post_init__(self) -> None:
         # One list of devices whichever form was used; `port` stays the first of them.

@@ -28,6 +28,9 @@ NOT_AT_START = {
     "ketamon.io.parsers",  # the monitor protocols and the serial port: only with a monitor
     "ketamon.io.device",
     "serial",
+    "ketamon.io.net.net_config",  # only with a network flag
+    "ketamon.core.course",  # the course view and setup's look-up
+    "statistics",
 }
 
 
