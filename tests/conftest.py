@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
+import shutil
 import threading
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +29,21 @@ def private_data_dir(tmp_path_factory):
         del os.environ["KETAMON_DATA_DIR"]
     else:
         os.environ["KETAMON_DATA_DIR"] = previous
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item):
+    """After a Qt test's fixtures are torn down, delete the widgets that were closed.
+
+    pytest-qt closes a test's widgets with `deleteLater`, which Qt defers until an
+    event loop runs: the widgets of earlier tests piled up (thousands), and every
+    `apply_theme` (a style sheet on the application) restyled them all, up to 0.8 s a
+    test. Tests without a QApplication (core, io) import no Qt here.
+    """
+    if "qapp" in item.fixturenames:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
 
 
 @pytest.fixture(autouse=True)
@@ -72,23 +92,45 @@ def resources():
     return load_clinical_resources()
 
 
+def built_once(tmp_path_factory, name: str, build: Callable[[Path], dict]) -> tuple[Path, dict]:
+    """`build(directory)` run once per test run, also across xdist workers: the first
+    worker that asks builds, the others wait for it and share the result (a folder and
+    the JSON-able dict `build` returned). Only for set-ups the tests read or copy."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's folder, shared by its workers
+    directory = root / f"built-once-{name}"
+    done = root / f"built-once-{name}.json"
+    with open(root / f"built-once-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        if not done.exists():
+            shutil.rmtree(directory, ignore_errors=True)  # a failed attempt's leftovers
+            directory.mkdir()
+            done.write_text(json.dumps(build(directory)))
+    return directory, json.loads(done.read_text())
+
+
 @pytest.fixture(scope="session")
 def strong_recording(tmp_path_factory, resources):
-    """A recording of a strong BP responder (seed 5), made headless at maximum speed."""
-    import io
-    from dataclasses import replace
+    """A recording of a strong BP responder (seed 5), made headless at maximum speed,
+    once per run. Read it or copy it; never change it."""
 
-    from ketamon.cli import run_config
-    from ketamon.cli_args import build_parser
-    from ketamon.core.simulator import strong_bp_responder
-    from ketamon.headless import run_headless
+    def build(directory: Path) -> dict:
+        import io
+        from dataclasses import replace
 
-    directory = tmp_path_factory.mktemp("strong")
-    args = build_parser().parse_args(
-        ["--headless", "--speed", "max", "--seed", "5", "--autostart", "--data-dir", str(directory)]
-    )
-    config = replace(run_config(args), patient=strong_bp_responder())
-    run_headless(config, resources, out=io.StringIO())
+        from ketamon.cli import run_config
+        from ketamon.cli_args import build_parser
+        from ketamon.core.simulator import strong_bp_responder
+        from ketamon.headless import run_headless
+
+        argv = ["--headless", "--speed", "max", "--seed", "5", "--autostart"]
+        args = build_parser().parse_args([*argv, "--data-dir", str(directory)])
+        config = replace(run_config(args), patient=strong_bp_responder())
+        run_headless(config, resources, out=io.StringIO())
+        return {}
+
+    directory, _ = built_once(tmp_path_factory, "strong", build)
     (path,) = directory.glob("*.ketamon")
     return path
 
@@ -109,6 +151,9 @@ def crashed_template(tmp_path_factory):
     recording, made once: (its folder, the kill's wall time). Copy it before use."""
     from tests.io.crash import record_then_kill
 
-    directory = tmp_path_factory.mktemp("crashed")
-    _path, killed_wall = record_then_kill(directory, seed=4, seconds=2.0)
-    return directory, killed_wall
+    def build(directory: Path) -> dict:
+        _path, killed_wall = record_then_kill(directory, seed=4, seconds=2.0)
+        return {"killed_wall": killed_wall}
+
+    directory, built = built_once(tmp_path_factory, "crashed", build)
+    return directory, built["killed_wall"]

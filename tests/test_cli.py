@@ -54,7 +54,7 @@ def test_autostart_quit_after_and_screenshot_through_the_real_command(tmp_path):
     shot = tmp_path / "shot.png"
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     cmd = [sys.executable, "-m", "ketamon", "--simulate", "--speed", "600", "--autostart"]
-    cmd += ["--quit-after", "3", "--screenshot", str(shot), "--data-dir", str(tmp_path)]
+    cmd += ["--quit-after", "1.5", "--screenshot", str(shot), "--data-dir", str(tmp_path)]
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
     assert shot.stat().st_size > 10_000

@@ -1,24 +1,32 @@
-"""Hostile and clumsy input, each case a whole `python -m ketamon` process.
+"""Hostile and clumsy input to the `ketamon` command.
 
 Every case must end with exit status 0 or 2, a message naming the problem, no
-traceback, within 20 s. The cases run in parallel (a few workers) to keep the
-table cheap; each is short (--speed max, small --quit-after).
+traceback, within 20 s. Most cases call the command's entry point
+(`ketamon.cli.main(argv)`) in this process: the same code path as the command,
+without paying a Python start and the imports per case. One case per command family
+(headless run, GUI, review of a recording, review of a CSV, course, course add-score)
+is also run as a whole `python -m ketamon` process, so the real command is tested end
+to end; those run in parallel (a few workers), each short (--speed max, small
+--quit-after).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from ketamon.cli import main
 from ketamon.resources import resources_dir
 
 CASE_TIMEOUT_S = 20.0
@@ -32,6 +40,11 @@ class Case:
     message: str  # must appear in stderr or stdout (case-insensitive)
     codes: tuple[int, ...] = (0, 2)
     env: dict[str, str] = field(default_factory=dict)
+    # Also run as a whole `python -m ketamon` process (one case per command family).
+    whole_process: bool = False
+    # Opens a window (GUI): run as a whole process only; in the test process it would
+    # change the QApplication the other tests use, or wait on a dialog.
+    window: bool = False
 
 
 def _resources_with(root: Path, name: str, relative: str, old: str, new: str) -> str:
@@ -122,7 +135,12 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
         Case("weight nan", [*HEADLESS, "--weight", "nan"], "--weight"),
         Case("weight inf", [*HEADLESS, "--weight", "inf"], "finite"),
         Case("weight 1e308", [*HEADLESS, "--weight", "1e308"], "at most"),
-        Case("weight 10 (hard limit)", [*HEADLESS, "--weight", "10"], "hard limit"),
+        Case(
+            "weight 10 (hard limit)",
+            [*HEADLESS, "--weight", "10"],
+            "hard limit",
+            whole_process=True,
+        ),
         Case("weight -70", [*HEADLESS, "--weight", "-70"], "greater than 0"),
         Case("weight text", [*HEADLESS, "--weight", "heavy"], "must be a number"),
         Case("seed -1", [*HEADLESS, "--seed", "-1"], "--seed"),
@@ -164,11 +182,13 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
             "add-score to a text file",
             ["course", "add-score", str(text_as_recording), "--scale", "phq9", "--value", "3"],
             "not a readable ketamon recording",
+            whole_process=True,
         ),
         Case(
             "course.toml unknown scale",
             ["course", "P1"],
             "unknown scale",
+            whole_process=True,
             env={
                 "KETAMON_RESOURCES": _resources_with(
                     root, "course-scale", "course.toml", 'scales = ["phq9"]', 'scales = ["bdi"]'
@@ -388,7 +408,7 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
         Case("review missing file", [*review, str(root / "gone.ketamon")], "no such file"),
         Case("review text file", [*review, str(text_as_recording)], "not a readable ketamon"),
         Case("review empty file", [*review, str(empty)], "not a readable ketamon"),
-        Case("review foreign sqlite", [*review, str(foreign)], "format 99"),
+        Case("review foreign sqlite", [*review, str(foreign)], "format 99", whole_process=True),
         *[
             Case(f"review odd name {i}", [*review, p], "ketamon review")
             for i, p in enumerate(odd_names)
@@ -449,6 +469,7 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
             "replay damaged (GUI)",
             ["--replay", str(root / "over0.ketamon"), "--quit-after", "1"],
             "not a readable ketamon",
+            window=True,
         ),
         Case(
             "replay alarm event without priority (GUI)",
@@ -465,11 +486,13 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
                 "1",
             ],
             "damaged",
+            window=True,
         ),
         Case(
             "replay missing (GUI)",
             ["--replay", str(root / "gone.ketamon"), "--quit-after", "1"],
             "no such file",
+            window=True,
         ),
         Case(
             "csv not text",
@@ -485,6 +508,7 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
                 "hr=HR",
             ],
             "row 3",
+            whole_process=True,
         ),
         Case(
             "csv negative time",
@@ -565,6 +589,7 @@ def _build_cases(root: Path, recording: Path) -> list[Case]:
 
 
 def _run(case: Case, data_dir: Path) -> tuple[Case, int | None, str, float]:
+    """`case` as a whole `python -m ketamon` process: (case, exit status, output, seconds)."""
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", KETAMON_DATA_DIR=str(data_dir), **case.env)
     started = time.monotonic()
     try:
@@ -582,16 +607,42 @@ def _run(case: Case, data_dir: Path) -> tuple[Case, int | None, str, float]:
     return case, result.returncode, result.stdout + result.stderr, time.monotonic() - started
 
 
-def test_hostile_table(tmp_path, strong_recording):
-    cases = _build_cases(tmp_path, strong_recording)
-    assert len(cases) >= 40
-    data_dir = tmp_path / "data"
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda c: _run(c, data_dir), cases))
+def _run_in_process(
+    case: Case, data_dir: Path, monkeypatch, capsys, caplog
+) -> tuple[Case, int | None, str, float]:
+    """`case` through `ketamon.cli.main(argv)` in this process, as `_run` reports it.
+
+    The exit status is main's return value or SystemExit's code (argparse's errors);
+    the output is stdout, stderr and the log records (the command logs to stderr);
+    an exception escaping main is the traceback a user would have seen.
+    """
+    caplog.clear()
+    capsys.readouterr()
+    started = time.monotonic()
+    with monkeypatch.context() as patch:
+        patch.setenv("KETAMON_DATA_DIR", str(data_dir))
+        for name, value in case.env.items():
+            patch.setenv(name, value)
+        extra = ""
+        try:
+            code = main(list(case.argv))
+        except SystemExit as exc:
+            if exc.code is None or isinstance(exc.code, int):
+                code = exc.code or 0
+            else:  # sys.exit("text"): Python prints the text and exits 1
+                code, extra = 1, str(exc.code)
+        except Exception:  # noqa: BLE001 - reported as the traceback the user would see
+            code, extra = 1, traceback.format_exc()
+    seconds = time.monotonic() - started
+    captured = capsys.readouterr()
+    return case, code, captured.out + captured.err + caplog.text + extra, seconds
+
+
+def _failures(results: list[tuple[Case, int | None, str, float]]) -> list[str]:
     failures = []
-    for case, code, output, _seconds in results:
+    for case, code, output, seconds in results:
         problems = []
-        if code is None:
+        if code is None or seconds > CASE_TIMEOUT_S:
             problems.append(f"did not finish within {CASE_TIMEOUT_S:.0f} s")
         elif code not in case.codes:
             problems.append(f"exit {code}")
@@ -601,9 +652,41 @@ def test_hostile_table(tmp_path, strong_recording):
             problems.append(f"no message {case.message!r}")
         if problems:
             failures.append(f"{case.name}: {', '.join(problems)}\n{output[-600:]}")
+    return failures
+
+
+def test_hostile_table_in_process(tmp_path, strong_recording, monkeypatch, capsys, caplog):
+    """Every case that needs no window of its own, through the command's entry point."""
+    cases = _build_cases(tmp_path, strong_recording)
+    assert len(cases) >= 40
+    caplog.set_level(logging.INFO)
+    data_dir = tmp_path / "data"
+    results = [
+        _run_in_process(c, data_dir, monkeypatch, capsys, caplog) for c in cases if not c.window
+    ]
+    assert len(results) >= 40
+    failures = _failures(results)
     assert not failures, "\n\n".join(failures)
     assert not (tmp_path / "spy.txt").exists()  # the spy:// URL never ran
     assert not list(tmp_path.glob("patient ")) and not list(tmp_path.glob("what"))
+
+
+def test_hostile_table_whole_process(tmp_path, strong_recording):
+    """One case per command family as a whole process, and every case that opens a window
+    (a window in the test process would change its QApplication for the tests after it)."""
+    cases = [c for c in _build_cases(tmp_path, strong_recording) if c.whole_process or c.window]
+    families = {
+        c.argv[0]
+        if c.argv[0] in ("review", "course")
+        else ("headless" if "--headless" in c.argv else "gui")
+        for c in cases
+    }
+    assert families == {"headless", "gui", "review", "course"}
+    data_dir = tmp_path / "data"
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda c: _run(c, data_dir), cases))
+    failures = _failures(results)
+    assert not failures, "\n\n".join(failures)
 
 
 @pytest.mark.parametrize("name", ["patient #3.ketamon", "what?.ketamon", "ä ö #?%.ketamon"])

@@ -79,9 +79,9 @@ def test_ge_s5_monitor_to_recording_bp_alarm_and_cable_pull(cable, tmp_path):
         "--port", os.ttyname(slave),
         "--protocol", "ge-s5",
         "--seed", "2",
-        "--speed", "5",  # a record every second of wall time
-        "--nibp-interval", "10",  # a cuff reading every 2 s of wall time
-        "--duration", "6",
+        "--speed", "10",  # a record every 0.5 s of wall time
+        "--nibp-interval", "10",  # a cuff reading every second of wall time
+        "--duration", "4",  # 8 records, 4 cuff readings (fewer when the machine is busy)
     )  # fmt: skip
     host = None
     try:
@@ -92,7 +92,7 @@ def test_ge_s5_monitor_to_recording_bp_alarm_and_cable_pull(cable, tmp_path):
             "--port", str(cable.link),
             "--protocol", "ge-s5",
             "--data-dir", str(data_dir),
-            "--quit-after", "9.5",
+            "--quit-after", "7.5",
         )  # fmt: skip
         alarms = Lines(host.stdout)
         alarms.start()

@@ -197,10 +197,10 @@ def test_emulate_to_headless_recording_bp_alarm_and_a_dropped_association(cable,
         "--port", os.ttyname(slave),
         "--protocol", "intellivue",
         "--seed", "2",
-        "--speed", "5",
-        "--nibp-interval", "10",  # a cuff reading every 2 s of wall time
-        "--drop-link-every", "20",  # silent 4 s of wall time into each association
-        "--duration", "11",
+        "--speed", "10",
+        "--nibp-interval", "10",  # a cuff reading every second of wall time
+        "--drop-link-every", "20",  # silent 2 s of wall time into each association
+        "--duration", "9",
     )  # fmt: skip
     host = None
     try:
@@ -211,7 +211,7 @@ def test_emulate_to_headless_recording_bp_alarm_and_a_dropped_association(cable,
             "--port", str(cable.link),
             "--protocol", "intellivue",
             "--data-dir", str(data_dir),
-            "--quit-after", "12",
+            "--quit-after", "10",
         )  # fmt: skip
         alarms, sent_lines = Lines(host.stdout), Lines(emulator.stdout)
         alarms.start()

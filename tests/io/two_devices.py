@@ -28,10 +28,11 @@ class Monitor:
 
 
 @contextmanager
-def two_monitors(tmp_path: Path, duration_s: float):
+def two_monitors(tmp_path: Path, duration_s: float, until_end: bool = True):
     """Masimo (SpO2, pulse) and GE S/5 (HR, SpO2, NIBP) emulators, each on a cable.
 
-    Yields (masimo, ge); on exit waits for both emulators and fills `sent`.
+    Yields (masimo, ge); on exit waits for both emulators and fills `sent`, or with
+    `until_end` False stops them at once (a test that does not compare what was sent).
     """
     rigs = []
     try:
@@ -55,6 +56,8 @@ def two_monitors(tmp_path: Path, duration_s: float):
             assert "emulating" in emulator.stderr.readline()  # listening before the host
             monitors.append(Monitor(protocol, cable))
         yield monitors[0], monitors[1]
+        if not until_end:
+            return
         for monitor, (_m, _s, _r, emulator, _c) in zip(monitors, rigs, strict=True):
             out, _ = emulator.communicate(timeout=30)
             assert emulator.returncode == 0

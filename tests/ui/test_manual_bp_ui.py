@@ -89,7 +89,7 @@ def test_the_dialog_refuses_nonsense_with_a_message(qtbot, window):
 
 
 def test_masimo_and_ge_at_once_each_tile_says_where_from(qtbot, resources, tmp_path):
-    with two_monitors(tmp_path, duration_s=4) as (masimo, ge):
+    with two_monitors(tmp_path, duration_s=4, until_end=False) as (masimo, ge):
         devices = (
             port_settings(str(masimo.cable.link), "masimo-ascii"),
             port_settings(str(ge.cable.link), "ge-s5"),

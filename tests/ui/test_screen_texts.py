@@ -83,7 +83,7 @@ def test_check_boxes_and_spin_arrows_are_visible_in_the_dark_theme(qtbot, window
 def test_geometry_sets_the_window_size_of_the_screenshot(tmp_path):
     png = tmp_path / "shot.png"
     result = subprocess.run(
-        [sys.executable, "-m", "ketamon", "--autostart", "--speed", "60", "--quit-after", "2",
+        [sys.executable, "-m", "ketamon", "--autostart", "--speed", "60", "--quit-after", "1",
          "--screenshot", str(png), "--geometry", "1280x720", "--data-dir", str(tmp_path)],
         capture_output=True, text=True, timeout=60,
         env={"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},

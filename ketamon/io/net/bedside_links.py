@@ -57,7 +57,7 @@ class BedsideLinks:
             self.mqtt = MqttPublisher(target, plan.config, outbox)
         if plan.hl7 is not None:
             outbox = Outbox(data_dir / f"outbox-hl7-{plan.site}-{plan.bed}.sqlite", bound)
-            self.mllp = MllpSender(plan.hl7, outbox)
+            self.mllp = MllpSender(plan.hl7, outbox, plan.config.retry)
             origin_wall_s = time.time() - session.t_s
             context = Hl7Context(
                 plan.site, plan.bed, self._patient_id, origin_wall_s, uuid.uuid4().hex[:8]

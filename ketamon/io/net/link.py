@@ -48,6 +48,14 @@ class LinkState:
             return LinkStatus(self._ok, self._since, self._detail, queued)
 
 
-def backoff_s(attempt: int, first_s: float = 0.5, max_s: float = 5.0) -> float:
-    """Seconds before retry number `attempt` (0, 1, ...): doubling, capped."""
-    return min(max_s, first_s * (2 ** min(attempt, 16)))
+@dataclass(frozen=True)
+class Backoff:
+    """How soon a sender tries again while its broker or engine is away: `first_s`
+    seconds, doubling on each failure, never more than `max_s` seconds apart."""
+
+    first_s: float = 0.5
+    max_s: float = 5.0
+
+    def delay_s(self, attempt: int) -> float:
+        """Seconds before retry number `attempt` (0, 1, ...)."""
+        return min(self.max_s, self.first_s * (2 ** min(attempt, 16)))

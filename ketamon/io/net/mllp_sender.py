@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 
-from ketamon.io.net.link import LinkState, LinkStatus, backoff_s
+from ketamon.io.net.link import Backoff, LinkState, LinkStatus
 from ketamon.io.net.net_config import HostPort
 from ketamon.io.net.outbox import Outbox
 
@@ -85,9 +85,11 @@ def ack_for(message: str, code: str = "AA", text: str = "") -> str:
 class MllpSender:
     """`start()`; `put(message)` from the session's thread; `close()` at exit."""
 
-    def __init__(self, target: HostPort, outbox: Outbox):
+    def __init__(self, target: HostPort, outbox: Outbox, retry: Backoff | None = None):
+        """`retry`: how soon to send again after a NAK or while the engine is away."""
         self.target = target
         self.outbox = outbox
+        self.retry = retry or Backoff()
         self.link = LinkState(True)
         self._stop = threading.Event()
         self._sock: socket.socket | None = None
@@ -133,7 +135,7 @@ class MllpSender:
                 continue
             self.link.failing(problem)
             log.warning("HL7 to %s:%d: %s", self.target.host, self.target.port, problem)
-            self._stop.wait(backoff_s(attempt))
+            self._stop.wait(self.retry.delay_s(attempt))
             attempt += 1
         self._disconnect()
 

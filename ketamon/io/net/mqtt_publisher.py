@@ -17,7 +17,7 @@ import uuid
 
 import paho.mqtt.client as mqtt
 
-from ketamon.io.net.link import LinkState, LinkStatus, backoff_s
+from ketamon.io.net.link import LinkState, LinkStatus
 from ketamon.io.net.mqtt_messages import (
     CLOSED,
     OFFLINE,
@@ -46,6 +46,7 @@ class MqttPublisher:
     def __init__(self, target: MqttTarget, config: NetConfig, outbox: Outbox):
         self.target = target
         self.outbox = outbox
+        self.retry = config.retry
         self.run = uuid.uuid4().hex[:12]
         self.link = LinkState(False, "not connected to the broker yet")
         self._stop = threading.Event()
@@ -115,7 +116,7 @@ class MqttPublisher:
                     self._client.connect(self.target.host, self.target.port, KEEPALIVE_S)
                 except (OSError, ValueError, mqtt.WebsocketConnectionError) as exc:
                     self.link.failing(f"broker {self.target.host}:{self.target.port} away ({exc})")
-                    self._next_try = now + backoff_s(attempt)
+                    self._next_try = now + self.retry.delay_s(attempt)
                     attempt += 1
                     time.sleep(LOOP_S)
                     continue
@@ -158,7 +159,7 @@ class MqttPublisher:
         self._connected = False
         self._inflight.clear()
         self._sent_upto = 0  # resend everything unacknowledged, oldest first
-        self._next_try = time.monotonic() + backoff_s(0)
+        self._next_try = time.monotonic() + self.retry.delay_s(0)
         self.link.failing(detail)
 
     def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:

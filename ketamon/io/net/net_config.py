@@ -13,6 +13,10 @@ arguments): they live in a TOML file given by `--mqtt-config FILE`:
 
     [queue]
     max_messages = 200000     # per outbox file, oldest dropped past this
+
+    [retry]
+    first_s = 0.5             # broker or HL7 engine away: try again after this long,
+    max_s = 5.0               # doubling, at most this long apart
 """
 
 from __future__ import annotations
@@ -23,18 +27,21 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ketamon.core.config import ConfigError, Fields, check_number, load_toml
+from ketamon.io.net.link import Backoff  # threading and time only: light
 from ketamon.io.net.outbox import DEFAULT_MAX_ROWS
 
 
 @dataclass(frozen=True)
 class NetConfig:
-    """The clinic's file: broker credentials, what may leave the laptop, queue bound."""
+    """The clinic's file: broker credentials, what may leave the laptop, queue bound,
+    how soon to try again while the broker or the HL7 engine is away."""
 
     username: str | None = None
     password: str | None = None
     ca_file: str | None = None
     send_patient_id: bool = False
     max_messages: int = DEFAULT_MAX_ROWS
+    retry: Backoff = Backoff()
 
 
 @dataclass(frozen=True)
@@ -121,10 +128,15 @@ def load_net_config(path: Path | None) -> NetConfig:
     queue = top.table("queue", default={})
     max_messages = queue.number("max_messages", float(DEFAULT_MAX_ROWS), low=100, high=10_000_000)
     queue.finish()
+    retry = top.table("retry", default={})
+    first_s = retry.number("first_s", Backoff.first_s, low=0.05, high=60.0)
+    max_s = retry.number("max_s", Backoff.max_s, low=first_s, high=600.0)
+    retry.finish()
     top.finish()
     if ca_file is not None and not Path(ca_file).is_file():
         raise ConfigError(str(path), "mqtt.ca_file", f"{ca_file}: no such file")
-    return NetConfig(username, password, ca_file, send_patient_id, int(max_messages))
+    backoff = Backoff(first_s, max_s)
+    return NetConfig(username, password, ca_file, send_patient_id, int(max_messages), backoff)
 
 
 class UsageError(ValueError):

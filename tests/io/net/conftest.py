@@ -80,6 +80,14 @@ def broker(tmp_path):
     b.stop()
 
 
+def quick_retries(directory: Path, first_s: float, max_s: float) -> Path:
+    """A clinic net config whose senders retry after `first_s`, doubling to `max_s`
+    (default 0.5-5 s): a test's outage can be seconds and still see several retries."""
+    path = directory / "net.toml"
+    path.write_text(f"[retry]\nfirst_s = {first_s}\nmax_s = {max_s}\n")
+    return path
+
+
 def start_bedside(bed: str, url: str, data_dir: Path, *extra: str) -> subprocess.Popen:
     """A headless simulated bedside publishing as `bed`; alarm JSON lines on its stdout."""
     env = dict(os.environ, KETAMON_DATA_DIR=str(data_dir), QT_QPA_PLATFORM="offscreen")

@@ -13,6 +13,7 @@ import hl7
 from ketamon.io.net.mllp_sender import control_id
 from ketamon.io.recording import Recording
 from ketamon.resources import alarm_profiles_dir
+from tests.io.net.conftest import quick_retries
 from tests.io.net.mllp_server import MllpServer
 
 
@@ -80,12 +81,15 @@ def test_every_oru_arrives_in_order_parses_and_carries_its_codes(tmp_path):
     assert panels["196616"] == sum(a["event"] in ("start", "end") for a in alarms)
 
 
+NAKS = 6
+
+
 def test_a_nak_raises_hl7_not_acknowledged_and_the_message_is_sent_again(tmp_path):
     refusals = {"n": 0}
 
     def policy(message: str) -> str:
         refusals["n"] += 1
-        return "AE" if refusals["n"] <= 3 else "AA"  # 0.5 + 1 + 2 s of back-off
+        return "AE" if refusals["n"] <= NAKS else "AA"  # 0.2 + 5 x 0.4 s of back-off
 
     engine = MllpServer(policy=policy)
     profile = quick_hl7_alarm_profile(tmp_path, 1)
@@ -96,9 +100,11 @@ def test_a_nak_raises_hl7_not_acknowledged_and_the_message_is_sent_again(tmp_pat
             "--speed",
             "60",
             "--quit-after",
-            "7",
+            "4",
             "--alarm-profile",
             str(profile),
+            "--mqtt-config",
+            str(quick_retries(tmp_path, 0.2, 0.4)),
             "--hl7-mllp",
             f"127.0.0.1:{engine.port}",
         )
@@ -108,5 +114,6 @@ def test_a_nak_raises_hl7_not_acknowledged_and_the_message_is_sent_again(tmp_pat
     hl7_alarm = [a for a in alarms if a["condition"] == "HL7 NOT ACKNOWLEDGED"]
     assert [a["event"] for a in hl7_alarm][:2] == ["start", "end"]
     assert hl7_alarm[0]["priority"] == "low"
-    assert engine.received[:4] == [engine.received[0]] * 4  # the same message, until AA
+    first = NAKS + 1
+    assert engine.received[:first] == [engine.received[0]] * first  # the same one, until AA
     assert_in_order_without_gaps(engine.accepted)

@@ -36,8 +36,10 @@ def openssl(*args: str) -> str:
     return subprocess.run(["openssl", *args], check=True, capture_output=True, text=True).stdout
 
 
-@pytest.fixture
-def tls_broker(tmp_path):
+@pytest.fixture(scope="module")
+def tls_broker(tmp_path_factory):
+    """One TLS broker (key, certificate, password file) for the module's tests."""
+    tmp_path = tmp_path_factory.mktemp("tls-broker")
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     openssl(
         "req",

@@ -12,6 +12,7 @@ from ketamon.core.config import ConfigError
 from ketamon.core.events import alarm_event
 from ketamon.core.session_types import SessionEvent
 from ketamon.core.vitals import Sample, Vital
+from ketamon.io.net.link import Backoff
 from ketamon.io.net.mqtt_messages import alarm_payload, decode, vitals_payload
 from ketamon.io.net.net_config import load_net_config, parse_host_port, parse_mqtt_url
 from ketamon.io.net.outbox import Outbox
@@ -65,6 +66,21 @@ def test_the_net_config_refuses_a_readable_password_and_unknown_fields(tmp_path)
         load_net_config(path)
     path.write_text("[queue]\nmax_messages = 5\n")
     with pytest.raises(ConfigError, match="at least 100"):
+        load_net_config(path)
+
+
+def test_the_retry_back_off_doubles_up_to_its_cap_and_is_checked(tmp_path):
+    assert [Backoff().delay_s(n) for n in range(6)] == [0.5, 1.0, 2.0, 4.0, 5.0, 5.0]
+    path = tmp_path / "net.toml"
+    assert load_net_config(None).retry == Backoff(0.5, 5.0)
+    path.write_text("[retry]\nfirst_s = 0.1\nmax_s = 0.3\n")
+    retry = load_net_config(path).retry
+    assert [retry.delay_s(n) for n in range(4)] == [0.1, 0.2, 0.3, 0.3]
+    path.write_text("[retry]\nfirst_s = 2\nmax_s = 1\n")
+    with pytest.raises(ConfigError, match="line 3: retry.max_s: .*at least 2"):
+        load_net_config(path)
+    path.write_text("[retry]\nfirst_s = nan\n")
+    with pytest.raises(ConfigError, match="retry.first_s"):
         load_net_config(path)
 
 
