@@ -11,7 +11,11 @@ empty; 1 px margins, no spacing), so a plot looks the same.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsGridLayout, QGraphicsItem, QSizePolicy
 
 # Where PlotItem puts its parts in its 4x3 grid (row, column).
@@ -97,3 +101,33 @@ class TrendPlot(pg.GraphicsWidget):
 
     def viewRange(self) -> list[list[float]]:  # noqa: N802 (PlotItem's name)
         return self.vb.viewRange()
+
+
+class GuideLines(pg.GraphicsObject):
+    """Horizontal lines at `values_y` across the whole view, drawn as pyqtgraph's
+    InfiniteLine draws a horizontal line (`pen`, miter joins, no antialiasing): one item
+    for a plot's guides instead of an InfiniteLine each, fewer items to make and add
+    before the first frame."""
+
+    def __init__(self, values_y: Sequence[float], pen: QPen):
+        super().__init__()
+        self.values_y = tuple(values_y)
+        self._pen = QPen(pen)
+        self._pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+
+    def viewTransformChanged(self) -> None:  # noqa: N802 (pyqtgraph: the view moved or resized)
+        self.prepareGeometryChange()
+        super().viewTransformChanged()
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt API)
+        view = self.viewRect()
+        return QRectF() if view is None else view.normalized()
+
+    def paint(self, painter: QPainter, *args) -> None:
+        view = self.viewRect()
+        if view is None:
+            return
+        view = view.normalized()
+        painter.setPen(self._pen)
+        for y in self.values_y:
+            painter.drawLine(QPointF(view.left(), y), QPointF(view.right(), y))

@@ -27,7 +27,7 @@ from ketamon.ui.theme import (
     VITAL_COLOURS,
 )
 from ketamon.ui.trend_buffer import TrendBuffer, bin_width_s
-from ketamon.ui.trend_plot import TrendPlot
+from ketamon.ui.trend_plot import GuideLines, TrendPlot
 
 REDRAW_HZ = 25
 # Fixed y ranges: a nurse compares shapes against a scale that never jumps.
@@ -207,10 +207,9 @@ class TrendPlots(QWidget):
         plot = TrendPlot(axis)
         self.graphics.ci.addItem(plot, row=row, col=0)
         plot.setLabel("left", title, color="#d0d0d0", size="13pt")
-        for y in GUIDES[key]:
-            guide = pg.InfiniteLine(y, angle=0, pen=pg.mkPen(GUIDE_COLOUR, width=1), movable=False)
-            guide.setZValue(-20)
-            plot.addItem(guide)
+        guides = GuideLines(GUIDES[key], pg.mkPen(GUIDE_COLOUR, width=1))
+        guides.setZValue(-20)
+        plot.addItem(guides)
         plot.vb.enableAutoRange(x=False, y=False)
         plot.setYRange(*Y_RANGES[key], padding=0)
         font = pg.QtGui.QFont()
