@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -261,6 +262,12 @@ def run_config(args: argparse.Namespace) -> RunConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # One BLAS thread, set before numpy is first imported (this module's imports do not
+    # import it; tests/ui/test_startup_imports.py checks). ketamon's largest matrix is the
+    # PK model's 4x4, which OpenBLAS computes on one thread anyway, but the worker threads
+    # it starts when numpy loads spin on the other core first: about 0.1 s of CPU at every
+    # start on a 2-core laptop, for nothing (bench/startup.py). A value already set is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # Diagnostics go to stderr; stdout is the command's own output (JSON in --headless).
     logging.basicConfig(
         level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr

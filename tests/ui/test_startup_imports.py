@@ -50,3 +50,12 @@ def test_the_first_frame_imports_no_dialog_report_replay_or_network_code(tmp_pat
     imported = set(result.stdout.split())
     assert "ketamon.ui.main_window" in imported and "ketamon.ui.trends" in imported
     assert not NOT_AT_START & imported, sorted(NOT_AT_START & imported)
+
+
+def test_the_command_module_imports_no_numpy_so_main_can_set_its_blas_threads_first():
+    # cli.main sets OPENBLAS_NUM_THREADS, which OpenBLAS reads once, when numpy loads.
+    script = "import sys, ketamon.cli; print('numpy' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.strip() == "False", result.stderr[-2000:]
