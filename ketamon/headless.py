@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import TextIO
 
-from ketamon.core.events import alarm_event, alarm_line
+from ketamon.core.events import alarm_event, alarm_line, clock_text
 from ketamon.core.infusion import CommandError, Phase
 from ketamon.core.session import Session, SessionEvent
 from ketamon.core.source_choice import SourceChoice
@@ -40,24 +40,60 @@ DRAIN_AT_EXIT_S = 20.0  # MQTT/HL7 still queued at exit: this long to send it (r
 DONE = (Phase.DISCHARGE_READY, Phase.DISCHARGED)
 
 
-def alarm_json(event: SessionEvent) -> str | None:
-    """An alarm record as one JSON line (see core/events.alarm_line); None for other records."""
+def alarm_json(event: SessionEvent, origin_wall_s: float | None = None) -> str | None:
+    """An alarm record as one JSON line (see core/events.alarm_line); None for other records.
+    `origin_wall_s`: Unix time of session time 0, for the line's time of day."""
     alarm = alarm_event(event)
-    return None if alarm is None else json.dumps(alarm_line(alarm))
+    return None if alarm is None else json.dumps(alarm_line(alarm, origin_wall_s))
 
 
-def refused_json(t_s: float, command: str, reason: str) -> str:
-    return json.dumps(
-        {"t_s": round(t_s, 3), "event": "refused", "command": command, "reason": reason}
-    )
+def refused_json(t_s: float, command: str, reason: str, origin_wall_s: float | None = None) -> str:
+    t_s = round(t_s, 3)
+    line: dict = {"t_s": t_s}
+    if origin_wall_s is not None:
+        line["clock"] = clock_text(origin_wall_s + t_s)
+    return json.dumps(line | {"event": "refused", "command": command, "reason": reason})
+
+
+class AlarmLines:
+    """Prints each alarm event of a run on `out` as a JSON line with its time of day.
+
+    The time of day needs the run's clock, set once the autostart has placed the
+    session (`start_clock`); the autostart's own events wait for it, so every line
+    has the clock that `review --events` finds in the recording.
+    """
+
+    def __init__(self, out: TextIO):
+        self.out = out
+        self.origin_wall_s: float | None = None
+        self._held: list[SessionEvent] = []
+
+    def start_clock(self, origin_wall_s: float) -> None:
+        """Session time 0 was Unix time `origin_wall_s`; the held events go out now."""
+        self.origin_wall_s = origin_wall_s
+        held, self._held = self._held, []
+        for event in held:
+            self.on_event(event)
+
+    def on_event(self, event: SessionEvent) -> None:
+        if self.origin_wall_s is None:
+            if alarm_event(event) is not None:
+                self._held.append(event)
+            return
+        line = alarm_json(event, self.origin_wall_s)
+        if line is not None:
+            self.out.write(line + "\n")
+            self.out.flush()
 
 
 class ScriptedNurse:
-    """Applies scripted actions when session time reaches them; refusals go to `out`."""
+    """Applies scripted actions when session time reaches them; refusals go to `out`
+    (with their time of day when `origin_wall_s`, the Unix time of session time 0, is given)."""
 
-    def __init__(self, actions: Iterable[Action], out: TextIO):
+    def __init__(self, actions: Iterable[Action], out: TextIO, origin_wall_s: float | None = None):
         self.pending = deque(sorted(actions, key=lambda a: a.t_s))
         self.out = out
+        self.origin_wall_s = origin_wall_s
 
     def next_s(self) -> float | None:
         return self.pending[0].t_s if self.pending else None
@@ -73,7 +109,8 @@ class ScriptedNurse:
         try:
             apply_action(session, Action(t_s, action.command, action.args))
         except CommandError as exc:
-            self.out.write(refused_json(t_s, action.command, str(exc)) + "\n")
+            line = refused_json(t_s, action.command, str(exc), self.origin_wall_s)
+            self.out.write(line + "\n")
             self.out.flush()
 
 
@@ -96,13 +133,15 @@ def run_session(
     recorder: SessionRecorder | None = None,
     nurse: ScriptedNurse | None = None,
     links: BedsideLinks | None = None,
+    wall_now_s: float | None = None,
 ) -> None:
     """Advance until observation is complete and no action is pending (or the wall-clock
-    limit); speed None = max."""
+    limit); speed None = max. `wall_now_s`: the Unix time now (read here when None),
+    recorded as the wall time of the session's time now."""
     wall_start = time.monotonic()
     t0 = session.t_s
     if recorder is not None:
-        recorder.note_clock(time.time(), t0, speed or 0.0)
+        recorder.note_clock(time.time() if wall_now_s is None else wall_now_s, t0, speed or 0.0)
     while session.phase() not in DONE or (nurse is not None and nurse.pending):
         elapsed = time.monotonic() - wall_start
         if quit_after_s is not None and elapsed >= quit_after_s:
@@ -129,15 +168,17 @@ def run_device_session(
     recorder: SessionRecorder | None = None,
     nurse: ScriptedNurse | None = None,
     links: BedsideLinks | None = None,
+    wall_now_s: float | None = None,
 ) -> None:
     """Live monitors, live time: start when the baseline is in; run until quit-after.
 
     Several devices: each vital from the first in the list that supplies it
-    (core/source_choice.py), each device's equipment alarms its own.
+    (core/source_choice.py), each device's equipment alarms its own. Session time 0
+    is now: Unix time `wall_now_s` (read here when None).
     """
     t0 = time.monotonic()
     if recorder is not None:
-        recorder.note_clock(time.time(), 0.0, 1.0)
+        recorder.note_clock(time.time() if wall_now_s is None else wall_now_s, 0.0, 1.0)
     names = [device_name(d.connection.settings) for d in devices]
     choice = SourceChoice(names) if len(devices) > 1 else None
     feeds = [DeviceFeed(session, lambda m: m - t0, name, choice) for name in names]
@@ -183,8 +224,11 @@ def run_headless(
     out: TextIO | None = None,
     quit_after_s: float | None = None,
     actions: Iterable[Action] = (),
+    start_wall_s: float | None = None,
 ) -> int:
-    """Run `config` autostarted with no window; alarm events (and refusals) as JSON lines."""
+    """Run `config` autostarted with no window; alarm events (and refusals) as JSON lines,
+    each with its time of day. `start_wall_s`: the Unix time of session time 0 (for
+    reproducible lines in tests); the run's start when None."""
     out = out or sys.stdout  # looked up now, so a redirected stdout is honoured
     for device in config.devices:
         if problem := port_problem(device.port):
@@ -201,14 +245,8 @@ def run_headless(
         meta = recording_meta(config, resources, headless=True)
         recorder = SessionRecorder(session, config.data_dir, meta)
 
-    def on_event(event: SessionEvent) -> None:
-        line = alarm_json(event)
-        if line is not None:
-            out.write(line + "\n")
-            out.flush()
-
-    session.on_event.connect(on_event)
-    nurse = ScriptedNurse(actions, out)
+    lines = AlarmLines(out)
+    session.on_event.connect(lines.on_event)
     links = (
         start_links(session, config.net, config.data_dir)
         if config.data_dir and config.net is not None
@@ -216,13 +254,25 @@ def run_headless(
     )
     try:
         autostart(session, config, resources)
+        # One reading of the wall clock: the recording's clock and every line's time of
+        # day, so `review --events` prints the same lines. A simulator's session time
+        # runs at --speed; the lines say start + session time (README).
+        wall_now_s = time.time()
+        if start_wall_s is not None:
+            wall_now_s = start_wall_s + session.t_s
+        lines.start_clock(wall_now_s - session.t_s)
+        nurse = ScriptedNurse(actions, out, lines.origin_wall_s)
         if config.devices:
             if session.baseline is None:
                 log.info("waiting for the baseline NIBP readings from the device (or --baseline)")
             devices = [DeviceThread(settings) for settings in config.devices]
-            run_device_session(session, devices, quit_after_s, recorder, nurse, links)
+            run_device_session(
+                session, devices, quit_after_s, recorder, nurse, links, wall_now_s=wall_now_s
+            )
         else:
-            run_session(session, config.speed, quit_after_s, recorder, nurse, links)
+            run_session(
+                session, config.speed, quit_after_s, recorder, nurse, links, wall_now_s=wall_now_s
+            )
     finally:
         if links is not None:
             links.close(DRAIN_AT_EXIT_S)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ketamon.core.events import clock_text
 from ketamon.core.scenario import load_scenarios
 from ketamon.headless import run_headless
 from ketamon.io.actions import ActionsError, load_actions
@@ -79,12 +80,16 @@ def test_a_refused_command_prints_a_refused_line_and_the_run_goes_on(resources, 
     )
     config = RunConfig(seed=2, speed=None, data_dir=tmp_path)
     out = io.StringIO()
-    assert run_headless(config, resources, out=out, actions=load_actions(script)) == 0
+    start_wall_s = 1_796_133_787.0  # 2026-12-01 14:03:07 UTC
+    actions = load_actions(script)
+    assert run_headless(config, resources, out=out, actions=actions, start_wall_s=start_wall_s) == 0
     events = [json.loads(line) for line in out.getvalue().splitlines()]
     refused = [e for e in events if e["event"] == "refused"]
+    clock = clock_text(start_wall_s + 900.0)  # its time of day: start + session time
     assert refused == [
-        {"t_s": 900.0, "event": "refused", "command": "resume", "reason": refused[0]["reason"]}
-    ]
+        {"t_s": 900.0, "clock": clock, "event": "refused", "command": "resume",
+         "reason": refused[0]["reason"]}
+    ]  # fmt: skip
     assert "not paused" in refused[0]["reason"].lower() or refused[0]["reason"]
     # The run went on to the discharge at 7000 s, after the observation ended.
     (path,) = tmp_path.glob("*.ketamon")

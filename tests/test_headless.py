@@ -11,12 +11,14 @@ import pytest
 
 from ketamon.cli import run_config
 from ketamon.cli_args import build_parser
+from ketamon.core.events import clock_text
 from ketamon.core.simulator import strong_bp_responder
 from ketamon.headless import run_headless
 from ketamon.nuisance import nuisance_rate
 from ketamon.resources_loading import load_clinical_resources
 
 MIN = 60.0
+START_WALL_S = 1_796_133_787.0  # 2026-12-01 14:03:07 UTC
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,8 @@ def resources():
 def headless_events(resources, argv, profile=None):
     config = replace(run_config(build_parser().parse_args(argv)), patient=profile, data_dir=None)
     out = io.StringIO()
-    assert run_headless(config, resources, out=out) == 0
+    # One start time of day for every run: the lines' "clock" is start + session time.
+    assert run_headless(config, resources, out=out, start_wall_s=START_WALL_S) == 0
     return [json.loads(line) for line in out.getvalue().splitlines()]
 
 
@@ -97,3 +100,10 @@ def test_speed_max_needs_headless(capsys):
     with pytest.raises(SystemExit):
         main(["--speed", "max"])
     assert "--speed max needs --headless" in capsys.readouterr().err
+
+
+def test_each_line_has_its_time_of_day_start_plus_session_time(resources):
+    events = headless_events(resources, ["--headless", "--speed", "max", "--seed", "2"])
+    assert events
+    for event in events:
+        assert event["clock"] == clock_text(START_WALL_S + event["t_s"])

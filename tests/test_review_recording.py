@@ -3,12 +3,15 @@ and `--events` printing exactly the headless alarm lines."""
 
 import io
 import json
+import math
+from datetime import datetime
 
 import pytest
 
 from ketamon.cli import main
 from ketamon.headless import run_headless
 from ketamon.io.actions import Action
+from ketamon.io.recording import Recording, origin_wall_s
 from ketamon.io.run_config import RunConfig
 
 ACTIONS = [
@@ -59,3 +62,19 @@ def test_review_events_are_the_headless_alarm_lines(scripted, capsys):
     alarm_lines = [line for line in stdout if '"event": "refused"' not in line]
     assert len(alarm_lines) >= 2
     assert capsys.readouterr().out.splitlines() == alarm_lines
+
+
+def test_every_line_says_its_time_of_day_from_the_recorded_start(scripted):
+    """'clock' is the run's start (the recording's clock) plus session time, local time
+    with its UTC offset, on the live lines and so on review's."""
+    path, stdout = scripted
+    recording = Recording(path)
+    try:
+        origin = origin_wall_s(recording.meta)
+    finally:
+        recording.close()
+    assert origin is not None
+    for line in map(json.loads, stdout):
+        when = datetime.fromisoformat(line["clock"])
+        assert when.utcoffset() is not None
+        assert when.timestamp() == math.floor(origin + line["t_s"])

@@ -24,6 +24,9 @@ class RuleJudge:
     def __init__(self, profile: AlarmProfile):
         self.profile = profile
         self.states = {r.id: RuleState() for r in profile.rules}
+        # The rules that are not idle (RuleState.is_idle false), kept by judge and reset
+        # (the only places a state changes): with none, a sample in the band is quiet.
+        self._busy: set[str] = set()
         self.latest: dict[Vital, Sample] = {}
         # Which rules a sample of each vital can change; a cuff reading (judged when
         # its last part arrives, whichever that is) concerns every NIBP rule.
@@ -43,12 +46,21 @@ class RuleJudge:
     def reset(self) -> None:
         """Every rule idle again (alarms disarmed)."""
         self.states = {r.id: RuleState() for r in self.profile.rules}
+        self._busy.clear()
 
     def any_met(self) -> bool:
         return any(state.met for state in self.states.values())
 
     def judge(self, rule: AlarmRule, sample: Sample, baseline: Baseline | None) -> bool:
         """Update the rule's state from the latest values; True if it is or was met."""
+        touched = self._judge(rule, sample, baseline)
+        if self.states[rule.id].is_idle():
+            self._busy.discard(rule.id)
+        else:
+            self._busy.add(rule.id)
+        return touched
+
+    def _judge(self, rule: AlarmRule, sample: Sample, baseline: Baseline | None) -> bool:
         state = self.states[rule.id]
         was_met = state.met
         hits = []
@@ -94,6 +106,8 @@ class RuleJudge:
         band = self.band_for(sample.vital, rules, baseline)
         if band is None or not band[0] < sample.value < band[1]:
             return False
+        if not self._busy:
+            return True  # every rule idle
         states = self.states
         return all(states[rule.id].is_idle() for rule in rules)
 

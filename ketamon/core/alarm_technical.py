@@ -66,7 +66,11 @@ def reported_priority(tech: TechnicalSettings, base: str) -> Priority | None:
 
 def session_condition_priority(tech: TechnicalSettings, condition: str) -> Priority:
     """The priority of a condition the session judges (one of SESSION_CONDITIONS)."""
-    return {"pump_change": tech.pump_change_priority, "paused": tech.paused_priority}[condition]
+    if condition == "pump_change":
+        return tech.pump_change_priority
+    if condition == "paused":
+        return tech.paused_priority
+    raise KeyError(condition)
 
 
 def technical_finding(condition: str, priority: Priority, detail: str, latching: bool) -> Finding:

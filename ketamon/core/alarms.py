@@ -8,34 +8,30 @@ lost, sensor off, NIBP overdue, artefacts) follow the profile's `technical` tabl
 
 The engine is the state machine over those conditions: arming, latching,
 acknowledge, audio pause and break-through, escalation. Rule states live in
-alarm_rules.py (RuleJudge), technical condition names and priorities in
-alarm_technical.py. Every change is an AlarmEvent with its session time, value
-and limit. Time is always an argument: the engine never reads a clock.
+alarm_rules.py (RuleJudge), technical and session conditions in alarm_conditions.py
+(TechnicalConditions), their names and priorities in alarm_technical.py. Every
+change is an AlarmEvent with its session time, value and limit. Time is always an
+argument: the engine never reads a clock.
 """
 
 from __future__ import annotations
 
+from ketamon.core.alarm_conditions import TechnicalConditions
 from ketamon.core.alarm_profile import AlarmKind, AlarmProfile, AlarmRule, Priority
 from ketamon.core.alarm_rules import NIBP, RuleJudge
 from ketamon.core.alarm_technical import (
     CAUSES,
     ESCALATING_TECHNICAL,
-    NETWORK_CONDITIONS,
-    NO_DATA_VITALS,
-    SESSION_CONDITIONS,
     TECHNICAL_LABELS,
     ArtefactCounter,
-    reported_priority,
-    session_condition_priority,
     technical_base,
-    technical_finding,
 )
 from ketamon.core.alarm_types import Alarm, AlarmEvent, Finding
 from ketamon.core.baseline import Baseline
 from ketamon.core.vitals import Sample, Vital
 
 
-class AlarmEngine:
+class AlarmEngine(TechnicalConditions):
     """Judges samples and time against `profile`; returns AlarmEvents from every call."""
 
     def __init__(self, profile: AlarmProfile):
@@ -58,6 +54,11 @@ class AlarmEngine:
         self._counting_artefacts = False
         self._ever_armed = False  # silence is judged from connection until the first arming
         self._t = 0.0
+        # True when something _resolve reads (rule findings, technical and charted
+        # conditions, the alarms themselves) changed since it last ran. _resolve is
+        # idempotent: with nothing changed it would emit nothing and change nothing, so it
+        # is skipped (a standing alarm would otherwise be re-derived for every sample).
+        self._changed = False
 
     # ---- arming -------------------------------------------------------------------
 
@@ -65,6 +66,7 @@ class AlarmEngine:
         if armed == self.armed:
             return []
         self.armed = armed
+        self._changed = True
         self._t = max(self._t, t_s)
         if armed:
             self._armed_s = t_s
@@ -86,26 +88,32 @@ class AlarmEngine:
     def on_samples(self, samples: list[Sample], baseline: Baseline | None) -> list[AlarmEvent]:
         """Judge a batch of samples (in time order)."""
         events: list[AlarmEvent] = []
+        latest, last_seen_s = self._rule_judge.latest, self._last_seen_s
         for i, sample in enumerate(samples):
-            self._rule_judge.latest[sample.vital] = sample
-            # max: a reading entered late (measured minutes ago) is no sign of silence
-            self._last_seen_s[sample.vital] = max(
-                sample.t_s, self._last_seen_s.get(sample.vital, sample.t_s)
-            )
+            vital, t_s = sample.vital, sample.t_s
+            latest[vital] = sample
+            # only later: a reading entered late (measured minutes ago) is no sign of silence
+            seen_s = last_seen_s.get(vital)
+            if seen_s is None or t_s > seen_s:
+                last_seen_s[vital] = t_s
             if not self.armed:
                 continue
-            if sample.vital.is_nibp and _reading_continues(samples, i):
-                continue  # judge a cuff reading once, when all its parts are in
-            if sample.vital.is_nibp:
-                self._last_nibp_reading_s = sample.t_s
-            rules = self._rules_for[sample.vital]
+            if vital.is_nibp:
+                if _reading_continues(samples, i):
+                    continue  # judge a cuff reading once, when all its parts are in
+                self._last_nibp_reading_s = t_s
+            rules = self._rules_for[vital]
             if not rules:
                 continue
-            self._t = max(self._t, sample.t_s)
+            if t_s > self._t:
+                self._t = t_s
             touched = False
             if not self._quiet(sample, rules, baseline):
                 for rule in rules:
                     touched |= self._rule_judge.judge(rule, sample, baseline)
+            if touched:
+                # A met (or just ended) rule: its finding's value and message move.
+                self._changed = True
             if touched or self.alarms:
                 events += self._resolve(sample.t_s)
         return events
@@ -137,105 +145,22 @@ class AlarmEngine:
 
     def is_quiet(self, judge_silence: bool) -> bool:
         """True if ticking, with no new input, can emit nothing and change nothing but the
-        clock: disarmed, or armed with no alarm, finding, met rule, audio pause, artefact
-        count or silence to judge. The session then skips the seconds until its next
-        input or transition. A new time-driven condition must make this False while it
-        can still fire.
+        clock: disarmed, or armed with nothing to resolve, no met rule, audio pause,
+        artefact count, silence to judge or alarm that may still escalate. Standing
+        alarms and conditions (an unconfirmed pump change hours long) stay as they are.
+        The session then skips the seconds until its next input or transition. A new
+        time-driven condition must make this False while it can still fire.
         """
         if not self.armed:
             return True
         return (
             not judge_silence
-            and not self.alarms
-            and not self._technical
+            and not self._changed
             and not self._counting_artefacts
             and self.audio_paused_until_s is None
             and not self._rule_judge.any_met()
+            and not any(self._may_escalate_later(a) for a in self.alarms.values())
         )
-
-    def count_artefacts(self, t_s: float, frames: int) -> list[AlarmEvent]:
-        """A source rejected `frames` malformed frames at `t_s`.
-
-        Judged here against the profile's `artefact_per_min` over the last minute, and
-        again at every tick, so the condition ends when the rate falls.
-        """
-        self._counting_artefacts = True
-        self._artefacts.add(t_s, frames)
-        return self._judge_artefacts(t_s)
-
-    def _judge_artefacts(self, t_s: float) -> list[AlarmEvent]:
-        per_min = self._artefacts.per_min(t_s)
-        if not self.armed or not self._counting_artefacts:
-            return []
-        tech = self.profile.technical
-        detail = f"{per_min:.0f} malformed frames a minute"
-        self._set_technical(
-            "artefact", tech.artefact_priority, per_min > tech.artefact_per_min, detail
-        )
-        return self._resolve(t_s)
-
-    def restart_silence_clock(self, t_s: float) -> None:
-        """Listening starts again at `t_s` (after the app was down): silence counts from now."""
-        for vital in NO_DATA_VITALS:
-            self._last_seen_s[vital] = max(self._last_seen_s.get(vital, t_s), t_s)
-
-    def _judge_silence_before_start(self, t_s: float) -> None:
-        """From connection to start: a vital the source has sent that then stops is 'no data'
-        (one it never sent is judged from the start on: not every monitor has SpO2)."""
-        tech = self.profile.technical
-        silent = [
-            f"{vital.label} {t_s - self._last_seen_s[vital]:.0f} s"
-            for vital in NO_DATA_VITALS
-            if vital in self._last_seen_s and t_s - self._last_seen_s[vital] >= tech.no_data_s
-        ]
-        self._set_technical(
-            "no_data", tech.no_data_priority, bool(silent), "No data: " + ", ".join(silent)
-        )
-
-    def _judge_silence(self, t_s: float, nibp_due_s: float | None) -> None:
-        tech = self.profile.technical
-        silent = []
-        for vital in NO_DATA_VITALS:
-            seen = max(self._last_seen_s.get(vital, self._armed_s), self._armed_s)
-            if t_s - seen >= tech.no_data_s:
-                silent.append(f"{vital.label} {t_s - seen:.0f} s")
-        self._set_technical(
-            "no_data", tech.no_data_priority, bool(silent), "No data: " + ", ".join(silent)
-        )
-        overdue = nibp_due_s is not None and t_s - nibp_due_s >= tech.nibp_overdue_s
-        detail = "" if not overdue else f"NIBP overdue by {(t_s - nibp_due_s) / 60:.0f} min"
-        self._set_technical("nibp_overdue", tech.nibp_overdue_priority, overdue, detail)
-
-    def report_technical(
-        self, t_s: float, condition: str, present: bool, detail: str = ""
-    ) -> list[AlarmEvent]:
-        """A source says: `source_lost`, `sensor_off`, `artefact` or the recorder says
-        `recording_failed` is present or gone; a network link: `broker_away` or
-        `hl7_unacknowledged`. With several devices each device's condition is its own
-        alarm: `source_lost@<device>` (technical_base), and the session reports a device
-        that delivered nothing for `no_data_s` as `no_data@<device>`."""
-        base = technical_base(condition)
-        priority = reported_priority(self.profile.technical, base)
-        if priority is None or condition == "no_data":  # plain no_data: judged here
-            raise ValueError(f"unknown technical condition {condition!r}")
-        if not self.armed and not self.watch_equipment and base not in NETWORK_CONDITIONS:
-            return []
-        self._set_technical(condition, priority, present, detail)
-        return self._resolve(t_s)
-
-    def set_condition(
-        self, t_s: float, condition: str, present: bool, detail: str = ""
-    ) -> list[AlarmEvent]:
-        """A condition the session judges: `pump_change` (unconfirmed) or `paused` (reminder)."""
-        if condition not in SESSION_CONDITIONS:
-            raise ValueError(f"unknown session condition {condition!r}")
-        if not self.armed:
-            return []
-        priority = session_condition_priority(self.profile.technical, condition)
-        if not present and condition not in self._technical:
-            return []
-        self._set_technical(condition, priority, present, detail)
-        return self._resolve(t_s)
 
     def set_observation(
         self,
@@ -248,6 +173,7 @@ class AlarmEngine:
         limit: float | None = None,
     ) -> list[AlarmEvent]:
         """A charted observation (e.g. MOAA/S <= 2) is an alarm at `priority`; None ends it."""
+        self._changed = True
         if priority is None:
             if self._observed.pop(alarm_id, None) is None:
                 return []
@@ -281,6 +207,8 @@ class AlarmEngine:
             elif not alarm.acknowledged:
                 alarm.acknowledged = True
                 events.append(self._event(t_s, "acknowledged", alarm))
+        if events:
+            self._changed = True  # a held (latched) priority may now drop
         return events
 
     def pause_audio(self, t_s: float) -> list[AlarmEvent]:
@@ -341,6 +269,13 @@ class AlarmEngine:
         return found
 
     def _resolve(self, t_s: float) -> list[AlarmEvent]:
+        """Bring the alarms in line with the findings now (no-op if nothing changed)."""
+        if not self._changed:
+            return []
+        return self._resolve_findings(t_s)
+
+    def _resolve_findings(self, t_s: float) -> list[AlarmEvent]:
+        self._changed = False
         events: list[AlarmEvent] = []
         findings = self._findings()
         for alarm_id, finding in findings.items():
@@ -415,11 +350,20 @@ class AlarmEngine:
                 alarm.priority = Priority.HIGH
                 alarm.escalated = True
                 alarm.priority_since_s = t_s
+                self._changed = True
                 events.append(
                     self._event(t_s, "escalated", alarm, f"unresolved for {after_s:.0f} s")
                 )
                 events += self._breakthrough(t_s, alarm.priority)
         return events
+
+    def _may_escalate_later(self, alarm: Alarm) -> bool:
+        """`alarm` may escalate at some later tick (_escalate's conditions but the time)."""
+        if self.profile.escalate_medium_after_s <= 0:
+            return False
+        if alarm.kind is AlarmKind.TECHNICAL and alarm.id not in ESCALATING_TECHNICAL:
+            return False
+        return alarm.priority is Priority.MEDIUM and alarm.present and not alarm.acknowledged
 
     def _may_escalate(self, alarm: Alarm, t_s: float) -> bool:
         """Physiological alarms and unconfirmed pump changes escalate; a BP alarm only once a
@@ -439,14 +383,6 @@ class AlarmEngine:
             return []
         self.audio_paused_until_s = None
         return [AlarmEvent(t_s, "audio_resumed", "audio", detail="higher-priority alarm")]
-
-    def _set_technical(self, condition: str, priority: Priority, present: bool, detail: str):
-        """Record whether a technical condition is present (alarmed at the next _resolve)."""
-        if not present:
-            self._technical.pop(condition, None)
-            return
-        latching = self.profile.technical.latching
-        self._technical[condition] = technical_finding(condition, priority, detail, latching)
 
     def _event(self, t_s: float, action: str, alarm: Alarm, detail: str = "") -> AlarmEvent:
         return AlarmEvent(

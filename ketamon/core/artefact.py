@@ -61,6 +61,16 @@ def split_artefacts(
     rules: ArtefactRules, samples: list[Sample]
 ) -> tuple[list[Sample], list[Rejection]]:
     """The samples to keep, and the rejected readings/values (cuff readings as a whole)."""
+    low_hr, high_hr = rules.min_hr_bpm, rules.max_hr_bpm
+    for s in samples:
+        if s.vital.is_nibp or (s.vital is Vital.HR and not low_hr <= s.value <= high_hr):
+            break
+    else:  # most batches: no cuff reading, no HR to refuse
+        return list(samples), []
+    return _split(rules, samples)
+
+
+def _split(rules: ArtefactRules, samples: list[Sample]) -> tuple[list[Sample], list[Rejection]]:
     readings: dict[float, dict[Vital, float]] = {}
     for s in samples:
         if s.vital.is_nibp:

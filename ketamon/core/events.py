@@ -9,14 +9,15 @@ enums, never by reading strings and dict keys itself:
   (priority a `Priority`, action an `AlarmAction`).
 - `command(e)`: a `command.<name>` record (what the nurse or instructor asked).
 - `alarm_history(events)`: every alarm episode of a session, start to end.
-- `alarm_line(e)`: an alarm event as the JSON object `--headless` and
-  `review --events` print.
+- `alarm_line(e, origin_wall_s)`: an alarm event as the JSON object `--headless` and
+  `review --events` print, with its time of day when the session's start is known.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from ketamon.core.alarm_profile import AlarmKind, Priority
@@ -168,10 +169,23 @@ def alarm_history(events: Iterable[SessionEvent]) -> list[AlarmEpisode]:
     return episodes
 
 
-def alarm_line(a: AlarmEvent) -> dict:
-    """An alarm event as `--headless` and `review --events` print it (one JSON object)."""
-    return {
-        "t_s": round(a.t_s, 3),
+def clock_text(wall_s: float) -> str:
+    """Unix time `wall_s` as ISO-8601 local time with its UTC offset, to the second
+    ('2026-12-01T14:03:07+01:00'): a time of day a reader can also sort and parse."""
+    return datetime.fromtimestamp(wall_s, UTC).astimezone().isoformat(timespec="seconds")
+
+
+def alarm_line(a: AlarmEvent, origin_wall_s: float | None = None) -> dict:
+    """An alarm event as `--headless` and `review --events` print it (one JSON object).
+
+    `origin_wall_s`: the Unix time of session time 0 (the run's or recording's start);
+    with it the line says its time of day ("clock": start + session time), else not.
+    """
+    t_s = round(a.t_s, 3)
+    line: dict = {"t_s": t_s}
+    if origin_wall_s is not None:
+        line["clock"] = clock_text(origin_wall_s + t_s)
+    return line | {
         "event": str(a.action),
         "priority": a.priority.label if a.priority else None,
         "condition": a.condition,

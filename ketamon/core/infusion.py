@@ -52,6 +52,10 @@ class Infusion:
         self._rate_changes_key: tuple | None = None  # rate_changes_s's cache
         self._rate_changes: list[float] = []
         self._emitted: set[tuple[EventKind, int]] = set()
+        # Bumped by every command that changes the runs, the stop or the discharge: the
+        # phase at a time is a function of those alone, and is asked several times a step.
+        self._version = 0
+        self._phase_memo: tuple[float, int, Phase] | None = None
         self.events: list[InfusionEvent] = [
             InfusionEvent(setup_t_s, EventKind.SETUP, plan.protocol.name)
         ]
@@ -63,6 +67,7 @@ class Infusion:
         if self._runs:
             raise CommandError("The infusion has already started.")
         self._runs.append([t_s, math.inf])
+        self._version += 1
         out += self._emit(InfusionEvent(t_s, EventKind.STARTED, self.plan.protocol.name))
         out += self.advance_to(t_s)
         return out
@@ -73,6 +78,7 @@ class Infusion:
             raise CommandError("Only a running infusion can be paused.")
         _require_reason(reason, "pause")
         self._runs[-1][1] = t_s
+        self._version += 1
         out += self._emit(InfusionEvent(t_s, EventKind.PAUSED, reason.strip()))
         return out
 
@@ -81,6 +87,7 @@ class Infusion:
         if self.phase(t_s) is not Phase.PAUSED:
             raise CommandError("Only a paused infusion can be resumed.")
         self._runs.append([t_s, math.inf])
+        self._version += 1
         out += self._emit(InfusionEvent(t_s, EventKind.RESUMED))
         return out
 
@@ -93,6 +100,7 @@ class Infusion:
         if self._runs[-1][1] > t_s:
             self._runs[-1][1] = t_s
         self._stop_t = t_s
+        self._version += 1
         data = {"delivered_mg": round(self.delivered_mg(t_s), 3)}
         out += self._emit(InfusionEvent(t_s, EventKind.STOPPED, reason.strip(), data))
         out += self.advance_to(t_s)
@@ -109,6 +117,7 @@ class Infusion:
                 raise CommandError("Discharge is possible once the infusion has ended.")
             raise CommandError("Discharge is possible once the observation time is complete.")
         self._discharged_t = t_s
+        self._version += 1
         data = {"early": True} if early else {}
         out += self._emit(InfusionEvent(t_s, EventKind.DISCHARGED, checklist, data))
         return out
@@ -173,8 +182,7 @@ class Infusion:
 
     def _state_key(self) -> tuple:
         """Changes whenever a command (or a transition) could change what comes next."""
-        runs = self._runs
-        return (len(runs), runs[-1][1] if runs else None, self._stop_t, len(self.events))
+        return (self._version, len(self.events))
 
     def _next_transition_s(self) -> float:
         """The earliest time of a transition not yet emitted (inf: none until a command)."""
@@ -197,7 +205,20 @@ class Infusion:
                 times.append(end_t + self._observation_s)
         return min(times, default=math.inf)
 
+    @property
+    def version(self) -> int:
+        """Changes whenever a command changes the runs, the stop or the discharge."""
+        return self._version
+
     def phase(self, t_s: float) -> Phase:
+        memo = self._phase_memo
+        if memo is not None and memo[0] == t_s and memo[1] == self._version:
+            return memo[2]
+        phase = self._phase_at(t_s)
+        self._phase_memo = (t_s, self._version, phase)
+        return phase
+
+    def _phase_at(self, t_s: float) -> Phase:
         runs = self._runs
         if not runs or t_s < runs[0][0]:
             return Phase.BASELINE
@@ -214,7 +235,11 @@ class Infusion:
 
     def running_s(self, t_s: float) -> float:
         """Pump running time up to `t_s`, in seconds."""
-        return sum(max(0.0, min(b, t_s) - a) for a, b in self._runs if a < t_s)
+        total = 0  # as sum() adds: the same float, without a generator per call
+        for a, b in self._runs:
+            if a < t_s:
+                total += max(0.0, min(b, t_s) - a)
+        return total
 
     def delivered_mg(self, t_s: float) -> float:
         """Integral of the rate over running time (CLINICAL.md §1); pauses deliver nothing."""
@@ -222,7 +247,7 @@ class Infusion:
 
     def _delivered_run_s(self, t_s: float) -> float:
         """Running seconds that delivered drug: capped at the plan, ending at an early stop."""
-        return min(self.running_s(t_s), self.plan.infusion_s)
+        return min(self.running_s(t_s), self._infusion_s)
 
     def rate_mg_per_h(self, t_s: float) -> float:
         if self.phase(t_s) is not Phase.INFUSING:

@@ -30,6 +30,11 @@ class NibpLog:
         """The cuff measured at `t_s` but the artefact rules rejected the reading."""
         self.last_rejected_s = max(self.last_rejected_s or t_s, t_s)
 
+    @property
+    def waiting(self) -> bool:
+        """Parts of a reading are kept (complete() has something to join)."""
+        return bool(self._parts)
+
     def complete(self) -> Iterator[NibpReading]:
         """Join the waiting parts into readings, oldest first; yield each once it is logged.
 

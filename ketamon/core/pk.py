@@ -90,7 +90,22 @@ class PkState:
         if dt_min <= 0:
             return
         expm, input_response = self._propagators(dt_min)
-        self.amounts_mg = expm @ self.amounts_mg + input_response * rate_mg_per_min
+        # ndarray.dot: the same BLAS matrix-vector product as `@` (row-major, no
+        # transpose: one kernel, the same sums), with less overhead; stepped every second.
+        self.amounts_mg = expm.dot(self.amounts_mg) + input_response * rate_mg_per_min
+
+    def cp_ahead(self, rate_mg_per_min: float, dt_min: np.ndarray) -> np.ndarray:
+        """Cp (ng/mL) `dt_min` minutes ahead (an array) at a constant rate, the state left
+        as it is: the closed form `step` evaluates, for many times at once.
+
+        amounts(dt) = V exp(L dt) V^-1 a0 + V ((exp(L dt) - 1) / L) V^-1 e1 rate; only
+        the central compartment's row of V is needed.
+        """
+        exp = np.exp(np.outer(np.asarray(dt_min, dtype=float), self._eigvals))
+        row = self._vecs[0]
+        free = exp @ (row * (self._vecs_inv @ self.amounts_mg))
+        driven = ((exp - 1.0) / self._eigvals) @ (row * self._vecs_inv[:, 0])
+        return np.real(free + driven * rate_mg_per_min) / self.v1_l * 1000.0
 
     @property
     def cp_ng_per_ml(self) -> float:

@@ -15,9 +15,24 @@ from ketamon.core.workflow import PumpHandoff
 
 
 class PolledSource(TypingProtocol):
-    """A source the session pulls from (the simulator, a replay)."""
+    """A source the session pulls from every step (the simulator, an emulator's patient)."""
 
-    def poll(self, t_s: float) -> list[Sample]: ...
+    def poll(self, t_s: float) -> list[Sample]:
+        """The samples measured up to session time `t_s` (s) since the last poll."""
+        ...
+
+    def technical_state(self) -> dict[str, bool]:
+        """Equipment conditions now ("source_lost", "sensor_off", ...): present or not."""
+        ...
+
+
+@runtime_checkable
+class CuffControl(TypingProtocol):
+    """A polled source whose cuff the session can start (the simulator's NIBP program)."""
+
+    def request_nibp(self, t_s: float) -> None:
+        """Start a cuff measurement at session time `t_s` (s)."""
+        ...
 
 
 @runtime_checkable

@@ -6,6 +6,8 @@ and records and alarms what they return. Times in session seconds.
 
 from __future__ import annotations
 
+import math
+
 from ketamon.core.alarm_profile import TechnicalSettings
 from ketamon.core.dosing import DosePlan
 from ketamon.core.infusion import EventKind, InfusionEvent
@@ -30,6 +32,26 @@ def handoffs_for(
         elif e.kind is EventKind.INFUSION_COMPLETE:
             handoffs.append(PumpHandoff(number, e.t_s, "", 0.0, 0.0))
     return handoffs
+
+
+REMINDER_MARGIN_S = 1e-6  # quiet_until_s stops this much short of a reminder's threshold
+
+
+def reminders_quiet_until_s(
+    t_s: float, pending: PumpHandoff | None, paused_since_s: float | None, tech: TechnicalSettings
+) -> float:
+    """Until when `reminder_conditions` stay as they are at `t_s` (inf: for good, until a
+    command or transition; `t_s`: they may change at the next step).
+
+    A pause's reminder counts its minutes in its detail; an unconfirmed pump change
+    turns late once, then stands as it is until it is confirmed.
+    """
+    if paused_since_s is not None:
+        return t_s
+    if pending is None:
+        return math.inf
+    late_s = pending.t_s + tech.pump_confirm_s - 1e-9
+    return late_s - REMINDER_MARGIN_S if t_s < late_s - REMINDER_MARGIN_S else math.inf
 
 
 def reminder_conditions(

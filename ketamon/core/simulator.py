@@ -23,6 +23,10 @@ EC50_UG_PER_ML = {Vital.HR: 0.75, Vital.SBP: 0.75, Vital.DBP: 0.75, Vital.RR: 0.
 # Design choice (not in CLINICAL.md): effect-site equilibration, ~1.4 min half-time,
 # so the response follows plasma closely and peaks at the end of loading.
 KE0_PER_MIN = 0.5
+# CLINICAL.md §7: the noise of the continuous vitals (SDs of their per-second draws).
+HR_DRIFT_SD = 2.5 * math.sqrt(2 / 300.0)  # OU drift, tau 5 min, ~2.5 bpm
+RR_DRIFT_SD = 1.2 * math.sqrt(2 / 60.0)  # over a minute, ~1.2 /min
+SPO2_WALK_SD = 0.05
 
 
 @dataclass(frozen=True)
@@ -175,16 +179,22 @@ class SimulatedMonitor:
 
     def effect_fraction(self, vital: Vital) -> float:
         """Drug effect on `vital` now, as a fraction of its resting value."""
+        return self._effect(vital, self._pk.ce_ug_per_ml)
+
+    def _effect(self, vital: Vital, ce_ug_per_ml: float) -> float:
         emax = EMAX.get(vital)
         if emax is None:
             return 0.0
-        ce = self._pk.ce_ug_per_ml
+        ce = ce_ug_per_ml
         return self.profile.response_scale * emax * ce / (EC50_UG_PER_ML[vital] + ce)
 
-    def _value(self, vital: Vital, resting: float) -> float:
+    def _value(self, vital: Vital, resting: float, ce_ug_per_ml: float | None = None) -> float:
+        """`vital` now: resting plus the drug's effect at effect-site `ce_ug_per_ml` (None:
+        the model's now), or what a scenario fixes or adds."""
         if vital in self.overrides.fixed:
             return self.overrides.fixed[vital]
-        return resting * (1.0 + self.effect_fraction(vital)) + self.overrides.offset.get(vital, 0)
+        ce = self._pk.ce_ug_per_ml if ce_ug_per_ml is None else ce_ug_per_ml
+        return resting * (1.0 + self._effect(vital, ce)) + self.overrides.offset.get(vital, 0)
 
     def technical_state(self) -> dict[str, bool]:
         """Equipment conditions a monitor reports (for the session's technical alarms)."""
@@ -195,15 +205,27 @@ class SimulatedMonitor:
             return []
         rng = self._rng_cont
         p = self.profile
+        ce = self._pk.ce_ug_per_ml
+        if self.overrides.fixed or self.overrides.offset:
+            hr_now = self._value(Vital.HR, p.hr_bpm, ce)
+            spo2_now = self._value(Vital.SPO2, p.spo2_pct, ce)
+            rr_now = self._value(Vital.RR, p.rr_per_min, ce)
+        else:  # _value with nothing fixed or added (its + 0 kept: the same floats)
+            hr_now = p.hr_bpm * (1.0 + self._effect(Vital.HR, ce)) + 0
+            spo2_now = p.spo2_pct * (1.0 + self._effect(Vital.SPO2, ce)) + 0
+            rr_now = p.rr_per_min * (1.0 + self._effect(Vital.RR, ce)) + 0
+        # The second's four normal draws in one call: the same stream, in the same order,
+        # as four rng.normal(0, sd) calls, each of which is 0.0 + sd * z.
+        z_drift, z_hr, z_spo2, z_rr = rng.standard_normal(4).tolist()
         # CLINICAL.md §7: HR SD 1-3 bpm plus slow drift (Ornstein-Uhlenbeck, tau 5 min).
-        self._hr_drift += -self._hr_drift / 300.0 + rng.normal(0.0, 2.5 * math.sqrt(2 / 300.0))
-        hr = self._value(Vital.HR, p.hr_bpm) + self._hr_drift + rng.normal(0.0, 1.0)
+        self._hr_drift += -self._hr_drift / 300.0 + (0.0 + HR_DRIFT_SD * z_drift)
+        hr = hr_now + self._hr_drift + (0.0 + 1.0 * z_hr)
         # SpO2 integer, +-1 (CLINICAL.md §7): a slow bounded walk.
-        self._spo2_walk = min(1.0, max(-1.0, self._spo2_walk + rng.normal(0.0, 0.05)))
-        spo2 = min(100.0, round(self._value(Vital.SPO2, p.spo2_pct) + self._spo2_walk))
+        self._spo2_walk = min(1.0, max(-1.0, self._spo2_walk + (0.0 + SPO2_WALK_SD * z_spo2)))
+        spo2 = min(100.0, round(spo2_now + self._spo2_walk))
         # RR +-1-2 /min (CLINICAL.md §7), drifting over a minute as a monitor's RR does.
-        self._rr_drift += -self._rr_drift / 60.0 + rng.normal(0.0, 1.2 * math.sqrt(2 / 60.0))
-        rr = round(self._value(Vital.RR, p.rr_per_min) + self._rr_drift)
+        self._rr_drift += -self._rr_drift / 60.0 + (0.0 + RR_DRIFT_SD * z_rr)
+        rr = round(rr_now + self._rr_drift)
         if self.artefact and rng.random() < 0.3:
             # Motion artefact: a second of nonsense, as a moving finger gives.
             hr += rng.uniform(-40, 60)

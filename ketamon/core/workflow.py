@@ -7,6 +7,7 @@ Pure values and functions: the session decides when a hand-off is due and asks
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from ketamon.core.baseline import Baseline
 from ketamon.core.vitals import NibpReading
@@ -31,7 +32,7 @@ class PumpHandoff:
     def stop(self) -> bool:
         return not self.segment_name
 
-    @property
+    @cached_property  # asked every step while the hand-off waits (the reminder's detail)
     def instruction(self) -> str:
         if self.stop:
             return "Infusion complete: stop the pump"

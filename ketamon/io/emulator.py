@@ -234,8 +234,7 @@ class _FixedCuff:
         return self._monitor.poll(t_s)
 
     def technical_state(self) -> dict[str, bool]:
-        state = getattr(self._monitor, "technical_state", None)
-        return state() if state is not None else {}
+        return self._monitor.technical_state()
 
 
 @dataclass

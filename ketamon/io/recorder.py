@@ -16,6 +16,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
+from itertools import chain
 from pathlib import Path
 from typing import IO
 
@@ -195,7 +196,7 @@ class Recorder:
                 [(k, json.dumps(v)) for k, v in self._meta.items()],
             )
         if self._samples:
-            db.executemany("INSERT INTO samples VALUES (?, ?, ?, ?)", self._samples)
+            _insert_samples(db, self._samples)
         if self._events:
             db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?)", self._events)
         db.commit()
@@ -218,9 +219,9 @@ class Recorder:
             self._lock = None
 
     def _on_samples(self, samples: list[Sample]) -> None:
-        for s in samples:
-            self._samples.append((self._seq, s.t_s, s.vital.value, s.value))
-            self._seq += 1
+        seq = self._seq
+        self._samples += [(seq + i, s.t_s, s.vital.key, s.value) for i, s in enumerate(samples)]
+        self._seq = seq + len(samples)
         excess = len(self._samples) + len(self._events) - self._max_rows
         if excess > 0 and self._samples:
             drop = min(excess, len(self._samples))
@@ -232,6 +233,22 @@ class Recorder:
             (self._seq, event.t_s, event.kind, event.message, json.dumps(event.data))
         )
         self._seq += 1
+
+
+SAMPLE_ROWS_PER_INSERT = 200  # 800 parameters: below SQLite's oldest limit (999)
+
+
+def _insert_samples(db: sqlite3.Connection, rows: list[tuple[int, float, str, float]]) -> None:
+    """Insert sample rows in order, many to a statement: a third less work than one
+    INSERT a row (an 8-hour session writes ~85k)."""
+    n = SAMPLE_ROWS_PER_INSERT
+    full = len(rows) - len(rows) % n
+    if full:
+        many = "INSERT INTO samples VALUES " + ", ".join(["(?, ?, ?, ?)"] * n)
+        chunks = (list(chain.from_iterable(rows[i : i + n])) for i in range(0, full, n))
+        db.executemany(many, chunks)
+    if full < len(rows):
+        db.executemany("INSERT INTO samples VALUES (?, ?, ?, ?)", rows[full:])
 
 
 def _create_exclusive(path: Path, attempts: int = 1000) -> Path:

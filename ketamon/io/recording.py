@@ -24,6 +24,7 @@ import numpy as np
 from ketamon.core.session import SessionEvent
 from ketamon.core.vitals import Sample, Vital
 from ketamon.io.filelock import try_lock, unlock
+from ketamon.io.sample_table import SampleTable, collector_paused, is_time, read_sample_rows
 
 SCHEMA_VERSION = 2  # 2: nurse commands recorded as `command.<name>` events
 READABLE_SCHEMAS = (1, 2)  # 1 is rebuilt by io/rebuild.py's legacy path
@@ -85,6 +86,17 @@ def is_open_elsewhere(path: Path) -> bool:
     return False
 
 
+def origin_wall_s(meta: dict) -> float | None:
+    """Unix time of session time 0 from a recording's meta: its clock (session time
+    `t_s` was wall time `wall_s`), else the file's creation; None when neither is a number."""
+    clock = meta.get("clock")
+    if isinstance(clock, dict):
+        wall_s, t_s = _number_or_none(clock.get("wall_s")), _number_or_none(clock.get("t_s"))
+        if wall_s is not None and t_s is not None:
+            return wall_s - t_s
+    return _number_or_none(meta.get("created_wall_s"))
+
+
 @dataclass(frozen=True)
 class VitalSeries:
     """All recorded values of one vital: times (s) and values, as arrays."""
@@ -94,7 +106,6 @@ class VitalSeries:
 
 
 VITAL_NAMES = {v.value for v in Vital}
-MAX_SESSION_S = 7 * 24 * 3600.0  # no session lasts a week: a later time is damage, not data
 SALVAGE_CHUNK_ROWS = 4096
 
 
@@ -133,8 +144,9 @@ class Recording:
                     f"{path.name}: recording format {version!r} is not one of {READABLE_SCHEMAS} "
                     "(made by another ketamon version?)"
                 )
-            self._samples = self._read_samples()
-            self._events = self._read_events()
+            with collector_paused():
+                self._samples = self._read_samples()
+                self._events = self._read_events()
             if self.skipped:
                 log.warning("%s", self.skipped_text())
         except (sqlite3.Error, MemoryError, OSError) as exc:
@@ -221,30 +233,9 @@ class Recording:
                 self._skip("meta", 1, f"{key!r} is not readable JSON")
         return meta
 
-    def _read_samples(self) -> list[tuple[int, float, Vital, float]]:
-        out = []
-        vital_named = {v.value: v for v in Vital}
-        isfinite = math.isfinite
-        for seq, t, name, value in self._rows("samples", "seq, t_s, vital, value"):
-            # An 8-hour recording has ~100k rows: the checks of _is_time, inlined for the
-            # plain float times every written row has (others take the full check).
-            vital = vital_named.get(name) if isinstance(name, str) else None
-            if type(t) is float:
-                time_ok = -MAX_SESSION_S <= t <= MAX_SESSION_S  # False for nan, inf
-            else:
-                time_ok = _is_time(t)
-            ok = (
-                vital is not None
-                and isinstance(seq, int)
-                and time_ok
-                and isinstance(value, int | float)
-                and isfinite(value)
-            )
-            if not ok:
-                self._skip("samples", 1, f"row seq={seq!r} t_s={t!r} {name!r}={value!r} refused")
-                continue
-            out.append((seq, float(t), vital, float(value)))
-        return out
+    def _read_samples(self) -> SampleTable:
+        rows = self._rows("samples", "seq, t_s, vital, value")
+        return read_sample_rows(rows, lambda why: self._skip("samples", 1, why))
 
     def _read_events(self) -> list[tuple[int, SessionEvent]]:
         out = []
@@ -255,7 +246,7 @@ class Recording:
                 decoded = None
             ok = (
                 isinstance(seq, int)
-                and _is_time(t)
+                and is_time(t)
                 and isinstance(kind, str)
                 and isinstance(message, str)
                 and isinstance(decoded, dict)
@@ -287,34 +278,25 @@ class Recording:
         return VitalSeries(t_s, values)
 
     def _series_arrays(self) -> dict[Vital, tuple[np.ndarray, np.ndarray]]:
-        """Every vital's times and values, split in one pass (cached), each in time order
-        (replay searches it): a manual BP is recorded when it is entered, stamped when it
-        was measured, up to 15 min earlier."""
+        """Every vital's times and values (cached), each in time order (replay searches
+        it): a manual BP is recorded when it is entered, stamped when it was measured,
+        up to 15 min earlier."""
         if self._series is None:
-            n = len(self._samples)
-            code = {vital: i for i, vital in enumerate(Vital)}
-            kind = np.fromiter((code[v] for _q, _t, v, _x in self._samples), np.int8, n)
-            t_s = np.fromiter((t for _q, t, _v, _x in self._samples), float, n)
-            values = np.fromiter((x for _q, _t, _v, x in self._samples), float, n)
-            self._series = {}
-            for vital, i in code.items():
-                mask = kind == i
-                order = np.argsort(t_s[mask], kind="stable")
-                self._series[vital] = (t_s[mask][order], values[mask][order])
+            self._series = self._samples.series()
         return self._series
 
     def samples(self) -> list[Sample]:
         """Every sample in recorded order (which is time order per source)."""
-        return [Sample(t, v, x) for _seq, t, v, x in sorted(self._samples, key=lambda r: r[0])]
+        with collector_paused():
+            return self._samples.samples(np.argsort(self._samples.seq, kind="stable"))
 
     def stream(self) -> list[Sample | SessionEvent]:
         """Samples and events merged in the exact order they happened."""
-        items: list[tuple[int, Sample | SessionEvent]] = [
-            (seq, Sample(t, v, x)) for seq, t, v, x in self._samples
-        ]
-        items += self._events
-        items.sort(key=lambda item: item[0])
-        return [item for _seq, item in items]
+        with collector_paused():
+            items: list[Sample | SessionEvent] = self._samples.samples()
+            items += [e for _seq, e in self._events]
+            seqs = np.concatenate([self._samples.seq, [q for q, _e in self._events]])
+            return [items[i] for i in np.argsort(seqs, kind="stable").tolist()]
 
     def summary(self) -> dict:
         """What the session browser lists (no rebuild)."""
@@ -322,10 +304,7 @@ class Recording:
         prescription = setup.data.get("prescription", {}) if setup else {}
         if not isinstance(prescription, dict):
             prescription = {}
-        peaks: dict[str, float] = {}
-        for _seq, _t, vital, value in self._samples:
-            if vital in (Vital.SBP, Vital.HR) and value > peaks.get(vital.value, -math.inf):
-                peaks[vital.value] = value
+        peaks = {vital.value: self._samples.peak(vital) for vital in (Vital.SBP, Vital.HR)}
         alarms = sum(
             1
             for _s, e in self._events
@@ -352,8 +331,8 @@ class Recording:
         }
 
     def duration_s(self) -> float:
-        times = [t for _s, t, _v, _x in self._samples] + [e.t_s for _s, e in self._events]
-        return max(times, default=0.0)
+        times = [float(self._samples.t_s.max())] if len(self._samples) else []
+        return max(times + [e.t_s for _s, e in self._events], default=0.0)
 
 
 ALARM_STATE_EVENTS = {"alarm.start", "alarm.change", "alarm.escalated", "alarm.condition_returned"}
@@ -384,15 +363,6 @@ def _event_data_ok(kind: str, data: dict) -> bool:
     if kind == "technical.report":
         return isinstance(data.get("condition"), str) and isinstance(data.get("present"), bool)
     return True
-
-
-def _is_time(t: object) -> bool:
-    return (
-        isinstance(t, int | float)
-        and not isinstance(t, bool)
-        and math.isfinite(t)
-        and -MAX_SESSION_S <= t <= MAX_SESSION_S
-    )
 
 
 def _number_or_none(value: object) -> float | None:

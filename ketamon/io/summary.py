@@ -18,7 +18,7 @@ from ketamon.core.session import NOTE_RETRACTED, Session, SessionEvent
 from ketamon.core.vitals import Sample, Vital
 from ketamon.io.clinic_record import clinic_record
 from ketamon.io.rebuild import replay
-from ketamon.io.recording import Recording
+from ketamon.io.recording import Recording, origin_wall_s
 from ketamon.io.run_config import rebuilt_session
 from ketamon.resources_loading import ClinicalResources
 
@@ -84,9 +84,11 @@ def review_recording(path: Path, resources: ClinicalResources) -> dict:
 
 
 def review_events(path: Path, resources: ClinicalResources) -> list[str]:
-    """The rebuilt alarm events as JSON lines, exactly as `--headless` prints them live."""
-    session, _peaks, _meta = rebuild_recording(path, resources)
-    return [json.dumps(alarm_line(a)) for a in alarm_events(session.events)]
+    """The rebuilt alarm events as JSON lines, exactly as `--headless` prints them live
+    (the time of day from the recording's start: its clock, else its creation)."""
+    session, _peaks, meta = rebuild_recording(path, resources)
+    origin = origin_wall_s(meta)
+    return [json.dumps(alarm_line(a, origin)) for a in alarm_events(session.events)]
 
 
 def summarize(session: Session, peaks: Peaks, source: str, kind: str) -> dict:

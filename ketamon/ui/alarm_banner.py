@@ -122,8 +122,9 @@ class AlarmBanner(QFrame):
         self.text = QLabel("", objectName="alarmText")
         self.text.setTextFormat(Qt.TextFormat.PlainText)
         # A long message must never widen the window: it is cut, and the full text is
-        # in the tooltip and the alarm list.
-        self.text.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        # in the tooltip and the alarm list. The title asks for its whole width first
+        # (the detail beside it gives way), so on a 1280-px screen it is read whole.
+        self.text.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.text.setMinimumWidth(200)
         self.more = QLabel("", objectName="alarmMore")
         self.detail = QLabel("", objectName="alarmDetail")
@@ -147,8 +148,10 @@ class AlarmBanner(QFrame):
             chips.addWidget(chip, 1)
         chips.addWidget(self.more)
         first = QHBoxLayout()
-        first.addWidget(self.text, 3)
-        first.addWidget(self.detail, 2)
+        first.setSpacing(16)  # the title and its detail apart at a glance
+        self._first_line = first
+        first.addWidget(self.text)
+        first.addWidget(self.detail, 1)
         first.addWidget(self.audio)
         first.addWidget(self.ack_button)
         first.addWidget(self.pause_button)
@@ -157,6 +160,9 @@ class AlarmBanner(QFrame):
         layout.setSpacing(2)
         layout.addLayout(first)
         layout.addLayout(chips)
+        # Both lines, always: on a short screen the columns below give way, never the
+        # alarms (and the dashboard does not move when a second alarm comes).
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._cycle_timer = QTimer(self)
         self._cycle_timer.setInterval(CYCLE_MS)
         self._cycle_timer.timeout.connect(self._on_cycle)
@@ -210,6 +216,7 @@ class AlarmBanner(QFrame):
         self.audio.setText(self._audio_text(snap))
         # With no alarm there is no detail: the state message gets the whole line.
         self.detail.setVisible(bool(snap.alarms))
+        self._first_line.setStretchFactor(self.text, 0 if snap.alarms else 1)
         if not snap.alarms:
             self.detail.setText("")
             self.text.setText(self._quiet_text(snap))

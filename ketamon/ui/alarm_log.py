@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
@@ -12,6 +13,8 @@ from ketamon.ui.alarm_banner import PRIORITY_COLOURS
 from ketamon.ui.model import DashboardModel
 
 MAX_ROWS = 200
+MIN_VISIBLE_ROWS = 3  # the list never shrinks below this many rows (and its header)
+ROW_PADDING_PX = 6  # a row is one line of text and this much
 STATES = {
     "start": "active",
     "change": "active",
@@ -37,11 +40,37 @@ class AlarmLog(QTableWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         for column in (0, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        self._size_rows()
         self._rows: dict[str, list[QTableWidgetItem]] = {}  # current occurrence per alarm id
         self._model = model
         model.event_added.connect(self._on_event_added)
         model.history_reset.connect(self._on_history_reset)  # a replay's seek
         self._on_history_reset(model.history())  # a resumed session's past
+
+    def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._size_rows()
+
+    def _size_rows(self) -> None:
+        """Rows one line high (the style's default is taller), and room for
+        MIN_VISIBLE_ROWS of them under the header, whatever the window's height."""
+        row_px = self.fontMetrics().height() + ROW_PADDING_PX
+        rows = self.verticalHeader()
+        rows.setMinimumSectionSize(row_px)
+        rows.setDefaultSectionSize(row_px)
+        header_px = self.horizontalHeader().sizeHint().height()
+        self.setMinimumHeight(header_px + MIN_VISIBLE_ROWS * row_px + 2 * self.frameWidth())
+
+    def visible_rows(self) -> int:
+        """How many rows are on screen whole now (what the nurse sees without scrolling)."""
+        height_px = self.viewport().height()
+        return sum(
+            1
+            for row in range(self.rowCount())
+            if 0 <= self.rowViewportPosition(row)
+            and self.rowViewportPosition(row) + self.rowHeight(row) <= height_px
+        )
 
     def _on_history_reset(self, history: dict) -> None:
         self.setRowCount(0)

@@ -29,7 +29,7 @@ SIDE_EFFECTS = [
     "Anxiety",
     "Raised BP",
 ]
-COLUMNS = 5
+COLUMNS = 4  # 11 buttons in 3 rows under the trends, the undo button across below them
 CADSS6_MAX = 24  # CADSS-6 short form: 6 items scored 0-4 (CLINICAL.md §3)
 
 
@@ -74,7 +74,10 @@ class AnnotationBar(QWidget):
         self.undo_button = QPushButton("Undo note", objectName="annotationButton")
         self.undo_button.setEnabled(False)
         self.undo_button.clicked.connect(self._on_undo_clicked)
-        grid.addWidget(self.undo_button, len(labels) // COLUMNS, len(labels) % COLUMNS)
+        # A row of its own: its text names the note ("Undo “Nausea/vomiting”"), and a
+        # column sized to it would widen the bar and move the columns beside it.
+        rows = -(-len(labels) // COLUMNS)
+        grid.addWidget(self.undo_button, rows, 0, 1, COLUMNS)
         model.event_added.connect(self._on_event_added)
         model.history_reset.connect(self._on_history_reset)
         self._on_history_reset(model.history())

@@ -54,6 +54,10 @@ class BedFeed(Protocol):
 
     def status(self) -> LinkStatus: ...
 
+    def close(self) -> None:
+        """Disconnect (when the station closes)."""
+        ...
+
 
 class CentralSound:
     """The high-alarm pattern, at once and then every repeat interval while it sounds."""
@@ -196,9 +200,7 @@ def run_central(
     try:
         return app.exec()
     finally:
-        close = getattr(feed, "close", None)
-        if close is not None:
-            close()
+        feed.close()
 
 
 def run_central_station(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from ketamon.ui.alarm_banner import AlarmBanner, Flasher
 from ketamon.ui.alarm_log import AlarmLog
@@ -33,20 +33,30 @@ class Dashboard(QWidget):
         self.numerics = NumericsPanel(model, self.flasher)
         left = QVBoxLayout()
         left.setSpacing(6)
-        left.addWidget(self.workflow)
         left.addWidget(self.infusion, 8)
-        # The list gives way first: every active alarm is on the banner anyway.
-        self.alarm_log.setMinimumHeight(48)
+        # Three rows of the alarm list at least; the infusion panel's fonts give way.
         self.alarm_log.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
         left.addWidget(self.alarm_log, 1)
-        left.addWidget(self.annotations)
-        columns = QHBoxLayout()
+        # The one-tap notes sit under the trends they mark: the left column's height
+        # goes to the alarm list, the trends (which stretch) give up the buttons' rows.
+        middle = QVBoxLayout()
+        middle.setSpacing(6)
+        middle.addWidget(self.trends, 1)
+        middle.addWidget(self.annotations)
+        columns = QGridLayout()
         columns.setContentsMargins(6, 6, 6, 6)
         columns.setSpacing(6)
-        # The numerics get the most room: they are read from across the room.
-        columns.addLayout(left, 25)
-        columns.addWidget(self.trends, 32)
-        columns.addWidget(self.numerics, 43)
+        # The prompt spans the infusion and trend columns: one line where a pump change
+        # would take three in the infusion column alone.
+        columns.addWidget(self.workflow, 0, 0, 1, 2)
+        columns.addLayout(left, 1, 0)
+        columns.addLayout(middle, 1, 1)
+        # The numerics get the most room and the whole height: they are read from
+        # across the room.
+        columns.addWidget(self.numerics, 0, 2, 2, 1)
+        columns.setRowStretch(1, 1)
+        for column, stretch in enumerate((30, 27, 43)):
+            columns.setColumnStretch(column, stretch)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)

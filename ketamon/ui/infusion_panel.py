@@ -118,8 +118,9 @@ class InfusionPanel(QFrame):
             controls.addWidget(button, 2)
 
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 10, 12, 10)
-        layout.setSpacing(6)
+        # Tight: on a 720-px screen every pixel here is a row of the alarm list below.
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(4)
         layout.addWidget(self.phase, 3)
         layout.addWidget(self.remaining_caption)
         layout.addWidget(self.remaining, 4)
@@ -171,14 +172,14 @@ class InfusionPanel(QFrame):
         if status is None:
             self.remaining_caption.setText("Set up a patient to begin")
             self.remaining.setText("--:--")
-            self.progress.setValue(0)
+            self._set_progress(0)
             self.elapsed.setText("")
             self.total_remaining.setText("")
             return
         if status.phase is Phase.BASELINE:
             self.remaining_caption.setText("Baseline, elapsed")
             self.remaining.setText(mmss(status.phase_elapsed_s))
-            self.progress.setValue(0)
+            self._set_progress(0)
             self.elapsed.setText("Infusion not started")
         else:
             caption = {
@@ -195,10 +196,17 @@ class InfusionPanel(QFrame):
             self.remaining.setText(mmss(status.phase_remaining_s))
             span = status.phase_elapsed_s + (status.phase_remaining_s or 0.0)
             fraction = 1.0 if span <= 0 else status.phase_elapsed_s / span
-            self.progress.setValue(round(1000 * fraction))
+            self._set_progress(round(1000 * fraction))
             started = self._clock(snap.t_s - status.total_elapsed_s)
             self.elapsed.setText(f"Started {started}, {mmss(status.total_elapsed_s)} ago")
         self.total_remaining.setText(f"Session left {mmss(status.total_remaining_s)}")
+
+    def _set_progress(self, value: int) -> None:
+        """QProgressBar.setValue repaints at once on a big change (a replay's seek): the
+        bar is drawn with the next frame instead, like every other widget."""
+        self.progress.setUpdatesEnabled(False)
+        self.progress.setValue(value)
+        self.progress.setUpdatesEnabled(True)  # schedules its update
 
     def _show_facts(self, snap: Snapshot) -> None:
         status = snap.status

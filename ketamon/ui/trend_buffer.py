@@ -125,19 +125,21 @@ class TrendBuffer:
         pairs = np.stack([np.minimum(low_i, high_i), np.maximum(low_i, high_i)], axis=1)
         single = pairs[:, 0] == pairs[:, 1]
         seg_starts = np.flatnonzero(starts)
-        out_x: list[float] = []
-        out_y: list[float] = []
-        for k, (i, j) in enumerate(pairs):
-            if gap[seg_starts[k]]:
-                out_x.append(x_min[seg_starts[k]])
-                out_y.append(np.nan)
-            for idx in (i,) if single[k] else (i, j):
-                out_x.append(x_min[idx])
-                out_y.append(y[idx])
-        m = len(out_x)
+        # Each segment's rows, in order: a gap row (x, NaN) if a gap opens it, its min
+        # and max points in time order (one point when they are the same sample).
+        gapped = gap[seg_starts]
+        counts = gapped.astype(int) + 1 + (~single).astype(int)
+        first_row = np.cumsum(counts) - counts
+        m = int(counts.sum())
         self._out_x = _Grow(max(4 * MAX_BINS, 2 * m))
         self._out_y = _Grow(max(4 * MAX_BINS, 2 * m))
-        self._out_x.data[:m], self._out_y.data[:m] = out_x, out_y
+        out_x, out_y = self._out_x.data, self._out_y.data
+        out_x[first_row[gapped]] = x_min[seg_starts[gapped]]
+        out_y[first_row[gapped]] = np.nan
+        i_row = first_row + gapped
+        out_x[i_row], out_y[i_row] = x_min[pairs[:, 0]], y[pairs[:, 0]]
+        j_row, j = i_row[~single] + 1, pairs[~single, 1]
+        out_x[j_row], out_y[j_row] = x_min[j], y[j]
         self._out_x.n = self._out_y.n = m
         # Continue appending into the last segment exactly as if appended one by one.
         last = len(pairs) - 1

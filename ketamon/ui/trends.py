@@ -52,6 +52,9 @@ ANNOTATION_NEAR_MIN = 4.0  # notes closer than this take the next slot
 WINDOW_STEP_MIN = 15.0  # past the planned end the x window grows by this much at a time
 
 
+FROM_START_LABEL = "minutes from infusion start"
+
+
 class RelativeMinutesAxis(pg.AxisItem):
     """Bottom axis labelled in minutes from infusion start (session minutes before it)."""
 
@@ -183,6 +186,9 @@ class TrendPlots(QWidget):
         self.plots["bp"].addItem(self.manual_marks)
         self._last_x_min: dict[Vital, float] = {}
         self._bands: list[tuple[list[pg.LinearRegionItem], float, float | None]] = []
+        # Band items a replay's seek no longer shows: hidden, and used again by the next
+        # band (making them, two lines each on every plot, was a third of a seek).
+        self._spare_bands: list[list[pg.LinearRegionItem]] = []
         self._x_window = (0.0, 0.0)
         self._shown_baseline = None
         self._now_min = 0.0
@@ -301,18 +307,28 @@ class TrendPlots(QWidget):
         self.manual_marks.setData([], [])
         self.concentration.reset()
         for items, _start, _end in self._bands:
-            self._remove(items)
+            for item in items:
+                item.setVisible(False)
+            self._spare_bands.append(items)
         self._bands.clear()
         self._remove(self.annotation_lines)
         self.annotation_lines.clear()
         self._annotation_marks.clear()
         self._remove(self.downtime_items)
         self.downtime_items.clear()
-        for axis in self.axes:
-            axis.origin_min = 0.0
-            axis.picture = None
+        # The axes are redrawn (their tick texts regenerated: most of a seek's painting)
+        # only if the infusion start they count from moved.
+        started = [e.t_s / 60.0 for e in history["events"] if e.kind == "infusion.started"]
+        self._count_minutes_from(started[0] if started else 0.0)
         for event in history["events"]:
             self._on_event_added(event)
+
+    def _count_minutes_from(self, origin_min: float) -> None:
+        """The bottom axes count minutes from `origin_min` (redrawn only if it moved)."""
+        for axis in self.axes:
+            if axis.origin_min != origin_min:
+                axis.origin_min = origin_min
+                axis.picture = None
 
     def _remove(self, items: list) -> None:
         for item in items:
@@ -324,10 +340,9 @@ class TrendPlots(QWidget):
         t_min = event.t_s / 60.0
         kind = event.kind
         if kind == "infusion.started":
-            for axis in self.axes:
-                axis.origin_min = t_min
-                axis.picture = None
-            self.plots["cp"].setLabel("bottom", "minutes from infusion start", color="#d0d0d0")
+            self._count_minutes_from(t_min)
+            if self.plots["cp"].getAxis("bottom").labelText != FROM_START_LABEL:
+                self.plots["cp"].setLabel("bottom", FROM_START_LABEL, color="#d0d0d0")
             self._open_band("infusion", t_min)
         elif kind == "infusion.paused":
             self._close_band(t_min)
@@ -416,14 +431,25 @@ class TrendPlots(QWidget):
 
     def _open_band(self, kind: str, t_min: float) -> None:
         brush = pg.mkBrush(PHASE_BAND_COLOURS[kind])
-        items = []
-        for plot in self.plots.values():
-            region = pg.LinearRegionItem(
-                (t_min, t_min), movable=False, brush=brush, pen=pg.mkPen(None)
-            )
-            region.setZValue(-10)
-            plot.addItem(region)
-            items.append(region)
+        if self._spare_bands:
+            items = self._spare_bands.pop()
+            hover = brush.color()  # as LinearRegionItem derives it (unused: never moved)
+            hover.setAlpha(min(hover.alpha() * 2, 255))
+            for region in items:
+                region.setBrush(brush)
+                region.setHoverBrush(hover)
+                region.setRegion((t_min, t_min))
+                region.setVisible(True)
+                region.update()
+        else:
+            items = []
+            for plot in self.plots.values():
+                region = pg.LinearRegionItem(
+                    (t_min, t_min), movable=False, brush=brush, pen=pg.mkPen(None)
+                )
+                region.setZValue(-10)
+                plot.addItem(region)
+                items.append(region)
         self._bands.append((items, t_min, None))
 
     def _close_band(self, t_min: float) -> None:

@@ -16,14 +16,17 @@ from ketamon.io.run_config import RunConfig, SourceKind, autostart, make_session
 from ketamon.io.session_recorder import SessionRecorder
 from ketamon.io.summary import rebuild_recording, review_events
 
+START_WALL_S = 1_796_133_787.0  # 2026-12-01 14:03:07 UTC
+
 
 def recorded_live(resources, tmp_path, devices, deliver):
     """Run a device session live for 90 s, recorded: (alarm JSON lines, recording path)."""
     config = RunConfig(SourceKind.DEVICES, devices=devices, baseline=(120, 80, 70))
     live = make_session(config, resources)
     recorder = SessionRecorder(live, tmp_path, recording_meta(config, resources))
+    recorder.note_clock(START_WALL_S, 0.0, 1.0)  # session time 0 is now, as the device loop says
     lines: list[str] = []
-    live.on_event.connect(lambda e: lines.append(alarm_json(e)))
+    live.on_event.connect(lambda e: lines.append(alarm_json(e, START_WALL_S)))
     autostart(live, config, resources)
     live.start(0.0)
     names = [device_name(d) for d in devices]

@@ -76,3 +76,23 @@ def test_a_one_tap_note_can_be_undone_and_its_record_stays(qtbot, window, protoc
         if line in window.dashboard.trends.plots["bp"].items
     )
     assert bp_line.label.format.endswith("(undone)")
+
+
+def test_the_undo_text_never_moves_the_columns(qtbot, qapp, window, protocols):
+    """'Undo “Nausea/vomiting”' is wider than 'Undo note': it has a row of its own, so
+    the trends, the infusion panel and the numerics stay where they were."""
+    from ketamon.ui.theme import apply_theme, height_scale
+
+    apply_theme(qapp, scale=height_scale(720))
+    qapp.processEvents()  # the smaller theme's sizes reach the layouts before the resize
+    window.resize(1280, 720)
+    set_up(window, protocols)
+    qtbot.wait(50)
+    assert (window.width(), window.height()) == (1280, 720)
+    d = window.dashboard
+    before = [w.geometry() for w in (d.infusion, d.trends, d.numerics, d.annotations)]
+    click(qtbot, d.annotations.buttons["Nausea/vomiting"])
+    qtbot.wait(50)
+    assert "Nausea/vomit" in d.annotations.undo_button.text()
+    after = [w.geometry() for w in (d.infusion, d.trends, d.numerics, d.annotations)]
+    assert after == before

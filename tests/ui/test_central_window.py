@@ -26,6 +26,9 @@ class ListFeed:
     def status(self):
         return LinkStatus(True, None, "", 0)
 
+    def close(self):
+        self.messages = []
+
 
 class RecordingTones:
     """A tone output that remembers what it was asked to play."""

@@ -43,6 +43,7 @@ class BedsideLinks:
         self._vitals_seq = 0
         self._alarm_seq = 0
         self._state_due = 0.0
+        self.origin_wall_s = time.time() - session.t_s  # session time 0 (HL7 times, MQTT clock)
         # A resumed session may carry a link alarm from before the crash: clear it if the
         # link now works (conditions are reported to the session on change only).
         active = {alarm.id for alarm in session.snapshot().alarms}
@@ -58,9 +59,8 @@ class BedsideLinks:
         if plan.hl7 is not None:
             outbox = Outbox(data_dir / f"outbox-hl7-{plan.site}-{plan.bed}.sqlite", bound)
             self.mllp = MllpSender(plan.hl7, outbox, plan.config.retry)
-            origin_wall_s = time.time() - session.t_s
             context = Hl7Context(
-                plan.site, plan.bed, self._patient_id, origin_wall_s, uuid.uuid4().hex[:8]
+                plan.site, plan.bed, self._patient_id, self.origin_wall_s, uuid.uuid4().hex[:8]
             )
             self.hl7 = Hl7Feed(context)
         session.on_samples.connect(self._on_samples)
@@ -81,7 +81,8 @@ class BedsideLinks:
                 )
             for alarm in self._alarms:
                 self._alarm_seq += 1
-                self.mqtt.put("alarms", alarm_payload(alarm, self.mqtt.run, self._alarm_seq))
+                payload = alarm_payload(alarm, self.mqtt.run, self._alarm_seq, self.origin_wall_s)
+                self.mqtt.put("alarms", payload)
             now = time.monotonic()
             if now >= self._state_due:
                 self._state_due = now + STATE_EVERY_S

@@ -61,9 +61,12 @@ def site_filter(site: str) -> str:
     return f"{ROOT}/{site}/+/+"
 
 
-def alarm_payload(alarm: AlarmEvent, run: str, seq: int) -> bytes:
-    """One alarm event: the headless JSON object (core/events.alarm_line) plus run and seq."""
-    return _dump({"run": run, "seq": seq, **alarm_line(alarm)})
+def alarm_payload(
+    alarm: AlarmEvent, run: str, seq: int, origin_wall_s: float | None = None
+) -> bytes:
+    """One alarm event: the headless JSON object (core/events.alarm_line, with its "clock"
+    when `origin_wall_s`, the Unix time of session time 0, is given) plus run and seq."""
+    return _dump({"run": run, "seq": seq, **alarm_line(alarm, origin_wall_s)})
 
 
 def vitals_payload(samples: list[Sample], run: str, seq: int) -> bytes:

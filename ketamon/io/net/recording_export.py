@@ -23,7 +23,7 @@ from ketamon.io.net.hl7_feed import Hl7Context, Hl7Feed
 from ketamon.io.net.hl7_messages import Hl7Header, batch
 from ketamon.io.net.net_config import load_net_config
 from ketamon.io.rebuild import replay
-from ketamon.io.recording import Recording
+from ketamon.io.recording import Recording, origin_wall_s
 from ketamon.io.run_config import rebuilt_session
 from ketamon.resources_loading import ClinicalResources
 
@@ -51,14 +51,6 @@ class ExportError(Exception):
     """An export could not be written or sent; the message says why."""
 
 
-def origin_wall_s(recording: Recording) -> float:
-    """Unix time of session time 0, from the recorded clock (else the file's creation)."""
-    clock = recording.meta.get("clock")
-    if isinstance(clock, dict) and "wall_s" in clock and "t_s" in clock:
-        return float(clock["wall_s"]) - float(clock["t_s"])
-    return float(recording.meta.get("created_wall_s") or 0.0)
-
-
 def rebuilt(recording: Recording, resources: ClinicalResources) -> Session:
     """A session to drive through the recording (the one factory's rebuild kind)."""
     return rebuilt_session(
@@ -73,7 +65,7 @@ def hl7_batch(
     recording = Recording(path)
     try:
         session = rebuilt(recording, resources)
-        origin = origin_wall_s(recording)
+        origin = origin_wall_s(recording.meta) or 0.0
 
         def pid() -> str | None:
             plan = session.plan
@@ -106,7 +98,7 @@ def fhir_bundle(path: Path, resources: ClinicalResources, patient_id: bool) -> d
         replay(session, recording.stream(), resources.protocols, until_s=recording.duration_s())
         plan = session.plan
         pid = plan.patient.patient_id or None if patient_id and plan else None
-        origin = origin_wall_s(recording)
+        origin = origin_wall_s(recording.meta) or 0.0
         builder = BundleBuilder(FhirContext(origin, f"{path.name}/{origin}", pid))
         builder.vitals(recording.samples())
         if session.infusion is not None:

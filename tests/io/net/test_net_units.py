@@ -9,7 +9,7 @@ import pytest
 from ketamon.core.alarm_profile import Priority
 from ketamon.core.central_types import AlarmRecord, BedOffline, VitalsBatch
 from ketamon.core.config import ConfigError
-from ketamon.core.events import alarm_event
+from ketamon.core.events import alarm_event, clock_text
 from ketamon.core.session_types import SessionEvent
 from ketamon.core.vitals import Sample, Vital
 from ketamon.io.net.link import Backoff
@@ -97,7 +97,9 @@ def test_payloads_round_trip_to_typed_messages():
             "limit": 120.0,
         },
     )
-    record = decode("ketamon/s/b1/alarms", alarm_payload(alarm_event(event), "r", 7))
+    origin_wall_s = 1_796_133_787.0  # session time 0 at 2026-12-01 14:03:07 UTC
+    payload = alarm_payload(alarm_event(event), "r", 7, origin_wall_s)
+    record = decode("ketamon/s/b1/alarms", payload)
     assert isinstance(record, AlarmRecord)
     assert (record.seq, record.t_s, record.event, record.priority) == (
         7,
@@ -105,6 +107,10 @@ def test_payloads_round_trip_to_typed_messages():
         "start",
         Priority.HIGH,
     )
+    # The time of day rides along, as in the headless line; the central keeps it.
+    assert record.data["clock"] == clock_text(origin_wall_s + 61.5)
+    without = decode("ketamon/s/b1/alarms", alarm_payload(alarm_event(event), "r", 8))
+    assert "clock" not in without.data and without.t_s == 61.5
     batch = decode("ketamon/s/b1/vitals", vitals_payload([Sample(1.0, Vital.HR, 70.0)], "r", 1))
     assert isinstance(batch, VitalsBatch) and batch.samples == ((1.0, Vital.HR, 70.0),)
     assert isinstance(decode("ketamon/s/b1/status", b"offline"), BedOffline)
