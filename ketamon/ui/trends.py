@@ -19,6 +19,7 @@ from ketamon.core.session import NOTE_RETRACTED, SESSION_RESUMED, SessionEvent, 
 from ketamon.core.vitals import Sample, Vital
 from ketamon.ui.alarm_banner import PRIORITY_COLOURS
 from ketamon.ui.concentration_trend import ConcentrationTrend
+from ketamon.ui.limit_labels import place_labels
 from ketamon.ui.model import DashboardModel
 from ketamon.ui.theme import (
     BASELINE_COLOUR,
@@ -173,6 +174,13 @@ class TrendPlots(QWidget):
             plot.addItem(line)
             self.now_lines.append(line)
         self.limit_lines: list[tuple[pg.InfiniteLine, object]] = []
+        # Per plot: its limit lines, most important first, with their own label place.
+        self._limit_order: dict[str, list[tuple[int, pg.InfiniteLine, float]]] = {}
+        # Labels are re-placed once the layout settles (size, y range or a rise limit moved).
+        self._label_timer = QTimer(self)
+        self._label_timer.setSingleShot(True)
+        self._label_timer.setInterval(0)
+        self._label_timer.timeout.connect(self.place_limit_labels)
         self.annotation_lines: list[pg.InfiniteLine] = []
         self._annotation_marks: list[tuple[float, int]] = []  # (t_min, label slot)
         self.downtime_items: list = []  # bands and labels where the app was not running
@@ -246,6 +254,7 @@ class TrendPlots(QWidget):
                 # Labels of neighbouring limits sit at different places along the line.
                 slot = per_plot.get(key, 0)
                 per_plot[key] = slot + 1
+                own = LIMIT_LABEL_SLOTS[slot % len(LIMIT_LABEL_SLOTS)]
                 colour = PRIORITY_COLOURS[rule.priority][0]
                 pen = pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine)
                 line = pg.InfiniteLine(
@@ -254,18 +263,33 @@ class TrendPlots(QWidget):
                     movable=False,
                     label=limit_label(criterion, rule.priority),
                     labelOpts={
-                        "position": LIMIT_LABEL_SLOTS[slot % len(LIMIT_LABEL_SLOTS)],
+                        "position": own,
                         "color": colour,
                         "anchors": [(1, 1), (1, 1)],
                     },
                 )
                 line.setZValue(-5)
+                # Tight around its text (Qt's default margin is 4 px): more labels fit a
+                # short plot without overlapping.
+                line.label.textItem.document().setDocumentMargin(1)
+                line.label.updateTextPos()
                 self.plots[key].addItem(line)
                 threshold = criterion.threshold(None)
                 line.setVisible(threshold is not None)
                 if threshold is not None:
                     line.setValue(threshold)
                 self.limit_lines.append((line, criterion))
+                self._limit_order.setdefault(key, []).append((-rule.priority.value, line, own))
+        for key, entries in self._limit_order.items():
+            entries.sort(key=lambda entry: entry[0])  # stable: profile order within a priority
+            view = self.plots[key].getViewBox()
+            view.sigResized.connect(self._label_timer.start)
+            view.sigYRangeChanged.connect(self._label_timer.start)
+
+    def place_limit_labels(self) -> None:
+        """Place every plot's limit labels so none overlap (see ui/limit_labels.py)."""
+        for entries in self._limit_order.values():
+            place_labels([(line, own) for _rank, line, own in entries], LIMIT_LABEL_SLOTS)
 
     def _update_rise_lines(self, snap: Snapshot) -> None:
         b = snap.baseline
@@ -278,6 +302,7 @@ class TrendPlots(QWidget):
                 line.setVisible(threshold is not None)
                 if threshold is not None:
                     line.setValue(threshold)
+        self._label_timer.start()
 
     # ---- data in --------------------------------------------------------------------
 

@@ -71,7 +71,7 @@ class WorkflowPrompt(QFrame):
         if handoff is not None:
             waiting_s = max(0.0, snap.t_s - handoff.t_s)
             self.pump_label.setText(
-                f"PUMP CHANGE: {handoff.instruction} (waiting {waiting_s:.0f} s)"
+                f"PUMP CHANGE: {handoff.instruction} (waiting {mmss(waiting_s)})"
             )
         self.pump_label.setVisible(handoff is not None)
         self.confirm_button.setVisible(handoff is not None)

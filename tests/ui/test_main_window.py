@@ -1,3 +1,5 @@
+import re
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
@@ -39,6 +41,7 @@ def ready_for_discharge(qtbot, window):
     acknowledge what is left, and take a fresh BP."""
     prompt = window.dashboard.workflow
     assert "stop the pump" in prompt.pump_label.text()
+    assert re.search(r"\(waiting (\d+:)?\d\d:\d\d\)$", prompt.pump_label.text())  # [h:]mm:ss
     click(qtbot, prompt.confirm_button)
     assert not prompt.confirm_button.isVisible()
     click(qtbot, window.dashboard.annotations.buttons["MOAA/S…"])

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from ketamon.core.vitals import NibpReading, Sample, Vital
 from ketamon.ui.theme import VITAL_COLOURS
 from tests.ui.test_alarm_ui import start_infusion
+from tests.ui.test_legibility import show_state
 
 
 def test_nibp_is_drawn_as_bars_from_diastolic_to_systolic_with_map(window):
@@ -49,3 +52,34 @@ def test_close_notes_are_labelled_at_different_heights(window):
     bp_items = trends.plots["bp"].items
     positions = [line.label.orthoPos for line in trends.annotation_lines if line in bp_items]
     assert len(set(positions)) == 3
+
+
+def visible_limit_labels(trends) -> dict[str, list]:
+    """Per plot, the scene rectangles of the limit labels a nurse can see."""
+    shown: dict[str, list] = {}
+    for key, plot in trends.plots.items():
+        for line, _c in trends.limit_lines:
+            if line in plot.items and line.isVisible() and line.label.isVisible():
+                shown.setdefault(key, []).append(line.label.sceneBoundingRect())
+    return shown
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+def test_limit_labels_never_overlap_and_high_limits_keep_theirs(qtbot, qapp, window, size):
+    show_state(qtbot, qapp, window, size, "four alarms")
+    trends = window.dashboard.trends
+    qtbot.waitUntil(lambda: not trends._label_timer.isActive())
+    shown = visible_limit_labels(trends)
+    assert shown["bp"] and shown["hr"]
+    for key, rects in shown.items():
+        for i, a in enumerate(rects):
+            assert not any(a.intersects(b) for b in rects[i + 1 :]), key
+    high = [
+        line
+        for line, c in trends.limit_lines
+        if line.isVisible() and line.label.format.endswith("***")
+    ]
+    assert high and all(line.label.isVisible() for line in high)
+    if size == (1920, 1080):  # room for every label
+        visible = [line for line, _c in trends.limit_lines if line.isVisible()]
+        assert all(line.label.isVisible() for line in visible)
