@@ -27,7 +27,8 @@ class TrendPlot(pg.GraphicsWidget):
     """A view box with `bottom_axis` below it and a left axis, for one trend.
 
     The part of PlotItem's interface the trends use: `plot`, `addItem`, `removeItem`,
-    `items`, `setXLink`, `setXRange`, `setYRange`, `viewRange`, `getAxis`, `setLabel`.
+    `items`, `setXLink`, `setXRange`, `setYRange`, `viewRange`, `getAxis`, `getViewBox`,
+    `setLabel`.
     """
 
     def __init__(self, bottom_axis: pg.AxisItem):
@@ -86,6 +87,9 @@ class TrendPlot(pg.GraphicsWidget):
 
     def getAxis(self, name: str) -> pg.AxisItem:  # noqa: N802 (PlotItem's name)
         return self.axes[name]
+
+    def getViewBox(self) -> pg.ViewBox:  # noqa: N802 (PlotItem's name)
+        return self.vb
 
     def setLabel(self, axis: str, text: str, **style) -> None:  # noqa: N802 (PlotItem's name)
         self.axes[axis].setLabel(text=text, **style)
