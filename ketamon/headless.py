@@ -261,6 +261,8 @@ def run_headless(
         if start_wall_s is not None:
             wall_now_s = start_wall_s + session.t_s
         lines.start_clock(wall_now_s - session.t_s)
+        if links is not None:  # MQTT and HL7 times of day: the same origin as the lines
+            links.set_origin(lines.origin_wall_s)
         nurse = ScriptedNurse(actions, out, lines.origin_wall_s)
         if config.devices:
             if session.baseline is None:

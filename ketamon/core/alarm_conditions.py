@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from ketamon.core.alarm_profile import Priority
 from ketamon.core.alarm_technical import (
-    NETWORK_CONDITIONS,
+    ALWAYS_SHOWN,
     NO_DATA_VITALS,
     SESSION_CONDITIONS,
     reported_priority,
@@ -86,7 +86,8 @@ class TechnicalConditions:
         self, t_s: float, condition: str, present: bool, detail: str = ""
     ) -> list[AlarmEvent]:
         """A source says: `source_lost`, `sensor_off`, `artefact` or the recorder says
-        `recording_failed` is present or gone; a network link: `broker_away` or
+        `recording_failed` is present or gone; the alarm sound `sound_lost` (its audio
+        device stopped); a network link: `broker_away` or
         `hl7_unacknowledged`. With several devices each device's condition is its own
         alarm: `source_lost@<device>` (technical_base), and the session reports a device
         that delivered nothing for `no_data_s` as `no_data@<device>`."""
@@ -94,7 +95,7 @@ class TechnicalConditions:
         priority = reported_priority(self.profile.technical, base)
         if priority is None or condition == "no_data":  # plain no_data: judged here
             raise ValueError(f"unknown technical condition {condition!r}")
-        if not self.armed and not self.watch_equipment and base not in NETWORK_CONDITIONS:
+        if not self.armed and not self.watch_equipment and base not in ALWAYS_SHOWN:
             return []
         self._set_technical(condition, priority, present, detail)
         return self._resolve(t_s)

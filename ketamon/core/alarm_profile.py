@@ -132,6 +132,7 @@ class TechnicalSettings:
     artefact_priority: Priority = Priority.LOW
     artefact_per_min: float = 10.0
     recording_failed_priority: Priority = Priority.MEDIUM
+    sound_lost_priority: Priority = Priority.MEDIUM  # the audio device stopped mid-session
     latching: bool = False
     # CLINICAL.md §8: a pump change the nurse has not confirmed after this long is an alarm.
     pump_confirm_s: float = 60.0
@@ -200,6 +201,7 @@ def load_alarm_profile(path: Path) -> AlarmProfile:
         artefact_priority=_priority(t, "artefact_priority", Priority.LOW),
         artefact_per_min=t.number("artefact_per_min", 10.0, positive=True),
         recording_failed_priority=_priority(t, "recording_failed_priority", Priority.MEDIUM),
+        sound_lost_priority=_priority(t, "sound_lost_priority", Priority.MEDIUM),
         latching=t.boolean("latching", False),
         pump_confirm_s=t.number("pump_confirm_s", 60.0, low=10, high=600),
         pump_change_priority=_priority(t, "pump_change_priority", Priority.MEDIUM),

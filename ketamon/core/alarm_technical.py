@@ -26,6 +26,7 @@ TECHNICAL_LABELS = {
     "paused": "INFUSION PAUSED",  # CLINICAL.md §8: a paused channel reminds the nurse
     "broker_away": "Broker away",
     "hl7_unacknowledged": "HL7 NOT ACKNOWLEDGED",
+    "sound_lost": "SOUND LOST",  # INOP: the audio device stopped; alarms are visual only
 }
 # A consequence is listed right after its cause while the cause is active: a pulled
 # cable shows "Data source lost" first, then the "No HR/SpO2 data" it causes.
@@ -43,6 +44,9 @@ DEVICE_LABELS = {"no_data": "No data from "}
 # Reported by the network links (MQTT publisher, MLLP sender): not about the patient, and
 # shown whether or not physiological alarms are armed, since data is leaving the laptop.
 NETWORK_CONDITIONS = ("broker_away", "hl7_unacknowledged")
+# Shown whether or not physiological alarms are armed: the links, and the alarm sound
+# itself (lost before the start, it must still be said once alarms can sound).
+ALWAYS_SHOWN = (*NETWORK_CONDITIONS, "sound_lost")
 
 
 def technical_base(condition: str) -> str:
@@ -60,6 +64,7 @@ def reported_priority(tech: TechnicalSettings, base: str) -> Priority | None:
         "recording_failed": tech.recording_failed_priority,
         "broker_away": tech.broker_away_priority,
         "hl7_unacknowledged": tech.hl7_unacknowledged_priority,
+        "sound_lost": tech.sound_lost_priority,
     }
     return priorities.get(base)
 

@@ -20,6 +20,7 @@ class Dashboard(QWidget):
 
     def __init__(self, model: SessionModel, parent: QWidget | None = None):
         super().__init__(parent)
+        self._model = model
         self.flasher = Flasher(self)
         self.sound = AlarmSound(model, self)
         self.alarm_banner = AlarmBanner(model, self.flasher)
@@ -66,6 +67,9 @@ class Dashboard(QWidget):
 
     def _on_sound_lost(self, notice: str) -> None:
         self.alarm_banner.set_sound(False, notice)
+        if not self._model.read_only:  # live: an equipment alarm, recorded like any other
+            session = self._model.session
+            session.report_technical(session.t_s, "sound_lost", True, notice)
 
     def stop(self) -> None:
         self.trends.redraw_timer.stop()

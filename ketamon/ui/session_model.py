@@ -94,3 +94,5 @@ class SessionModel(QObject):
         self._wall_clock = {"wall_s": wall_s, "t_s": t_s, "speed": speed}
         if self.recorder is not None:
             self.recorder.note_clock(wall_s, t_s, speed)
+        if self.links is not None:  # the same session time 0 as the recording's (review)
+            self.links.set_origin(wall_s - t_s)

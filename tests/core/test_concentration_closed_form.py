@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from ketamon.core.concentration import PredictedConcentration, concentration_curve
 from ketamon.core.dosing import Patient, make_plan
-from ketamon.core.infusion import Infusion
+from ketamon.core.infusion import CommandError, Infusion
 from ketamon.core.pk import CLEMENTS_1981, DOMINO_1982, PkState
 
 WEIGHT_KG = 70.0
@@ -77,7 +77,7 @@ def _drive(protocol, commands, model, step_s: float):
                 infusion.resume(t)
             elif name == "stop":
                 infusion.stop(t, "test")
-        except Exception:  # refused as a nurse's would be (not running, not paused)
+        except CommandError:  # refused as a nurse's would be (not running, not paused)
             pass
     advance(t + 30 * 60.0)
     return infusion, lazy_read, lazy_end, stepped, reads

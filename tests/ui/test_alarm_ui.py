@@ -276,10 +276,18 @@ def test_a_sound_device_lost_mid_session_turns_the_banner_to_no_sound(qtbot, win
     assert lost.args == ["Sound lost: the audio device (test) stopped playing 3 s ago"]
     assert not sound.available and sound.notice.startswith("Sound lost")
     banner = window.dashboard.alarm_banner
+    session = window.model.session
     window.dashboard.sound.sound_lost.emit(sound.notice)  # the window's own sound, as lost
     assert not banner.sound_available
     assert banner.toolTip() == sound.notice
     assert not banner.pause_button.isVisible()
+    # A failure is an alarm: SOUND LOST (medium INOP), recorded for review, before the start.
+    alarm = next(a for a in session.snapshot().alarms if a.id == "sound_lost")
+    assert alarm.priority is Priority.MEDIUM and alarm.label == "SOUND LOST"
+    reports = [e for e in session.events if e.kind == "technical.report"]
+    assert reports[-1].data == {"condition": "sound_lost", "present": True}
+    window.model.refresh()
+    assert "SOUND LOST" in banner.text.text()
 
 
 def test_select_tones_without_a_working_backend_says_no_sound_with_the_reason(window):

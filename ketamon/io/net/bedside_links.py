@@ -43,7 +43,10 @@ class BedsideLinks:
         self._vitals_seq = 0
         self._alarm_seq = 0
         self._state_due = 0.0
-        self.origin_wall_s = time.time() - session.t_s  # session time 0 (HL7 times, MQTT clock)
+        # Unix time of session time 0 (HL7 times, the MQTT "clock"): set by the run once its
+        # clock starts (`set_origin`), after a simulated autostart has moved session time on.
+        self.origin_wall_s: float | None = None
+        self._held: list[tuple[list[Sample] | None, AlarmEvent | None]] = []  # HL7 inputs till then
         # A resumed session may carry a link alarm from before the crash: clear it if the
         # link now works (conditions are reported to the session on change only).
         active = {alarm.id for alarm in session.snapshot().alarms}
@@ -59,10 +62,6 @@ class BedsideLinks:
         if plan.hl7 is not None:
             outbox = Outbox(data_dir / f"outbox-hl7-{plan.site}-{plan.bed}.sqlite", bound)
             self.mllp = MllpSender(plan.hl7, outbox, plan.config.retry)
-            context = Hl7Context(
-                plan.site, plan.bed, self._patient_id, self.origin_wall_s, uuid.uuid4().hex[:8]
-            )
-            self.hl7 = Hl7Feed(context)
         session.on_samples.connect(self._on_samples)
         session.on_event.connect(self._on_event)
 
@@ -71,8 +70,24 @@ class BedsideLinks:
             if sender is not None:
                 sender.start()
 
+    def set_origin(self, origin_wall_s: float) -> None:
+        """Session time 0 was Unix time `origin_wall_s` (the run's clock has started): HL7
+        messages held until now are made, with the same times the recording will give."""
+        self.origin_wall_s = origin_wall_s
+        if self.plan.hl7 is not None and self.hl7 is None:
+            plan, run = self.plan, uuid.uuid4().hex[:8]
+            context = Hl7Context(plan.site, plan.bed, self._patient_id, origin_wall_s, run)
+            self.hl7 = Hl7Feed(context)
+            held, self._held = self._held, []
+            for samples, alarm in held:
+                self._to_hl7(samples, alarm)
+
     def poll(self, t_s: float) -> None:
-        """Hand what the session produced since the last poll to the senders; judge links."""
+        """Hand what the session produced since the last poll to the senders; judge links.
+
+        Nothing is sent before `set_origin`: the lines would carry no time of day."""
+        if self.origin_wall_s is None:
+            return
         if self.mqtt is not None:
             if self._samples:
                 self._vitals_seq += 1
@@ -98,6 +113,8 @@ class BedsideLinks:
 
     def close(self, drain_s: float = 5.0) -> None:
         """Flush the last minute to HL7, send what is queued for up to `drain_s`, stop."""
+        if self.origin_wall_s is None:  # stopped before its clock started: time it from now
+            self.set_origin(time.time() - self.session.t_s)
         self.poll(self.session.t_s)
         if self.hl7 is not None and self.mllp is not None:
             for message in self.hl7.flush():
@@ -123,9 +140,7 @@ class BedsideLinks:
     def _on_samples(self, samples: list[Sample]) -> None:
         if self.mqtt is not None:
             self._samples.extend(samples)
-        if self.hl7 is not None and self.mllp is not None:
-            for message in self.hl7.on_samples(samples):
-                self.mllp.put(message)
+        self._to_hl7(samples, None)
 
     def _on_event(self, event: SessionEvent) -> None:
         alarm = alarm_event(event)  # the one decoder of session records
@@ -133,9 +148,19 @@ class BedsideLinks:
             return
         if self.mqtt is not None:
             self._alarms.append(alarm)
-        if self.hl7 is not None and self.mllp is not None:
-            for message in self.hl7.on_alarm(alarm):
-                self.mllp.put(message)
+        self._to_hl7(None, alarm)
+
+    def _to_hl7(self, samples: list[Sample] | None, alarm: AlarmEvent | None) -> None:
+        """Samples or an alarm into HL7 messages, queued to send (held until the origin)."""
+        if self.mllp is None:
+            return
+        if self.hl7 is None:
+            self._held.append((samples, alarm))
+            return
+        messages = self.hl7.on_samples(samples) if samples is not None else []
+        messages += self.hl7.on_alarm(alarm) if alarm is not None else []
+        for message in messages:
+            self.mllp.put(message)
 
 
 def start_links(session: Session, plan: NetPlan, data_dir: Path) -> BedsideLinks | None:

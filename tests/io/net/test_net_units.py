@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import time
 
 import pytest
 
@@ -148,7 +149,44 @@ def test_a_resumed_link_alarm_ends_when_the_link_works(tmp_path, resources):
     session.report_technical(session.t_s, "broker_away", True, "before the crash")
     target = parse_mqtt_url("mqtt://127.0.0.1:1", "clinic", "chair1")
     links = BedsideLinks(session, NetPlan(target, None, NetConfig()), tmp_path)
+    links.set_origin(1_000_000.0)  # the run's clock started
     links.mqtt.link.fine()  # connected again
     links.poll(session.t_s)
     assert "broker_away" not in {a.id for a in session.snapshot().alarms}
     links.mqtt.outbox.close()
+
+
+def test_links_time_their_messages_from_the_runs_clock_not_from_when_they_were_built(
+    tmp_path, resources
+):
+    """A simulated autostart moves session time on in no wall time: MQTT and HL7 times
+    of day come from the origin the run sets (the recording's), so they match its lines."""
+    import json
+
+    from ketamon.core.simulation import autostart_demo, simulated_session
+    from ketamon.core.vitals import NibpReading
+    from ketamon.io.net.bedside_links import BedsideLinks
+    from ketamon.io.net.net_config import NetConfig, NetPlan, parse_host_port
+
+    session = simulated_session(resources.library, 1, alarm_profile=resources.alarm_profile)
+    target = parse_mqtt_url("mqtt://127.0.0.1:1", "clinic", "chair1")
+    plan = NetPlan(target, parse_host_port("127.0.0.1:1"), NetConfig(), "chair1", "clinic")
+    links = BedsideLinks(session, plan, tmp_path)  # built before the autostart, as in a run
+    autostart_demo(session, resources.protocols[0], 70.0)
+    session.ingest(NibpReading(session.t_s, 205, 120, 148).samples())  # BP very high
+    session.advance_to(session.t_s + 70)
+    links.poll(session.t_s)
+    assert len(links.mqtt.outbox) == 0 and links.hl7 is None  # nothing goes out untimed
+    origin_s = 1_700_000_000.0
+    links.set_origin(origin_s)
+    links.poll(session.t_s)
+    queued = links.mqtt.outbox.oldest(limit=1000)
+    alarms = [json.loads(q.payload) for q in queued if q.topic.endswith("/alarms")]
+    assert alarms and all(a["clock"] == clock_text(origin_s + a["t_s"]) for a in alarms)
+    hl7 = [q.payload.decode() for q in links.mllp.outbox.oldest(limit=1000)]
+    assert hl7, "the held HL7 messages were made once the origin was known"
+    start = next(a for a in alarms if a["event"] == "start")
+    stamp = time.strftime("%Y%m%d%H%M%S", time.localtime(origin_s + start["t_s"]))
+    assert any(stamp[:12] in message for message in hl7)
+    links.mqtt.outbox.close()
+    links.mllp.outbox.close()
