@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -197,7 +198,10 @@ def course(argv: list[str]) -> int:
 
 
 def net_plan(parser: argparse.ArgumentParser, args: argparse.Namespace):
-    """The network targets of the flags; a bad flag is a usage error, a bad file ConfigError."""
+    """The network targets of the flags (None: no network flag); a bad flag is a usage
+    error, a bad file ConfigError."""
+    if not (args.mqtt or args.hl7_mllp or args.bed or args.mqtt_config):
+        return None
     from ketamon.io.net.net_config import UsageError, make_net_plan
 
     config_path = Path(args.mqtt_config) if args.mqtt_config else None
@@ -219,16 +223,19 @@ def central(argv: list[str]) -> int:
 def run_config(args: argparse.Namespace) -> RunConfig:
     """The typed run configuration of the main command's arguments (the only translation)."""
     from ketamon.core.scenario import find_scenario
-    from ketamon.io.device import port_settings
     from ketamon.io.run_config import RunConfig, SourceKind
     from ketamon.paths import default_data_dir
     from ketamon.resources import scenarios_dir
 
     scenario = find_scenario(args.scenario, scenarios_dir()) if args.scenario else None
-    devices = tuple(
-        port_settings(port, protocol, baud, args.allow_port_url)
-        for protocol, port, baud in (args.device or [])
-    )
+    devices = ()
+    if args.device or args.port:
+        from ketamon.io.device import port_settings  # serial code only when a monitor is used
+
+        devices = tuple(
+            port_settings(port, protocol, baud, args.allow_port_url)
+            for protocol, port, baud in (args.device or [])
+        )
     if args.port:
         devices = (port_settings(args.port, args.protocol, args.baud, args.allow_port_url),)
     if devices:
@@ -255,6 +262,12 @@ def run_config(args: argparse.Namespace) -> RunConfig:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # One BLAS thread, set before numpy is first imported (this module's imports do not
+    # import it; tests/ui/test_startup_imports.py checks). ketamon's largest matrix is the
+    # PK model's 4x4, which OpenBLAS computes on one thread anyway, but the worker threads
+    # it starts when numpy loads spin on the other core first: about 0.1 s of CPU at every
+    # start on a 2-core laptop, for nothing (bench/startup.py). A value already set is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     # Diagnostics go to stderr; stdout is the command's own output (JSON in --headless).
     logging.basicConfig(
         level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr

@@ -10,7 +10,7 @@ import argparse
 
 import ketamon
 from ketamon.core.config import ConfigError, check_number
-from ketamon.io.parsers import PARSERS
+from ketamon.io.protocol_names import PROTOCOL_NAMES
 
 DESCRIPTION = (
     "ketamon: bedside dashboard for IV ketamine infusions (timer, dose schedule, vital "
@@ -95,8 +95,8 @@ def _device(text: str) -> tuple[str, str, int | None]:
     protocol, sep, rest = text.partition(":")
     if not sep or not rest:
         raise argparse.ArgumentTypeError(f"--device must be PROTOCOL:PORT[:BAUD] (got {text!r})")
-    if protocol not in PARSERS:
-        known = ", ".join(sorted(PARSERS))
+    if protocol not in PROTOCOL_NAMES:
+        known = ", ".join(sorted(PROTOCOL_NAMES))
         raise argparse.ArgumentTypeError(
             f"--device {text!r}: unknown protocol {protocol!r} ({known})"
         )
@@ -188,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--protocol",
-        choices=sorted(PARSERS),
+        choices=sorted(PROTOCOL_NAMES),
         default="masimo-ascii",
         help="the monitor's protocol (default masimo-ascii)",
     )
@@ -274,7 +274,7 @@ def build_emulate_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept a pyserial URL (loop://, socket://...) as --port: test rigs only",
     )
-    parser.add_argument("--protocol", choices=sorted(PARSERS), required=True)
+    parser.add_argument("--protocol", choices=sorted(PROTOCOL_NAMES), required=True)
     parser.add_argument("--seed", type=_seed, default=1, help="simulated patient (default 1)")
     parser.add_argument("--speed", type=_speed, default=1.0, help="session-time speed")
     parser.add_argument("--baud", type=_baud, help="serial speed (default: the protocol's)")
@@ -358,7 +358,7 @@ def build_review_parser() -> argparse.ArgumentParser:
 
 def _patient_id(text: str) -> str:
     """A patient ID as setup accepts it (core/course.py)."""
-    from ketamon.core.course import PatientIdError, check_patient_id
+    from ketamon.core.patient_id import PatientIdError, check_patient_id
 
     try:
         return check_patient_id(text)

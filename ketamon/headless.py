@@ -247,7 +247,11 @@ def run_headless(
 
     lines = AlarmLines(out)
     session.on_event.connect(lines.on_event)
-    links = start_links(session, config.net, config.data_dir) if config.data_dir else None
+    links = (
+        start_links(session, config.net, config.data_dir)
+        if config.data_dir and config.net is not None
+        else None
+    )
     try:
         autostart(session, config, resources)
         # One reading of the wall clock: the recording's clock and every line's time of

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from statistics import fmean
 
 from ketamon.core.vitals import NibpReading
 
@@ -53,10 +54,17 @@ def measured_baseline(
     if min_readings >= 2 and readings[-1].t_s - readings[0].t_s < min_span_s - 1e-6:
         return None
     return Baseline(
-        sbp_mmhg=fmean(r.sbp_mmhg for r in readings),
-        dbp_mmhg=fmean(r.dbp_mmhg for r in readings),
-        hr_bpm=fmean(hr_values) if hr_values else None,
-        spo2_pct=fmean(spo2_values) if spo2_values else None,
+        sbp_mmhg=_mean(r.sbp_mmhg for r in readings),
+        dbp_mmhg=_mean(r.dbp_mmhg for r in readings),
+        hr_bpm=_mean(hr_values) if hr_values else None,
+        spo2_pct=_mean(spo2_values) if spo2_values else None,
         source="measured",
         n_readings=len(readings),
     )
+
+
+def _mean(values: Iterable[float]) -> float:
+    """statistics.fmean's arithmetic (fsum over the count), without importing statistics
+    (and fractions) at start-up."""
+    values = list(values)
+    return math.fsum(values) / len(values)

@@ -10,23 +10,6 @@ from dataclasses import dataclass
 from ketamon.core.scores import PHQ9, SCALES, CourseSettings
 
 DAY_S = 86400.0
-MAX_PATIENT_ID_CHARS = 64
-
-
-class PatientIdError(ValueError):
-    """A patient ID that cannot be used (the message says why)."""
-
-
-def check_patient_id(text: object) -> str:
-    """The ID stripped, or PatientIdError: 1-64 printable characters, no line breaks."""
-    if not isinstance(text, str) or not text.strip():
-        raise PatientIdError("a patient ID must not be empty")
-    pid = text.strip()
-    if len(pid) > MAX_PATIENT_ID_CHARS:
-        raise PatientIdError(f"a patient ID has at most {MAX_PATIENT_ID_CHARS} characters")
-    if not pid.isprintable():
-        raise PatientIdError("a patient ID must be printable text (no control characters)")
-    return pid
 
 
 @dataclass(frozen=True)

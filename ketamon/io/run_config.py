@@ -11,19 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ketamon.core.artefact import ArtefactRules
 from ketamon.core.baseline import Baseline
 from ketamon.core.config import ConfigError
 from ketamon.core.protocol import Protocol, load_protocol
-from ketamon.core.scenario import Scenario
 from ketamon.core.session import Session
 from ketamon.core.simulation import autostart_demo, demo_plan, scenario_session, simulated_session
 from ketamon.core.simulator import PatientProfile
-from ketamon.io.device import PortSettings, device_name
-from ketamon.io.net.net_config import NetPlan
-from ketamon.io.parsers import make_parser
 from ketamon.resources_loading import ClinicalResources
+
+if TYPE_CHECKING:
+    from ketamon.core.scenario import Scenario
+    from ketamon.io.device import PortSettings
+    from ketamon.io.net.net_config import NetPlan
+
+# The serial port code, the protocol parsers and the network settings are imported where
+# a monitor or a link is used: the simulator's first frame needs none (bench/startup.py).
 
 
 class SourceKind(StrEnum):
@@ -65,7 +70,7 @@ class RunConfig:
     # Links the session to the patient's treatment course (setup, --patient-id).
     patient_id: str = "DEMO"
     # Where the bed's data goes beyond the laptop (--mqtt, --hl7-mllp): nowhere by default.
-    net: NetPlan = NetPlan()
+    net: NetPlan | None = None  # MQTT / HL7 targets (None: this bedside sends nothing)
 
     def __post_init__(self) -> None:
         # One list of devices whichever form was used; `port` stays the first of them.
@@ -159,6 +164,8 @@ def make_session(config: RunConfig, resources: ClinicalResources) -> Session:
 
 def supplies_nibp(devices: tuple[PortSettings, ...]) -> bool:
     """Some device measures the cuff by itself (else a due NIBP is the nurse's to enter)."""
+    from ketamon.io.parsers import make_parser
+
     return any(make_parser(d.protocol).supplies_nibp for d in devices)
 
 
@@ -230,6 +237,8 @@ def recording_meta(config: RunConfig, resources: ClinicalResources, **extra) -> 
     elif config.port is None:
         source = {"kind": "simulator", "seed": config.seed}
     else:
+        from ketamon.io.device import device_name
+
         devices = [
             {
                 "name": device_name(p),

@@ -18,6 +18,7 @@ from ketamon.io.recording import Recording, RecordingError, is_open_elsewhere
 from ketamon.io.resume import ResumeHistory, rebuild_for_resume, unfinished_recordings
 from ketamon.io.run_config import RunConfig, autostart
 from ketamon.resources_loading import ClinicalResources
+from ketamon.ui.first_frame import FirstFrame
 from ketamon.ui.main_window import MainWindow
 from ketamon.ui.session_model import SessionModel
 from ketamon.ui.sources import Sources
@@ -212,6 +213,7 @@ def run_gui(config: RunConfig, resources: ClinicalResources, options: GuiOptions
         autostart(window.model.session, config, resources)
         window.model.refresh()
     window.show()
+    FirstFrame(window.windowHandle())  # logs the start's CPU time once it is on screen
     window.model.clock.start()  # replay: starts playing
 
     if options.quit_after_s is not None:

@@ -15,6 +15,7 @@ import pyqtgraph as pg
 from ketamon.core.session import Snapshot
 from ketamon.ui.model import DashboardModel
 from ketamon.ui.trend_buffer import TrendBuffer
+from ketamon.ui.trend_plot import TrendPlot
 
 POINT_S = 10.0  # one point per 10 s: the model changes slowly, the curve stays smooth
 CP_COLOUR = "#c890ff"
@@ -24,7 +25,7 @@ LABEL = "predicted plasma concentration (model, not measured)"
 class ConcentrationTrend:
     """Draws the model's Cp on `plot` for `model`'s session."""
 
-    def __init__(self, plot: pg.PlotItem, model: DashboardModel):
+    def __init__(self, plot: TrendPlot, model: DashboardModel):
         self._model = model
         self.buffer = TrendBuffer(capacity=4096)
         self.curve = plot.plot(pen=pg.mkPen(CP_COLOUR, width=2), connect="finite")

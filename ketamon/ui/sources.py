@@ -69,10 +69,11 @@ class Sources:
         if self.data_dir is not None:  # first: a refused resume must leave no device thread
             meta = recording_meta(self.config, self.resources)
             model.recorder = SessionRecorder(session, self.data_dir, meta, resume_path=resume_path)
-            if self.config.net.any:  # MQTT / HL7: the network stack only when it is used
+            net = self.config.net
+            if net is not None and net.any:  # MQTT / HL7: the network stack only when used
                 from ketamon.io.net.bedside_links import start_links
 
-                model.links = start_links(session, self.config.net, self.data_dir)
+                model.links = start_links(session, net, self.data_dir)
         if self.config.devices and not session.simulated:
             from ketamon.ui.device_link import DeviceLinks
 

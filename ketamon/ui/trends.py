@@ -28,6 +28,7 @@ from ketamon.ui.theme import (
     VITAL_COLOURS,
 )
 from ketamon.ui.trend_buffer import TrendBuffer, bin_width_s
+from ketamon.ui.trend_plot import GuideLines, TrendPlot
 
 REDRAW_HZ = 25
 # Fixed y ranges: a nurse compares shapes against a scale that never jumps.
@@ -212,23 +213,18 @@ class TrendPlots(QWidget):
         model.history_reset.connect(self._on_history_reset)  # a replay's seek
         self._on_history_reset(model.history())  # a resumed session's past
 
-    def _make_plot(self, row: int, key: str, title: str) -> pg.PlotItem:
+    def _make_plot(self, row: int, key: str, title: str) -> TrendPlot:
         axis = RelativeMinutesAxis()
         self.axes.append(axis)
-        # No context menu (the trends are not for exploring): made without one, since
-        # building a menu per plot and dropping it was a sixth of the first frame's cost.
-        view = pg.ViewBox(enableMenu=False)
-        plot = self.graphics.addPlot(row=row, col=0, axisItems={"bottom": axis}, viewBox=view)
+        # No context menu, options panel or mouse (the trends are not for exploring): a
+        # TrendPlot rather than pyqtgraph's PlotItem, which builds them for every plot.
+        plot = TrendPlot(axis)
+        self.graphics.ci.addItem(plot, row=row, col=0)
         plot.setLabel("left", title, color="#d0d0d0", size="13pt")
-        plot.setMenuEnabled(False)
-        plot.setMouseEnabled(x=False, y=False)
-        plot.hideButtons()
-        plot.showGrid(x=False, y=False)
-        for y in GUIDES[key]:
-            guide = pg.InfiniteLine(y, angle=0, pen=pg.mkPen(GUIDE_COLOUR, width=1), movable=False)
-            guide.setZValue(-20)
-            plot.addItem(guide)
-        plot.enableAutoRange(x=False, y=False)
+        guides = GuideLines(GUIDES[key], pg.mkPen(GUIDE_COLOUR, width=1))
+        guides.setZValue(-20)
+        plot.addItem(guides)
+        plot.vb.enableAutoRange(x=False, y=False)
         plot.setYRange(*Y_RANGES[key], padding=0)
         font = pg.QtGui.QFont()
         font.setPixelSize(14)

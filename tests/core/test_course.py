@@ -2,14 +2,8 @@
 
 import pytest
 
-from ketamon.core.course import (
-    PatientIdError,
-    ScoreEntry,
-    SessionFacts,
-    build_course,
-    check_patient_id,
-    course_dict,
-)
+from ketamon.core.course import ScoreEntry, SessionFacts, build_course, course_dict
+from ketamon.core.patient_id import PatientIdError, check_patient_id
 from ketamon.core.scores import CourseSettings, ScoreError, check_score
 
 DAY_S = 86400.0

@@ -5,6 +5,7 @@ from hypothesis import strategies as st
 from ketamon.core.vitals import Vital
 from ketamon.io.parsers import PARSERS, make_parser
 from ketamon.io.parsers.ketamon_text import checksum, format_frame
+from ketamon.io.protocol_names import PROTOCOL_NAMES
 
 RAD7 = (
     b"11/30/26 14:05:09 SN=0000012345 SPO2=097% BPM=072 PI=02.85% SPCO=--.-% "
@@ -191,3 +192,8 @@ def test_the_protocol_page_examples_parse():
     parser = make_parser("ketamon-text")
     frames = parser.feed("".join(line + "\r\n" for line in lines).encode())
     assert len(frames) == 3 and parser.stats.rejected == 0
+
+
+def test_the_command_lines_protocol_names_are_the_parsers():
+    # The command line offers these names without importing the parsers (startup).
+    assert sorted(PROTOCOL_NAMES) == sorted(PARSERS)

@@ -26,6 +26,7 @@ def test_a_gui_session_reaches_the_central_and_closes_cleanly(qtbot, tmp_path, r
         model = sources.new_model()
         assert model.links is not None
         autostart_demo(model.session, resources.protocols[0], 70.0)
+        model.clock.start()  # as the window does once shown: the links' time origin
         seen = CentralModel()
 
         def arrived() -> bool:
