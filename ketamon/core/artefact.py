@@ -35,6 +35,8 @@ class ArtefactRules:
             return f"pulse pressure {pulse:g} mmHg > {self.max_pulse_pressure_mmhg:g}"
         if mean is not None and not dbp <= mean <= sbp:
             return f"MAP {mean:g} not between DBP {dbp:g} and SBP {sbp:g}"
+        if sbp <= 0:  # no pressure, and no ratio to take (SBP 0 divided by zero)
+            return f"SBP {sbp:g} mmHg not above 0"
         ratio = dbp / sbp
         if not self.min_dbp_sbp_ratio <= ratio <= self.max_dbp_sbp_ratio:
             return (

@@ -1,6 +1,6 @@
 """The artefact check's pass-through for clean batches returns what the full check does."""
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ketamon.core.artefact import ArtefactRules, _split, split_artefacts
@@ -16,6 +16,10 @@ sample = st.builds(
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(sample, max_size=8))
+# Found by hypothesis: SBP 0 with a DBP that passes the pulse-pressure checks (NaN, or
+# 10+ below) divided by zero.
+@example([Sample(1.0, Vital.SBP, 0.0), Sample(1.0, Vital.DBP, float("nan"))])
+@example([Sample(1.0, Vital.SBP, 0.0), Sample(1.0, Vital.DBP, -20.0)])
 def test_clean_batches_pass_through_as_the_full_check_passes_them(samples):
     rules = ArtefactRules()
     assert split_artefacts(rules, samples) == _split(rules, samples)
