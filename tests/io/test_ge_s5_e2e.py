@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from ketamon.io.recording import SUFFIX
+from ketamon.io.recording import SUFFIX, Recording
+from ketamon.io.resume import session_time_now
 
 COMPARED = ("hr", "spo2", "sbp", "dbp", "map")
 CSV_COLUMN = {"hr": "HR", "spo2": "SpO2", "sbp": "SBP", "dbp": "DBP", "map": "MAP"}
@@ -102,7 +103,7 @@ def test_ge_s5_monitor_to_recording_bp_alarm_and_cable_pull(cable, tmp_path):
         sent_out, _ = emulator.communicate(timeout=20)
         assert emulator.returncode == 0
         time.sleep(0.8)  # the last record crosses the relay and is read
-        pulled_at = time.monotonic()
+        pulled_wall_s = time.time()
         cable.unplug()
         host.wait(timeout=20)
         alarms.join(timeout=5)
@@ -144,6 +145,13 @@ def test_ge_s5_monitor_to_recording_bp_alarm_and_cable_pull(cable, tmp_path):
     events = [(at, json.loads(line)) for at, line in alarms.lines]
     started = {e["alarm_id"]: (at, e) for at, e in events if e["event"] == "start"}
     assert "bp_high" in started  # SBP rise >= 40 mmHg over the entered 80/50
-    lost_at, lost = started["source_lost"]
-    assert lost_at - pulled_at < 2.0
+    _read_at, lost = started["source_lost"]
+    # Timed by the host's own session clock (live at 1x: the recording's clock maps wall
+    # time to session time), not by when this busy test process read the pipe.
+    recorded_file = Recording(recording)
+    try:
+        pulled_t_s = session_time_now(recorded_file.meta, pulled_wall_s)
+    finally:
+        recorded_file.close()
+    assert lost["t_s"] - pulled_t_s < 2.0
     assert "ge-s5" in lost["detail"] and str(cable.link) in lost["detail"]
