@@ -58,14 +58,16 @@ def _long_wall_s(item: pytest.Item) -> float:
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection: the shares xdist will see
 def pytest_collection_modifyitems(config, items):
     """Tests marked `long_wall` (mostly waiting: whole processes, emulators, outages)
-    start first on every xdist worker, so they overlap with the many short CPU-bound
-    tests instead of running alone at the end.
+    start first on half of the xdist workers, so they overlap with the many short
+    CPU-bound tests the other half runs (on all workers at once they left the cores
+    idle for the first ~15 s; at the end, alone).
 
     xdist's worksteal first gives each of the n workers one contiguous share of the
     collection (worker k: what is left // (n - k)), then moves tests from the end of
-    the longest queue. So the long tests are spread over the shares (longest first, to
-    the share with the least long waiting so far) and put at the head of each share;
-    the other tests keep their order. Every worker computes the same order."""
+    the longest queue to an idle worker. So the long tests are spread over the first
+    n // 2 shares (longest first, to the share with the least waiting so far) and put
+    at the head of each; the other tests keep their order. Every worker computes the
+    same order."""
     long_items = sorted((i for i in items if _long_wall_s(i) > 0), key=_long_wall_s, reverse=True)
     if not long_items:
         return
@@ -76,8 +78,9 @@ def pytest_collection_modifyitems(config, items):
         left -= sizes[-1]
     heads: list[list[pytest.Item]] = [[] for _ in range(workers)]
     waits = [0.0] * workers
+    holders = range(max(1, workers // 2))
     for item in long_items:
-        k = min(range(workers), key=lambda j: (len(heads[j]) >= sizes[j], waits[j]))
+        k = min(holders, key=lambda j: (len(heads[j]) >= sizes[j], waits[j]))
         heads[k].append(item)
         waits[k] += _long_wall_s(item)
     chosen = set(long_items)

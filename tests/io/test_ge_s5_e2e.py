@@ -71,7 +71,7 @@ def ketamon(*args: str, **kwargs) -> subprocess.Popen:
     )
 
 
-@pytest.mark.long_wall(seconds=10)
+@pytest.mark.long_wall(seconds=8)
 def test_ge_s5_monitor_to_recording_bp_alarm_and_cable_pull(cable, tmp_path):
     master, slave = os.openpty()
     tty.setraw(slave)

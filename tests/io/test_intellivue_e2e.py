@@ -98,6 +98,7 @@ class Rig(Monitor):
         self.connection.close()
 
 
+@pytest.mark.long_wall(seconds=4)
 def test_every_value_sent_arrives_exactly_and_nothing_else(resources, cable):
     emulator = Emulator.demo(resources, "intellivue", seed=4)
     rig = Rig(cable, emulator.side, IntelliVueTiming(poll_interval_s=0.1, answer_timeout_s=2.0))
@@ -188,7 +189,7 @@ def test_a_dropped_association_is_source_lost_and_data_resumes_20_of_20(cable):
         rig.close()
 
 
-@pytest.mark.long_wall(seconds=15)
+@pytest.mark.long_wall(seconds=11)
 def test_emulate_to_headless_recording_bp_alarm_and_a_dropped_association(cable, tmp_path):
     """`ketamon emulate --protocol intellivue --drop-link-every` to `ketamon --headless`."""
     master, slave = os.openpty()

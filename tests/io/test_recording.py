@@ -26,7 +26,7 @@ def only_recording(directory):
     return path
 
 
-@pytest.mark.long_wall(seconds=4)
+@pytest.mark.long_wall(seconds=3)
 def test_kill_9_loses_at_most_one_second(tmp_path):
     path, killed_wall = record_then_kill(tmp_path, seed=3, seconds=3.0)
     recording = Recording(path)  # opens cleanly after the crash

@@ -113,6 +113,7 @@ def test_read_only_folder_at_start_is_said_at_once_in_headless_json(tmp_path):
     assert any(a["alarm_id"] == "bp_high" or a["event"] == "armed" for a in alarms)
 
 
+@pytest.mark.long_wall(seconds=4)
 def test_gui_disk_full_mid_session(qtbot, resources, tmp_path):
     """The window shows RECORDING FAILED within 2 s, keeps monitoring, then writes it all."""
     from ketamon.core.simulation import autostart_demo

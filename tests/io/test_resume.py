@@ -20,7 +20,6 @@ def crashed(tmp_path, crashed_template):
     return copy_recording_dir(directory, tmp_path), killed_wall
 
 
-@pytest.mark.long_wall(seconds=4)
 def test_unfinished_session_is_found(crashed):
     path, _ = crashed
     assert unfinished_recordings(path.parent) == [path]
@@ -52,7 +51,7 @@ def test_resume_past_the_end_of_loading_starts_observation(crashed, resources):
     assert session.snapshot().status.delivered_mg == pytest.approx(35.0)
 
 
-@pytest.mark.long_wall(seconds=6)
+@pytest.mark.long_wall(seconds=3)
 def test_gui_resumes_into_the_same_file(crashed, tmp_path):
     path, _ = crashed
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
@@ -68,7 +67,7 @@ def test_gui_resumes_into_the_same_file(crashed, tmp_path):
     assert recording.meta["status"] == "closed"  # --quit-after is a scripted end, not a crash
 
 
-@pytest.mark.long_wall(seconds=10)
+@pytest.mark.long_wall(seconds=9)
 def test_two_resumes_at_once_the_second_is_told_it_is_open(crashed):
     path, _ = crashed
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")

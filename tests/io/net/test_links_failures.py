@@ -17,6 +17,7 @@ from tests.io.net.conftest import free_port
 from tests.io.net.test_mllp_e2e import quick_hl7_alarm_profile
 
 
+@pytest.mark.long_wall(seconds=3)
 def test_no_broker_raises_broker_away_and_the_session_runs_on(tmp_path, resources):
     text = quick_hl7_alarm_profile(tmp_path, 60).read_text()
     profile_path = tmp_path / "p.toml"

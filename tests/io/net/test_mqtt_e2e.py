@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-
 from ketamon.core.central import CentralModel
 from ketamon.io.net.mqtt_subscriber import MqttSubscriber
 from ketamon.io.net.net_config import NetConfig, parse_mqtt_url
@@ -53,7 +51,6 @@ def wait_connected(subscriber):
         time.sleep(0.05)
 
 
-@pytest.mark.long_wall(seconds=3)
 def test_three_bedsides_at_max_speed_reach_the_central_in_order(broker, tmp_path):
     subscriber, model = central_for(broker)
     wait_connected(subscriber)
