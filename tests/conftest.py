@@ -58,14 +58,14 @@ def _long_wall_s(item: pytest.Item) -> float:
 @pytest.hookimpl(trylast=True)  # after -k/-m deselection: the shares xdist will see
 def pytest_collection_modifyitems(config, items):
     """Tests marked `long_wall` (mostly waiting: whole processes, emulators, outages)
-    start first on half of the xdist workers, so they overlap with the many short
-    CPU-bound tests the other half runs (on all workers at once they left the cores
+    start first on half of the xdist workers (all of them below four), so they overlap
+    with the many short CPU-bound tests the other half runs (on all workers at once they left the cores
     idle for the first ~15 s; at the end, alone).
 
     xdist's worksteal first gives each of the n workers one contiguous share of the
     collection (worker k: what is left // (n - k)), then moves tests from the end of
     the longest queue to an idle worker. So the long tests are spread over the first
-    n // 2 shares (longest first, to the share with the least waiting so far) and put
+    n // 2 shares (n < 4: all n) (longest first, to the share with the least waiting so far) and put
     at the head of each; the other tests keep their order. Every worker computes the
     same order."""
     long_items = sorted((i for i in items if _long_wall_s(i) > 0), key=_long_wall_s, reverse=True)
@@ -78,7 +78,8 @@ def pytest_collection_modifyitems(config, items):
         left -= sizes[-1]
     heads: list[list[pytest.Item]] = [[] for _ in range(workers)]
     waits = [0.0] * workers
-    holders = range(max(1, workers // 2))
+    # Half the workers when there are spare ones (-n 4 on two cores); with fewer, all.
+    holders = range(workers // 2 if workers >= 4 else workers)
     for item in long_items:
         k = min(holders, key=lambda j: (len(heads[j]) >= sizes[j], waits[j]))
         heads[k].append(item)
