@@ -59,8 +59,8 @@ def _long_wall_s(item: pytest.Item) -> float:
 def pytest_collection_modifyitems(config, items):
     """Tests marked `long_wall` (mostly waiting: whole processes, emulators, outages)
     start first on half of the xdist workers (all of them below four), so they overlap
-    with the many short CPU-bound tests the other half runs (on all workers at once they left the cores
-    idle for the first ~15 s; at the end, alone).
+    with the many short CPU-bound tests the other half runs (on all four at once they
+    left the cores idle for the first ~15 s; at the end, alone).
 
     xdist's worksteal first gives each of the n workers one contiguous share of the
     collection (worker k: what is left // (n - k)), then moves tests from the end of
