@@ -2,7 +2,7 @@
 
     QT_QPA_PLATFORM=offscreen python bench/suite_cpu.py [--top N] [pytest args...]
 
-Runs `python -m pytest -n 4` (or the pytest arguments given) with this file as a
+Runs `python -m pytest -n 6` (or the pytest arguments given) with this file as a
 plugin: each test's CPU (user + system of its worker, plus the children it waited
 for: the commands it started) and wall time, from setup to teardown. Prints the wall
 and CPU of the whole run (all processes), the largest consumers by test and by file,
@@ -79,7 +79,7 @@ def main() -> int:
         env["PYTHONPATH"] = os.pathsep.join(
             filter(None, [str(root / "bench"), env.get("PYTHONPATH")])
         )
-        command = [sys.executable, "-m", "pytest", *(pytest_args or ["-n", "4"]), "-q"]
+        command = [sys.executable, "-m", "pytest", *(pytest_args or ["-n", "6"]), "-q"]
         command += ["-p", "suite_cpu"]
         load_before = os.getloadavg()[0]
         children0 = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -78,7 +78,7 @@ def pytest_collection_modifyitems(config, items):
         left -= sizes[-1]
     heads: list[list[pytest.Item]] = [[] for _ in range(workers)]
     waits = [0.0] * workers
-    # Half the workers when there are spare ones (-n 4 on two cores); with fewer, all.
+    # Half the workers when there are spare ones (-n 6 on two cores); with fewer, all.
     holders = range(workers // 2 if workers >= 4 else workers)
     for item in long_items:
         k = min(holders, key=lambda j: (len(heads[j]) >= sizes[j], waits[j]))
