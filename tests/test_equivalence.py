@@ -6,7 +6,9 @@ nurse actions, and the rebuild (review/replay) of each recording. The digests we
 computed from the code without issue 15's changes and must not move: a change here
 means the session now emits something different. (First from commit a5ba535; then,
 when main brought new behaviour (pump hand-offs, manual BP), from main's tree alone,
-which gave the same digests as main merged with issue 15.)
+which gave the same digests as main merged with issue 15. Then once more, for one added
+key: "baseline.measured" records its SpO2 so a replay shows the baseline SpO2; with
+that key left out of the digest, the new code gave exactly the previous digests.)
 
 Regenerate only for a deliberate change of behaviour, never to make a speed-up pass,
 and then from the code without the speed-ups if they are in question:
@@ -45,12 +47,12 @@ from ketamon.resources import resources_dir, scenarios_dir
 from ketamon.resources_loading import load_clinical_resources
 
 GOLDEN = {
-    "cable-unplugged": "d2d0f327fc10c65f83e14be0f153f0b4:bd1a109ec530ea3e89f00a253bbe6dd8",
-    "cuff-failure": "839ba3c6a79b57ce47c67b52c096cdc7:f20f9e7e7f9f3246c187f51c38ef6f27",
-    "hypertensive-responder": "6a1ba7215cbf999a8011bc4c466c794e:67b303f273d1706dd85e8e06156f389c",
-    "maintenance-2h-seed-5": "41ae08d2f842fd26c67d7f5bf42b1f09:a017bf01cf6c1456fe3d8d29b7505c3f",
-    "simulator-seed-3": "aa2ba2e1d7f91f5e1f2ef5ef7e52532a:de8d62d2ed34130878e25020cf545d9b",
-    "vasovagal": "79fd8345ea5a3ff2e1967cdd5ac4bb73:fd6a6d9c824aac4f3bd9bc63766fba9d",
+    "cable-unplugged": "8273df73d66b1935e88ebd4d8ebecc89:d06bf1d0a286da57d6d0c4275862fb03",
+    "cuff-failure": "8f4d4f21541f6578e44b179c59495853:f291893a6e3755c2cabdfc52b8ae9f70",
+    "hypertensive-responder": "8899282aac051fb296c1bc712a8e3d83:1a38b9262e95da97c89b4638f9b7294f",
+    "maintenance-2h-seed-5": "bf8c6f387c99dc90f9a56f1d5c79a1ae:76c7f2360239b879647efe9f015f3d3e",
+    "simulator-seed-3": "c6fb47d6c436052e792e5937d8b54b5a:c48d36807b05e182b2a8aa9c7e709662",
+    "vasovagal": "a6c625a187ccf34e9fad41817b034982:f7528874a9acad055f59411df53a2402",
 }
 
 

@@ -11,6 +11,7 @@ enums, never by reading strings and dict keys itself:
 - `alarm_history(events)`: every alarm episode of a session, start to end.
 - `alarm_line(e, origin_wall_s)`: an alarm event as the JSON object `--headless` and
   `review --events` print, with its time of day when the session's start is known.
+- `recorded_baseline(e)`: a `baseline.measured` / `baseline.entered` record as a `Baseline`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from enum import StrEnum
 
 from ketamon.core.alarm_profile import AlarmKind, Priority
 from ketamon.core.alarm_types import AlarmEvent
+from ketamon.core.baseline import Baseline
 from ketamon.core.session_types import SessionEvent
 
 ALARM_PREFIX = "alarm."
@@ -167,6 +169,17 @@ def alarm_history(events: Iterable[SessionEvent]) -> list[AlarmEpisode]:
             del open_at[a.alarm_id]
         episodes[i] = episode
     return episodes
+
+
+BASELINE_KINDS = ("baseline.measured", "baseline.entered")
+
+
+def recorded_baseline(e: SessionEvent) -> Baseline:
+    """The baseline a `baseline.measured` or `baseline.entered` record holds: mmHg, bpm and
+    (recorded since 2026-12) SpO2 %; KeyError/TypeError if the record is damaged."""
+    d = e.data
+    source = "measured" if e.kind == "baseline.measured" else "entered"
+    return Baseline(d["sbp"], d["dbp"], d.get("hr"), d.get("spo2"), source, d.get("n", 0))
 
 
 def clock_text(wall_s: float) -> str:

@@ -131,6 +131,7 @@ class SourceReports:
                         "sbp": round(baseline.sbp_mmhg, 1),
                         "dbp": round(baseline.dbp_mmhg, 1),
                         "hr": None if baseline.hr_bpm is None else round(baseline.hr_bpm, 1),
+                        "spo2": None if baseline.spo2_pct is None else round(baseline.spo2_pct, 1),
                         "n": baseline.n_readings,
                     },
                 )

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from ketamon.core.baseline import Baseline
 from ketamon.core.dosing import Patient, Sex, WeightBasis, check_limits, make_plan
-from ketamon.core.events import COMMAND_PREFIX
+from ketamon.core.events import COMMAND_PREFIX, recorded_baseline
 from ketamon.core.infusion import CommandError
 from ketamon.core.manual_bp import ManualBp
 from ketamon.core.protocol import Protocol
@@ -264,10 +264,8 @@ def _damaged(item: SessionEvent, exc: Exception) -> RebuildError:
 
 
 def _enter_measured_baseline(session: Session, event: SessionEvent) -> None:
-    d = event.data
-    baseline = Baseline(d["sbp"], d["dbp"], d.get("hr"), None, "measured", d.get("n", 0))
     # Straight to the state, not through the nurse's command: nobody typed it.
-    session.baseline = baseline
+    session.baseline = recorded_baseline(event)
 
 
 # ---- LEGACY: recordings without command records (schema 1) -------------------------------

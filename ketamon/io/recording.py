@@ -21,6 +21,7 @@ from urllib.parse import quote
 
 import numpy as np
 
+from ketamon.core.events import BASELINE_KINDS
 from ketamon.core.session import SessionEvent
 from ketamon.core.vitals import Sample, Vital
 from ketamon.io.filelock import try_lock, unlock
@@ -357,9 +358,13 @@ def _event_data_ok(kind: str, data: dict) -> bool:
         )
     if kind.startswith("alarm.") and "priority" in data:
         return data["priority"] is None or data["priority"] in PRIORITIES
-    if kind in ("baseline.measured", "baseline.entered"):
-        hr = data.get("hr")
-        return _finite(data.get("sbp")) and _finite(data.get("dbp")) and (hr is None or _finite(hr))
+    if kind in BASELINE_KINDS:
+        optional = [data.get("hr"), data.get("spo2")]
+        return (
+            _finite(data.get("sbp"))
+            and _finite(data.get("dbp"))
+            and all(v is None or _finite(v) for v in optional)
+        )
     if kind == "technical.report":
         return isinstance(data.get("condition"), str) and isinstance(data.get("present"), bool)
     return True

@@ -15,7 +15,7 @@ import numpy as np
 
 from ketamon.core.alarms import Alarm
 from ketamon.core.baseline import Baseline
-from ketamon.core.events import AlarmAction, alarm_events
+from ketamon.core.events import BASELINE_KINDS, AlarmAction, alarm_events, recorded_baseline
 from ketamon.core.infusion import Phase
 from ketamon.core.nibp import is_stale, next_due_s
 from ketamon.core.session import SessionEvent, Snapshot
@@ -127,10 +127,8 @@ class ReplayData:
         for e in self.events:
             if e.t_s > t_s:
                 break
-            if e.kind in ("baseline.measured", "baseline.entered"):
-                d = e.data
-                source = "measured" if e.kind == "baseline.measured" else "entered"
-                found = Baseline(d["sbp"], d["dbp"], d.get("hr"), None, source, d.get("n", 0))
+            if e.kind in BASELINE_KINDS:
+                found = recorded_baseline(e)
         return found
 
     def _alarm_state(self, t_s: float) -> tuple[list[Alarm], bool, float | None]:

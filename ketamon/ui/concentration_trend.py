@@ -37,6 +37,9 @@ class ConcentrationTrend:
         self.label.setPos(0, 0)
         plot.addItem(self.label)
         self._plot = plot
+        # Kept at the view's top-left corner whenever the x window moves (a replay's seek
+        # moves it after the snapshot), so the text is never cut at the plot's edge.
+        plot.getViewBox().sigRangeChanged.connect(self._on_range_changed)
         self._last_s: float | None = None
         self._drawn_version = -1
         self.text = ""
@@ -61,8 +64,12 @@ class ConcentrationTrend:
         shown = self.text.replace(" (model,", "\n(model,", 1)
         if self.label.toPlainText() != shown:
             self.label.setText(shown)
-        y_top = self._plot.viewRange()[1][1]
-        self.label.setPos(self._plot.viewRange()[0][0], y_top)
+        self._on_range_changed()
+
+    def _on_range_changed(self) -> None:
+        (x_left, _x_right), (_y_bottom, y_top) = self._plot.viewRange()
+        if self.label.pos().x() != x_left or self.label.pos().y() != y_top:
+            self.label.setPos(x_left, y_top)
 
     def set_bin_width(self, bin_min: float) -> None:
         self.buffer.set_bin_width(bin_min)

@@ -102,3 +102,13 @@ def test_the_predicted_concentration_curve_follows_the_replay(replay_window):
     model.seek(end_s + 1800)
     later = model.snapshot().predicted_cp_ng_per_ml
     assert later < expected and f"{later:.0f} ng/mL now" in trend.text
+
+
+def test_the_measured_baseline_shows_as_it_did_live_spo2_included(replay_window, strong_recording):
+    measured = next(
+        e for e in Recording(strong_recording).events() if e.kind == "baseline.measured"
+    )
+    assert measured.data["spo2"] is not None  # recorded with the baseline since 2026-12
+    replay_window.model.seek(measured.t_s + 60)
+    tile = replay_window.dashboard.numerics.tiles[Vital.SPO2]
+    assert tile.baseline.text() == f"BL {measured.data['spo2']:.0f}"
