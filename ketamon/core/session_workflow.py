@@ -37,6 +37,11 @@ def handoffs_for(
 REMINDER_MARGIN_S = 1e-6  # quiet_until_s stops this much short of a reminder's threshold
 
 
+def pump_change_late_s(pending: PumpHandoff, tech: TechnicalSettings) -> float:
+    """Session time (s) from which an unconfirmed hand-off is late (its alarm starts)."""
+    return pending.t_s + tech.pump_confirm_s - 1e-9
+
+
 def reminders_quiet_until_s(
     t_s: float, pending: PumpHandoff | None, paused_since_s: float | None, tech: TechnicalSettings
 ) -> float:
@@ -50,7 +55,7 @@ def reminders_quiet_until_s(
         return t_s
     if pending is None:
         return math.inf
-    late_s = pending.t_s + tech.pump_confirm_s - 1e-9
+    late_s = pump_change_late_s(pending, tech)
     return late_s - REMINDER_MARGIN_S if t_s < late_s - REMINDER_MARGIN_S else math.inf
 
 
@@ -65,7 +70,7 @@ def reminder_conditions(
     'pump_change': a hand-off unconfirmed for `tech.pump_confirm_s`; 'paused': the
     infusion paused for `tech.paused_reminder_s` or longer.
     """
-    late = pending is not None and t_s - pending.t_s >= tech.pump_confirm_s - 1e-9
+    late = pending is not None and t_s >= pump_change_late_s(pending, tech)
     pump_detail = pending.instruction if pending is not None else ""
     since = paused_since_s
     long_pause = since is not None and t_s - since >= tech.paused_reminder_s - 1e-9

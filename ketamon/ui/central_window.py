@@ -62,11 +62,23 @@ class BedFeed(Protocol):
 class CentralSound:
     """The high-alarm pattern, at once and then every repeat interval while it sounds."""
 
+    CHECK_EVERY_S = 1.0  # how often the output is asked whether it still works
+
     def __init__(self, tones: ToneOutput) -> None:
         self.tones = tones
         self.plays = 0
         self._since = QElapsedTimer()
         self._sounding = False
+        self._checked_s: float | None = None
+
+    def lost(self, now_s: float) -> bool:
+        """True once, when the output stops working (`tones.notice` says why)."""
+        if not self.tones.available:
+            return False
+        if self._checked_s is not None and now_s - self._checked_s < self.CHECK_EVERY_S:
+            return False
+        self._checked_s = now_s
+        return not self.tones.check(now_s)
 
     def update(self, priority: Priority | None) -> None:
         if priority is None:
@@ -141,10 +153,9 @@ class CentralWindow(QMainWindow):
         status = self.feed.status()
         self.broker.setText("" if status.ok else f"BROKER AWAY: {status.detail}")
         self.broker.setStyleSheet("" if status.ok else "background: #00c8e0; color: #000000;")
-        tones = self.sound.tones
-        if tones.available and not tones.check(now):  # the audio device went away
+        if self.sound.lost(now):  # the audio device went away
             self.sound_notice.setText("NO SOUND")
-            self.sound_notice.setToolTip(tones.notice)
+            self.sound_notice.setToolTip(self.sound.tones.notice)
         self.sound.update(self.model.audio_priority(now))
         left = self.model.audio_pause_left_s(now)
         self.pause.setText("AUDIO PAUSE" if left is None else f"AUDIO PAUSED {mmss(left)}")

@@ -155,3 +155,19 @@ def test_clicking_a_tile_opens_its_trends_since_it_started_publishing(central, q
     x, y = trends.curves[Vital.HR].getData()
     assert len(y) == 60 and set(y) == {131.0}
     assert x[0] == 10.0  # session minutes
+
+
+def test_a_sound_device_lost_at_the_central_says_no_sound(central):
+    window, _feed, clock = central
+    tones = window.sound.tones
+    assert window.sound_notice.text() == ""
+    # The device stopped pulling frames: the next check says so (and why).
+    tones.notice = "Sound lost: the audio device (test) stopped playing 3 s ago"
+    checks = []
+    tones.check = lambda now_s: checks.append(now_s) or False
+    clock.t += 2.0
+    window.pump()
+    window.pump()  # checked once a second, not every pump
+    assert len(checks) == 1
+    assert window.sound_notice.text() == "NO SOUND"
+    assert window.sound_notice.toolTip().startswith("Sound lost")
