@@ -17,7 +17,7 @@ from collections import deque
 from collections.abc import Iterable
 from typing import TextIO
 
-from ketamon.core.events import alarm_event, alarm_line, clock_text
+from ketamon.core.events import alarm_event, alarm_line, line_head
 from ketamon.core.infusion import CommandError, Phase
 from ketamon.core.session import Session, SessionEvent
 from ketamon.core.source_choice import SourceChoice
@@ -48,10 +48,8 @@ def alarm_json(event: SessionEvent, origin_wall_s: float | None = None) -> str |
 
 
 def refused_json(t_s: float, command: str, reason: str, origin_wall_s: float | None = None) -> str:
-    t_s = round(t_s, 3)
-    line: dict = {"t_s": t_s}
-    if origin_wall_s is not None:
-        line["clock"] = clock_text(origin_wall_s + t_s)
+    """A refused scripted command as one JSON line, headed like the alarm lines."""
+    line = line_head(t_s, origin_wall_s)
     return json.dumps(line | {"event": "refused", "command": command, "reason": reason})
 
 

@@ -188,17 +188,23 @@ def clock_text(wall_s: float) -> str:
     return datetime.fromtimestamp(wall_s, UTC).astimezone().isoformat(timespec="seconds")
 
 
+def line_head(t_s: float, origin_wall_s: float | None = None) -> dict:
+    """The start of every headless JSON line: session time `t_s` (s, to the ms) and, when
+    `origin_wall_s` (Unix time of session time 0) is known, its time of day "clock"."""
+    t_s = round(t_s, 3)
+    head: dict = {"t_s": t_s}
+    if origin_wall_s is not None:
+        head["clock"] = clock_text(origin_wall_s + t_s)
+    return head
+
+
 def alarm_line(a: AlarmEvent, origin_wall_s: float | None = None) -> dict:
     """An alarm event as `--headless` and `review --events` print it (one JSON object).
 
     `origin_wall_s`: the Unix time of session time 0 (the run's or recording's start);
     with it the line says its time of day ("clock": start + session time), else not.
     """
-    t_s = round(a.t_s, 3)
-    line: dict = {"t_s": t_s}
-    if origin_wall_s is not None:
-        line["clock"] = clock_text(origin_wall_s + t_s)
-    return line | {
+    return line_head(a.t_s, origin_wall_s) | {
         "event": str(a.action),
         "priority": a.priority.label if a.priority else None,
         "condition": a.condition,
