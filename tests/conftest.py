@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import compileall
 import fcntl
 import json
 import os
@@ -35,6 +36,11 @@ def pytest_configure(config):
     os.environ["PYTHONPYCACHEPREFIX"] = folder  # workers and commands started from here on
     sys.pycache_prefix = folder  # this process: the test modules it imports (-n 0)
     sys.dont_write_bytecode = False
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        # Before the workers start: ketamon compiled once here (a fresh checkout's first
+        # run), not by six workers at the same moment (each ~1 s CPU of the same work).
+        package = Path(__file__).resolve().parent.parent / "ketamon"
+        compileall.compile_dir(str(package), quiet=2, workers=1)
 
 
 @pytest.fixture(autouse=True, scope="session")
