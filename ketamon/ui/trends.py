@@ -17,9 +17,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ketamon.core.session import NOTE_RETRACTED, SESSION_RESUMED, SessionEvent, Snapshot
 from ketamon.core.vitals import Sample, Vital
-from ketamon.ui.alarm_banner import PRIORITY_COLOURS
 from ketamon.ui.concentration_trend import ConcentrationTrend
-from ketamon.ui.limit_labels import place_labels
+from ketamon.ui.limit_lines import LimitLines
 from ketamon.ui.model import DashboardModel
 from ketamon.ui.theme import (
     BASELINE_COLOUR,
@@ -47,7 +46,6 @@ GUIDE_COLOUR = "#2a3038"
 SPO2_FLOOR_MARGIN = 3  # the SpO2 axis goes this far below the lowest value shown
 # Marker per NIBP value: systolic points down onto the bar, diastolic up, MAP a dash.
 NIBP_SYMBOLS = {Vital.SBP: "t", Vital.DBP: "t1", Vital.MAP: "_"}
-LIMIT_LABEL_SLOTS = (0.99, 0.74, 0.49)  # along the line, from the right
 ANNOTATION_SLOTS = (0.95, 0.78, 0.61, 0.44)  # label heights, so close notes do not overlap
 ANNOTATION_NEAR_MIN = 4.0  # notes closer than this take the next slot
 WINDOW_STEP_MIN = 15.0  # past the planned end the x window grows by this much at a time
@@ -70,15 +68,6 @@ class RelativeMinutesAxis(pg.AxisItem):
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 (pyqtgraph API)
         return [f"{v - self.origin_min:g}" for v in values]
-
-
-def limit_label(criterion, priority) -> str:
-    """'SBP ≥180 ***', 'SBP +40 **' (a rise over baseline): what the dotted line is."""
-    op = {">=": "≥", ">": ">", "<=": "≤", "<": "<", "rise": "+", "rise_pct": "+"}.get(
-        criterion.op, criterion.op
-    )
-    pct = "%" if criterion.op == "rise_pct" else ""
-    return f"{criterion.vital.label} {op}{criterion.limit:g}{pct} {priority.marker}"
 
 
 class TrendPlots(QWidget):
@@ -173,19 +162,12 @@ class TrendPlots(QWidget):
             line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffffff", width=1), movable=False)
             plot.addItem(line)
             self.now_lines.append(line)
-        self.limit_lines: list[tuple[pg.InfiniteLine, object]] = []
-        # Per plot: its limit lines, most important first, with their own label place.
-        self._limit_order: dict[str, list[tuple[int, pg.InfiniteLine, float]]] = {}
-        # Labels are re-placed once the layout settles (size, y range or a rise limit moved).
-        self._label_timer = QTimer(self)
-        self._label_timer.setSingleShot(True)
-        self._label_timer.setInterval(0)
-        self._label_timer.timeout.connect(self.place_limit_labels)
         self.annotation_lines: list[pg.InfiniteLine] = []
         self._annotation_marks: list[tuple[float, int]] = []  # (t_min, label slot)
         self.downtime_items: list = []  # bands and labels where the app was not running
         self.downtime_text = ""
-        self._add_limit_lines(plot_of)
+        engine = model.session.alarms
+        self.limits = LimitLines(self.plots, plot_of, engine.profile if engine else None, self)
         # Manual BP readings: a distinct marker (white-ringed diamond) over the NIBP dots.
         self.manual_marks = pg.ScatterPlotItem(
             symbol="d", size=14, pen=pg.mkPen("#ffffff", width=2), brush=None, name="manual"
@@ -234,75 +216,6 @@ class TrendPlots(QWidget):
         if key != "cp":
             plot.getAxis("bottom").setStyle(showValues=False)
         return plot
-
-    def _add_limit_lines(self, plot_of: dict[Vital, str]) -> None:
-        """A dotted line per alarm limit, in its priority colour; rise limits follow baseline."""
-        engine = self._model.session.alarms
-        if engine is None:
-            return
-        seen: set[tuple] = set()
-        per_plot: dict[str, int] = {}
-        for rule in engine.profile.rules:
-            for criterion in rule.criteria:
-                key = plot_of.get(criterion.vital)
-                if key is None:
-                    continue
-                same = (key, criterion.vital, criterion.op, criterion.limit)
-                if same in seen:  # one line per limit, however many rules share it
-                    continue
-                seen.add(same)
-                # Labels of neighbouring limits sit at different places along the line.
-                slot = per_plot.get(key, 0)
-                per_plot[key] = slot + 1
-                own = LIMIT_LABEL_SLOTS[slot % len(LIMIT_LABEL_SLOTS)]
-                colour = PRIORITY_COLOURS[rule.priority][0]
-                pen = pg.mkPen(colour, width=1, style=Qt.PenStyle.DotLine)
-                line = pg.InfiniteLine(
-                    angle=0,
-                    pen=pen,
-                    movable=False,
-                    label=limit_label(criterion, rule.priority),
-                    labelOpts={
-                        "position": own,
-                        "color": colour,
-                        "anchors": [(1, 1), (1, 1)],
-                    },
-                )
-                line.setZValue(-5)
-                # Tight around its text (Qt's default margin is 4 px): more labels fit a
-                # short plot without overlapping.
-                line.label.textItem.document().setDocumentMargin(1)
-                line.label.updateTextPos()
-                self.plots[key].addItem(line)
-                threshold = criterion.threshold(None)
-                line.setVisible(threshold is not None)
-                if threshold is not None:
-                    line.setValue(threshold)
-                self.limit_lines.append((line, criterion))
-                self._limit_order.setdefault(key, []).append((-rule.priority.value, line, own))
-        for key, entries in self._limit_order.items():
-            entries.sort(key=lambda entry: entry[0])  # stable: profile order within a priority
-            view = self.plots[key].getViewBox()
-            view.sigResized.connect(self._label_timer.start)
-            view.sigYRangeChanged.connect(self._label_timer.start)
-
-    def place_limit_labels(self) -> None:
-        """Place every plot's limit labels so none overlap (see ui/limit_labels.py)."""
-        for entries in self._limit_order.values():
-            place_labels([(line, own) for _rank, line, own in entries], LIMIT_LABEL_SLOTS)
-
-    def _update_rise_lines(self, snap: Snapshot) -> None:
-        b = snap.baseline
-        base = (
-            {} if b is None else {Vital.SBP: b.sbp_mmhg, Vital.DBP: b.dbp_mmhg, Vital.HR: b.hr_bpm}
-        )
-        for line, criterion in self.limit_lines:
-            if criterion.is_rise:
-                threshold = criterion.threshold(base.get(criterion.vital))
-                line.setVisible(threshold is not None)
-                if threshold is not None:
-                    line.setValue(threshold)
-        self._label_timer.start()
 
     # ---- data in --------------------------------------------------------------------
 
@@ -498,7 +411,7 @@ class TrendPlots(QWidget):
                 line.setValue(value)
         if b is not self._shown_baseline:
             self._shown_baseline = b
-            self._update_rise_lines(snap)
+            self.limits.follow_baseline(snap.baseline)
         self._update_window(snap)
         self.concentration.on_snapshot(snap)
 
@@ -580,6 +493,11 @@ class TrendPlots(QWidget):
         if low != self._spo2_floor:
             self._spo2_floor = low
             self.plots["spo2"].setYRange(low, Y_RANGES["spo2"][1], padding=0)
+
+    @property
+    def limit_lines(self) -> list[tuple[pg.InfiniteLine, object]]:
+        """Every alarm-limit line with its criterion (ui/limit_lines.py)."""
+        return self.limits.lines
 
     @property
     def spo2_range(self) -> tuple[float, float]:

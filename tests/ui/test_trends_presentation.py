@@ -68,7 +68,7 @@ def visible_limit_labels(trends) -> dict[str, list]:
 def test_limit_labels_never_overlap_and_high_limits_keep_theirs(qtbot, qapp, window, size):
     show_state(qtbot, qapp, window, size, "four alarms")
     trends = window.dashboard.trends
-    qtbot.waitUntil(lambda: not trends._label_timer.isActive())
+    qtbot.waitUntil(lambda: not trends.limits.label_timer.isActive())
     shown = visible_limit_labels(trends)
     assert shown["bp"] and shown["hr"]
     for key, rects in shown.items():
