@@ -27,12 +27,12 @@ from ketamon.ui.theme import (
     VITAL_COLOURS,
 )
 from ketamon.ui.trend_buffer import TrendBuffer, bin_width_s
+from ketamon.ui.trend_marks import TrendMarks
 from ketamon.ui.trend_plot import GuideLines, TrendPlot
 
 REDRAW_HZ = 25
 # Fixed y ranges: a nurse compares shapes against a scale that never jumps.
 Y_RANGES = {"bp": (40, 220), "hr": (30, 170), "spo2": (80, 101), "rr": (0, 40), "cp": (0, 400)}
-DOWNTIME_COLOUR = (90, 90, 90, 110)
 # Opaque guide lines instead of pyqtgraph's grid: its grid is drawn by the axes with
 # alpha blending over the whole plot, which made every redraw repaint the axes.
 GUIDES = {
@@ -46,8 +46,6 @@ GUIDE_COLOUR = "#2a3038"
 SPO2_FLOOR_MARGIN = 3  # the SpO2 axis goes this far below the lowest value shown
 # Marker per NIBP value: systolic points down onto the bar, diastolic up, MAP a dash.
 NIBP_SYMBOLS = {Vital.SBP: "t", Vital.DBP: "t1", Vital.MAP: "_"}
-ANNOTATION_SLOTS = (0.95, 0.78, 0.61, 0.44)  # label heights, so close notes do not overlap
-ANNOTATION_NEAR_MIN = 4.0  # notes closer than this take the next slot
 WINDOW_STEP_MIN = 15.0  # past the planned end the x window grows by this much at a time
 
 
@@ -162,18 +160,9 @@ class TrendPlots(QWidget):
             line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#ffffff", width=1), movable=False)
             plot.addItem(line)
             self.now_lines.append(line)
-        self.annotation_lines: list[pg.InfiniteLine] = []
-        self._annotation_marks: list[tuple[float, int]] = []  # (t_min, label slot)
-        self.downtime_items: list = []  # bands and labels where the app was not running
-        self.downtime_text = ""
         engine = model.session.alarms
         self.limits = LimitLines(self.plots, plot_of, engine.profile if engine else None, self)
-        # Manual BP readings: a distinct marker (white-ringed diamond) over the NIBP dots.
-        self.manual_marks = pg.ScatterPlotItem(
-            symbol="d", size=14, pen=pg.mkPen("#ffffff", width=2), brush=None, name="manual"
-        )
-        self.manual_points: list[tuple[float, float]] = []  # (minutes, mmHg)
-        self.plots["bp"].addItem(self.manual_marks)
+        self.marks = TrendMarks(self.plots, Y_RANGES["bp"][1])  # notes, manual BP, downtime
         self._last_x_min: dict[Vital, float] = {}
         self._bands: list[tuple[list[pg.LinearRegionItem], float, float | None]] = []
         # Band items a replay's seek no longer shows: hidden, and used again by the next
@@ -242,18 +231,13 @@ class TrendPlots(QWidget):
         spo2 = history["arrays"][Vital.SPO2][1]
         spo2 = spo2[np.isfinite(spo2)]
         self._spo2_min = float(spo2.min()) if len(spo2) else math.inf
-        self.manual_marks.setData([], [])
+        self.marks.clear()
         self.concentration.reset()
         for items, _start, _end in self._bands:
             for item in items:
                 item.setVisible(False)
             self._spare_bands.append(items)
         self._bands.clear()
-        self._remove(self.annotation_lines)
-        self.annotation_lines.clear()
-        self._annotation_marks.clear()
-        self._remove(self.downtime_items)
-        self.downtime_items.clear()
         # The axes are redrawn (their tick texts regenerated: most of a seek's painting)
         # only if the infusion start they count from moved.
         started = [e.t_s / 60.0 for e in history["events"] if e.kind == "infusion.started"]
@@ -267,12 +251,6 @@ class TrendPlots(QWidget):
             if axis.origin_min != origin_min:
                 axis.origin_min = origin_min
                 axis.picture = None
-
-    def _remove(self, items: list) -> None:
-        for item in items:
-            for plot in self.plots.values():
-                if item in plot.items:
-                    plot.removeItem(item)
 
     def _on_event_added(self, event: SessionEvent) -> None:
         t_min = event.t_s / 60.0
@@ -296,76 +274,13 @@ class TrendPlots(QWidget):
         elif kind in ("annotation", "sedation.moaas", "pump.confirmed"):
             # Notes, MOAA/S scores and pump confirmations are charted where they happened.
             text = "Pump confirmed" if kind == "pump.confirmed" else event.message
-            self._mark_annotation(t_min, text)
+            self.marks.annotation(t_min, text)
         elif kind == NOTE_RETRACTED:
-            self._unmark_annotation(event.data.get("note_t_s"))
+            self.marks.undo_annotation(event.data.get("note_t_s"))
         elif kind == "nibp.manual":
-            self._mark_manual(event.data)
+            self.marks.manual(event.data)
         elif kind == SESSION_RESUMED:
-            self._mark_downtime(event)
-
-    def _mark_downtime(self, event: SessionEvent) -> None:
-        """The time the app was not running: a hatched band, labelled, and no line across it."""
-        start = event.data["down_from_s"] / 60.0
-        end = event.data["down_to_s"] / 60.0
-        self.downtime_text = event.data.get("gap") or "app not running"
-        brush = pg.mkBrush(DOWNTIME_COLOUR)
-        for key, plot in self.plots.items():
-            region = pg.LinearRegionItem(
-                (start, end), movable=False, brush=brush, pen=pg.mkPen(None)
-            )
-            region.setZValue(-8)
-            plot.addItem(region)
-            self.downtime_items.append(region)
-            if key == "bp":
-                label = pg.TextItem(self.downtime_text, color="#e0e0e0", anchor=(0, 0))
-                label.setPos(start, Y_RANGES["bp"][1] - 5)
-                plot.addItem(label)
-                self.downtime_items.append(label)
-
-    def _mark_manual(self, data: dict) -> None:
-        """A manual BP at the time it was measured: SBP and DBP marked as manual."""
-        x_min = data["measured_at_s"] / 60.0
-        self.manual_points += [(x_min, data["sbp"]), (x_min, data["dbp"])]
-        xs, ys = zip(*self.manual_points, strict=True)
-        self.manual_marks.setData(list(xs), list(ys))
-
-    def _mark_annotation(self, t_min: float, text: str) -> None:
-        """A dashed line through every plot, labelled on the BP plot; a note close to the
-        one before is labelled lower down, so the labels never overlap."""
-        pen = pg.mkPen("#c8c8ff", width=1, style=Qt.PenStyle.DashLine)
-        previous = self._annotation_marks[-1] if self._annotation_marks else None
-        slot = 0
-        if previous is not None and t_min - previous[0] < ANNOTATION_NEAR_MIN:
-            slot = (previous[1] + 1) % len(ANNOTATION_SLOTS)
-        self._annotation_marks.append((t_min, slot))
-        for key, plot in self.plots.items():
-            line = pg.InfiniteLine(
-                t_min,
-                angle=90,
-                pen=pen,
-                movable=False,
-                label=text if key == "bp" else None,
-                labelOpts={
-                    "position": ANNOTATION_SLOTS[slot],
-                    "color": "#c8c8ff",
-                    "rotateAxis": (1, 0),
-                },
-            )
-            plot.addItem(line)
-            self.annotation_lines.append(line)
-
-    def _unmark_annotation(self, note_t_s: float | None) -> None:
-        """An undone note: its line stays faint and its label says so."""
-        if note_t_s is None:
-            return
-        faint = pg.mkPen("#505060", width=1, style=Qt.PenStyle.DotLine)
-        for line in self.annotation_lines:
-            if abs(line.value() - note_t_s / 60.0) < 1e-6:
-                line.setPen(faint)
-                if line in self.plots["bp"].items:
-                    line.label.setFormat(line.label.format + " (undone)")
-                    line.label.setColor("#707080")
+            self.marks.downtime(event)
 
     def _open_band(self, kind: str, t_min: float) -> None:
         brush = pg.mkBrush(PHASE_BAND_COLOURS[kind])

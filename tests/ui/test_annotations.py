@@ -29,7 +29,7 @@ def test_one_tap_side_effect_is_stamped_listed_and_marked(qtbot, window, protoco
     assert event.t_s == 125.0
     assert window.dashboard.alarm_log.rows()[0] == ["02:05", "Note: Nausea/vomiting", "", "note"]
     # one line through each plot (BP, HR, SpO2, RR and the predicted concentration)
-    assert len(window.dashboard.trends.annotation_lines) == 5
+    assert len(window.dashboard.trends.marks.annotation_lines) == 5
 
 
 def test_cadss_score(qtbot, window, protocols):
@@ -72,7 +72,7 @@ def test_a_one_tap_note_can_be_undone_and_its_record_stays(qtbot, window, protoc
     assert window.dashboard.alarm_log.rows()[0][1:] == ["Undone: Headache", "", "undone"]
     bp_line = next(
         line
-        for line in window.dashboard.trends.annotation_lines
+        for line in window.dashboard.trends.marks.annotation_lines
         if line in window.dashboard.trends.plots["bp"].items
     )
     assert bp_line.label.format.endswith("(undone)")

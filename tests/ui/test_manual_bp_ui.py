@@ -64,7 +64,7 @@ def test_185_over_112_by_the_dialog_raises_one_high_alarm_recorded_and_reviewed(
     numerics = window.dashboard.numerics
     assert numerics.tiles[Vital.SBP].value.text() == "185/112"
     assert numerics.tiles[Vital.SBP].source.text() == "manual"
-    assert len(window.dashboard.trends.manual_points) == 2  # SBP and DBP marked as manual
+    assert len(window.dashboard.trends.marks.manual_points) == 2  # SBP and DBP marked as manual
     path = window.model.recorder.path
     window.model.close(resumable=False)
     summary = review_recording(path, resources)
@@ -170,3 +170,33 @@ def test_a_late_manual_reading_replays_in_time_order(qtbot, resources, tmp_path)
     measured = session.infusion.started_s() + 38 * MIN
     t, values = data.arrays_until(measured + 1)[Vital.SBP]
     assert t[-1] == pytest.approx(measured, abs=0.01) and values[-1] == 150
+
+
+def test_a_replay_seek_shows_manual_readings_only_up_to_its_position(qtbot, resources, tmp_path):
+    from ketamon.io.recording import Recording
+    from ketamon.io.replay import ReplayData
+    from ketamon.ui.main_window import MainWindow
+    from ketamon.ui.replay_model import ReplayModel
+
+    config = RunConfig(seed=3, data_dir=tmp_path)
+    window = open_window(qtbot, resources, config)
+    session = window.model.session
+    autostart(session, config, resources)
+    window.model.clock.fast_forward(session.infusion.started_s() + 20 * MIN)
+    enter(qtbot, window, "150", "95", "0")
+    entered_s = session.t_s
+    window.model.clock.fast_forward(entered_s + 10 * MIN)
+    path = window.model.recorder.path
+    window.model.close(resumable=False)
+    model = ReplayModel(ReplayData(Recording(path), resources))
+    replay = MainWindow(lambda: model, resources.protocols, resources.library, "replay")
+    replay.force_close = True
+    qtbot.addWidget(replay)
+    marks = replay.dashboard.trends.marks
+    model.seek(entered_s + 60)
+    assert len(marks.manual_points) == 2  # SBP and DBP of the one manual reading
+    model.seek(entered_s + 120)
+    assert len(marks.manual_points) == 2  # seeking again draws it once, not twice
+    model.seek(entered_s - 120)
+    assert marks.manual_points == []  # not yet entered at that point of the replay
+    model.close()

@@ -48,8 +48,8 @@ def test_resumed_trends_hold_the_history_from_before_the_crash(resumed_window):
     assert before.min() <= 0.5 and before.max() >= (last_t - 30) / 60
     # The phase band and the axis origin came back with the events.
     assert trends._bands and trends._bands[0][1] == pytest.approx(300.0 / 60)
-    assert trends.downtime_items
-    assert trends.downtime_text.startswith("app not running ")
+    assert trends.marks.downtime_items
+    assert trends.marks.downtime_text.startswith("app not running ")
     rows = win.dashboard.alarm_log.rows()
     assert any("check the pump" in row[1] for row in rows)
     resumed = [e for e in win.model.session.events if e.kind == "session.resumed"]

@@ -50,7 +50,7 @@ def test_close_notes_are_labelled_at_different_heights(window):
     for i, text in enumerate(("Nausea", "Headache", "Anxiety")):
         session.annotate(session.t_s + 30 * i, text)
     bp_items = trends.plots["bp"].items
-    positions = [line.label.orthoPos for line in trends.annotation_lines if line in bp_items]
+    positions = [line.label.orthoPos for line in trends.marks.annotation_lines if line in bp_items]
     assert len(set(positions)) == 3
 
 
