@@ -54,6 +54,9 @@ REPEAT_BP_CUFF_S = 60.0  # a repeat cuff reading asked for now completes about a
 ARMED_PHASES = (Phase.INFUSING, Phase.PAUSED, Phase.OBSERVATION, Phase.DISCHARGE_READY)
 
 
+VITALS_SOURCE = "vitals.source"  # a named source takes over vitals (recorded input)
+
+
 class Session(NurseCommands, SourceReports):
     """The one object every source feeds and every view reads. Times in session seconds."""
 
@@ -251,6 +254,8 @@ class Session(NurseCommands, SourceReports):
         in_baseline = self.phase() is Phase.BASELINE  # the clock does not move in a batch
         label = source or self.default_source
         latest, sources = self.latest, self.sources
+        if source is not None:
+            self._note_source(samples, source)
         for sample in samples:
             shown = latest.get(sample.vital)
             # A reading entered late (measured minutes ago) does not hide a newer one.
@@ -269,6 +274,20 @@ class Session(NurseCommands, SourceReports):
         if self.alarms is not None:
             self._alarm_events(self.alarms.on_samples(samples, self.baseline))
         self.on_samples.emit(samples)
+
+    def _note_source(self, samples: list[Sample], source: str) -> None:
+        """A named source (a device) takes over vitals: recorded, before its samples, so a
+        rebuild names each vital's samples by the device that sent them."""
+        latest, sources = self.latest, self.sources
+        taken = []
+        for sample in samples:
+            shown = latest.get(sample.vital)
+            if (shown is None or sample.t_s >= shown.t_s) and sources.get(sample.vital) != source:
+                if sample.vital.value not in taken:
+                    taken.append(sample.vital.value)
+        if taken:
+            data = {"source": source, "vitals": taken}
+            self._event(SessionEvent(samples[0].t_s, VITALS_SOURCE, source, data))
 
     def phase(self, t_s: float | None = None) -> Phase:
         if self.infusion is None:

@@ -24,14 +24,14 @@ from ketamon.core.events import COMMAND_PREFIX, recorded_baseline
 from ketamon.core.infusion import CommandError
 from ketamon.core.manual_bp import ManualBp
 from ketamon.core.protocol import Protocol
-from ketamon.core.session import SESSION_RESUMED, Session, SessionEvent
+from ketamon.core.session import SESSION_RESUMED, VITALS_SOURCE, Session, SessionEvent
 from ketamon.core.vitals import Sample, Vital
 
 log = logging.getLogger(__name__)
 
 # Inputs that are not commands but come from outside the session, as samples do.
 # A reading rejected as artefact never became a sample: its record is the input.
-INPUTS = {"technical.report", "technical.artefacts", "artefact.rejected"}
+INPUTS = {"technical.report", "technical.artefacts", "artefact.rejected", VITALS_SOURCE}
 
 
 class RebuildError(Exception):
@@ -157,6 +157,17 @@ def replay(
     # The samples a re-issued command made itself (a manual BP): recorded after it,
     # they are not delivered a second time.
     made: list[Sample] = []
+    # Which device each vital's samples are from, as the recording said on each hand-over
+    # (none for a simulator or an older recording: the session's default name).
+    labels: dict[Vital, str] = {}
+
+    def ingest(batch: list[Sample]) -> None:
+        """One call per source, as each device's thread delivered its own batch live."""
+        groups: dict[str | None, list[Sample]] = {}
+        for sample in batch:
+            groups.setdefault(labels.get(sample.vital), []).append(sample)
+        for label, group in groups.items():
+            session.ingest(group, label)
 
     def deliver() -> None:
         batch: list[Sample] = []
@@ -165,6 +176,15 @@ def replay(
                 batch.append(item)
                 continue
             d = item.data
+            if item.kind == VITALS_SOURCE:
+                if batch:
+                    ingest(batch)
+                    batch = []
+                try:
+                    labels.update({Vital(v): str(d["source"]) for v in d["vitals"]})
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise _damaged(item, exc) from exc
+                continue
             if item.kind == "artefact.rejected":
                 try:  # delivered with its batch, and rejected again as live
                     values = d["values"].items()
@@ -173,7 +193,7 @@ def replay(
                     raise _damaged(item, exc) from exc
                 continue
             if batch:
-                session.ingest(batch)
+                ingest(batch)
                 batch = []
             try:
                 if item.kind == "technical.artefacts":
@@ -184,7 +204,7 @@ def replay(
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise _damaged(item, exc) from exc
         if batch:
-            session.ingest(batch)
+            ingest(batch)
         arriving.clear()
 
     def flush() -> None:

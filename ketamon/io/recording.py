@@ -22,7 +22,7 @@ from urllib.parse import quote
 import numpy as np
 
 from ketamon.core.events import BASELINE_KINDS
-from ketamon.core.session import SessionEvent
+from ketamon.core.session import VITALS_SOURCE, SessionEvent
 from ketamon.core.vitals import Sample, Vital
 from ketamon.io.filelock import try_lock, unlock
 from ketamon.io.sample_table import SampleTable, collector_paused, is_time, read_sample_rows
@@ -364,6 +364,13 @@ def _event_data_ok(kind: str, data: dict) -> bool:
             _finite(data.get("sbp"))
             and _finite(data.get("dbp"))
             and all(v is None or _finite(v) for v in optional)
+        )
+    if kind == VITALS_SOURCE:
+        vitals = data.get("vitals")
+        return (
+            isinstance(data.get("source"), str)
+            and isinstance(vitals, list)
+            and all(v in VITAL_NAMES for v in vitals)
         )
     if kind == "technical.report":
         return isinstance(data.get("condition"), str) and isinstance(data.get("present"), bool)

@@ -18,7 +18,7 @@ from ketamon.core.baseline import Baseline
 from ketamon.core.events import BASELINE_KINDS, AlarmAction, alarm_events, recorded_baseline
 from ketamon.core.infusion import Phase
 from ketamon.core.nibp import is_stale, next_due_s
-from ketamon.core.session import SessionEvent, Snapshot
+from ketamon.core.session import VITALS_SOURCE, SessionEvent, Snapshot
 from ketamon.core.vitals import NibpReading, Sample, Vital
 from ketamon.io.rebuild import INPUTS, replay
 from ketamon.io.recording import Recording
@@ -109,6 +109,7 @@ class ReplayData:
             status=status,
             latest=latest,
             baseline=self._baseline_at(t_s),
+            sources=self._sources_at(t_s, latest),
             nibp_due_s=due,
             nibp_stale=bool(stale),
             alarms=tuple(sorted(alarms, key=lambda a: (-a.priority, a.started_s))),
@@ -121,6 +122,18 @@ class ReplayData:
             predicted_cp_ng_per_ml=self.session.predicted_cp_at(t_s) if status else None,
             pk_model=cp.model.name if (cp := self.session.concentration) else None,
         )
+
+    def _sources_at(self, t_s: float, latest: dict[Vital, Sample]) -> dict[Vital, str]:
+        """Where each shown value came from at `t_s`, as the tiles named it live: the device
+        that took the vital over last (recorded), else the session's default name."""
+        named: dict[Vital, str] = {}
+        for e in self.events:
+            if e.t_s > t_s:
+                break
+            if e.kind == VITALS_SOURCE:
+                named.update({Vital(v): str(e.data["source"]) for v in e.data["vitals"]})
+        default = self.session.default_source
+        return {vital: named.get(vital, default) for vital in latest}
 
     def _baseline_at(self, t_s: float) -> Baseline | None:
         found = None

@@ -258,3 +258,42 @@ def test_a_resumed_scenario_obeys_the_instructor_again(resources, tmp_path):
     assert max(v for t, v in recorded if t > 490) > max(v for t, v in recorded if t < 470) + 25
     starts = [e.data["alarm_id"] for e in session.events if e.kind == "alarm.start"]
     assert starts == [e.data["alarm_id"] for e in live.events if e.kind == "alarm.start"]
+
+
+def test_a_two_device_recording_names_each_vitals_device_in_review_and_replay(resources, tmp_path):
+    """Masimo gives HR and SpO2, the GE the cuff; at 60 s the Masimo's HR stops and the GE's
+    takes over. Rebuilt and replayed, each vital is named by the device that sent it."""
+    from ketamon.core.vitals import NibpReading, Sample, Vital
+    from ketamon.io.recording import Recording
+    from ketamon.io.replay import ReplayData
+    from ketamon.io.session_recorder import SessionRecorder
+    from ketamon.io.summary import rebuild_recording
+
+    masimo = PortSettings("/dev/ttyUSB0", "masimo-ascii")
+    ge = PortSettings("/dev/ttyUSB1", "ge-s5", 19200, "E", rtscts=True)
+    config = RunConfig(data_dir=tmp_path).with_devices([masimo, ge])
+    names = [d["name"] for d in recording_meta(config, resources)["source"]["devices"]]
+    live = make_session(config, resources)
+    recorder = SessionRecorder(live, tmp_path, recording_meta(config, resources))
+    autostart(live, config, resources)
+    for t in range(1, 120):
+        hr_from = names[0] if t < 60 else names[1]
+        live.ingest([Sample(float(t), Vital.HR, 72.0 + (t >= 60))], hr_from)
+        live.ingest([Sample(float(t), Vital.SPO2, 98.0)], names[0])
+        if t in (10, 40):
+            live.ingest(NibpReading(float(t), 122, 78, 93).samples(), names[1])
+        live.advance_to(float(t))
+    expected = {Vital.HR: names[1], Vital.SPO2: names[0], Vital.SBP: names[1]}
+    assert {v: live.sources[v] for v in expected} == expected
+    recorder.close("closed")
+    (path,) = tmp_path.glob("*.ketamon")
+
+    rebuilt, _peaks, _meta = rebuild_recording(path, resources)
+    assert {v: rebuilt.sources[v] for v in expected} == expected
+    handovers = [e.data for e in rebuilt.events if e.kind == "vitals.source"]
+    assert handovers == [e.data for e in live.events if e.kind == "vitals.source"]
+    assert {"source": names[1], "vitals": ["hr"]} in handovers
+    replay = ReplayData(Recording(path), resources)
+    before, after = replay.snapshot_at(30.0).sources, replay.snapshot_at(100.0).sources
+    assert before[Vital.HR] == names[0] and after[Vital.HR] == names[1]
+    assert after[Vital.SPO2] == names[0] and after[Vital.SBP] == names[1]
