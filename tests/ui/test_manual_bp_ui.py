@@ -152,18 +152,26 @@ def test_the_port_dialog_keeps_an_ordered_list_of_devices(qtbot, tmp_path):
     assert dialog.chosen == dialog.devices[0]
 
 
-def test_a_late_manual_reading_replays_in_time_order(qtbot, resources, tmp_path):
-    from ketamon.io.recording import Recording
-    from ketamon.io.replay import ReplayData
-
+def record_manual_bp(qtbot, resources, tmp_path, at_s, ago_min, after_s=0.0):
+    """A recorded simulated session with a manual 150/95 entered `at_s` after the start,
+    measured `ago_min` minutes before, then `after_s` more: (the session, its file)."""
     config = RunConfig(seed=3, data_dir=tmp_path)
     window = open_window(qtbot, resources, config)
     session = window.model.session
     autostart(session, config, resources)
-    window.model.clock.fast_forward(session.infusion.started_s() + 50 * MIN)
-    enter(qtbot, window, "150", "95", "12")
+    window.model.clock.fast_forward(session.infusion.started_s() + at_s)
+    enter(qtbot, window, "150", "95", ago_min)
+    window.model.clock.fast_forward(session.t_s + after_s)
     path = window.model.recorder.path
     window.model.close(resumable=False)
+    return session, path
+
+
+def test_a_late_manual_reading_replays_in_time_order(qtbot, resources, tmp_path):
+    from ketamon.io.recording import Recording
+    from ketamon.io.replay import ReplayData
+
+    session, path = record_manual_bp(qtbot, resources, tmp_path, 50 * MIN, "12")
     data = ReplayData(Recording(path), resources)
     sbp = data.series[Vital.SBP]
     assert list(sbp.t_s) == sorted(sbp.t_s)
@@ -178,16 +186,8 @@ def test_a_replay_seek_shows_manual_readings_only_up_to_its_position(qtbot, reso
     from ketamon.ui.main_window import MainWindow
     from ketamon.ui.replay_model import ReplayModel
 
-    config = RunConfig(seed=3, data_dir=tmp_path)
-    window = open_window(qtbot, resources, config)
-    session = window.model.session
-    autostart(session, config, resources)
-    window.model.clock.fast_forward(session.infusion.started_s() + 20 * MIN)
-    enter(qtbot, window, "150", "95", "0")
-    entered_s = session.t_s
-    window.model.clock.fast_forward(entered_s + 10 * MIN)
-    path = window.model.recorder.path
-    window.model.close(resumable=False)
+    session, path = record_manual_bp(qtbot, resources, tmp_path, 20 * MIN, "0", after_s=10 * MIN)
+    entered_s = next(e.t_s for e in session.events if e.kind == "nibp.manual")
     model = ReplayModel(ReplayData(Recording(path), resources))
     replay = MainWindow(lambda: model, resources.protocols, resources.library, "replay")
     replay.force_close = True
